@@ -1,0 +1,5 @@
+"""The Esker language core: front-end, checker, engines and the `esker` command.
+
+Everything that knows the language lives here; `esker.server` and
+`esker.debugadapter` only translate between their protocols and this package.
+"""

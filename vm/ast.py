@@ -1,0 +1,461 @@
+"""The Esker syntax tree: plain dataclasses, each carrying its source span.
+
+The parser builds these; the checker, the tree-walking interpreter, the
+compiler, the formatter and the language server read them. Every node's first
+field is `span` (see `source.Span`). Names that an editor can point at
+(declared names, field names, the parts of an import) are `Ident` nodes so
+they have spans of their own.
+
+Design notes:
+- `fn (x) => expr` is stored as a `FnExpr` whose body is a `Block` holding one
+  `Return` (with the expression's span) and `arrow=True`, so every consumer
+  sees one shape of function body.
+- `a.m(x)` is a `MethodCall`, not a `Call` of a `Field`: method lookup differs
+  from field reads (§6) and the compiler emits a dedicated instruction for it.
+- `yield` is a statement (`Yield`); Esker has no value sent into a generator.
+- Error nodes (`ErrorStmt`, `ErrorExpr`) stand where the parser recovered from
+  a syntax error, so the rest of the file can still be analysed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from .source import Span
+
+
+@dataclass(eq=False)
+class Node:
+    span: Span
+
+
+@dataclass(eq=False)
+class Ident(Node):
+    """A name as written at a declaration or member position."""
+
+    name: str
+
+
+# ---------------------------------------------------------------- expressions
+
+@dataclass(eq=False)
+class Literal(Node):
+    """`nil`, `true`, `false`, an int, a float or a string (escapes decoded)."""
+
+    value: None | bool | int | float | str
+
+
+@dataclass(eq=False)
+class Name(Node):
+    name: str
+
+
+@dataclass(eq=False)
+class Unary(Node):
+    op: str  # "-", "~", "not"
+    operand: "Expr"
+
+
+@dataclass(eq=False)
+class Binary(Node):
+    """Arithmetic, bitwise and comparison operators (not `and`/`or`, not ranges)."""
+
+    op: str  # + - * / // % ** & | ^ << >> == != < <= > >=
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass(eq=False)
+class Logical(Node):
+    op: str  # "and", "or"
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass(eq=False)
+class Conditional(Node):
+    """`cond ? then : orelse`"""
+
+    cond: "Expr"
+    then: "Expr"
+    orelse: "Expr"
+
+
+@dataclass(eq=False)
+class RangeExpr(Node):
+    """`start..end` or `start..=end`."""
+
+    start: "Expr"
+    end: "Expr"
+    inclusive: bool
+
+
+@dataclass(eq=False)
+class NamedArg(Node):
+    """`name: value` in a call's argument list."""
+
+    name: Ident
+    value: "Expr"
+
+
+@dataclass(eq=False)
+class Call(Node):
+    callee: "Expr"
+    args: list["Expr"]
+    kwargs: list[NamedArg] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class MethodCall(Node):
+    """`receiver.name(args)`: a method, a static method or variant constructor
+    on a type, a member function of a module, or a callable field."""
+
+    receiver: "Expr"
+    name: Ident
+    args: list["Expr"]
+    kwargs: list[NamedArg] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Field(Node):
+    """`obj.name`: a struct field, a module member, an enum variant or a static
+    method of a type."""
+
+    obj: "Expr"
+    name: Ident
+
+
+@dataclass(eq=False)
+class Index(Node):
+    obj: "Expr"
+    index: "Expr"
+
+
+@dataclass(eq=False)
+class TupleExpr(Node):
+    items: list["Expr"]
+
+
+@dataclass(eq=False)
+class ArrayExpr(Node):
+    items: list["Expr"]
+
+
+@dataclass(eq=False)
+class MapEntry(Node):
+    key: "Expr"
+    value: "Expr"
+
+
+@dataclass(eq=False)
+class MapExpr(Node):
+    entries: list[MapEntry]
+
+
+@dataclass(eq=False)
+class Param(Node):
+    name: Ident
+    default: "Expr | None" = None
+    rest: bool = False
+
+
+@dataclass(eq=False)
+class FnExpr(Node):
+    """An anonymous function `fn (a, b) { ... }` or `fn (a) => expr`."""
+
+    params: list[Param]
+    body: "Block"
+    arrow: bool = False
+
+
+@dataclass(eq=False)
+class MatchArm(Node):
+    pattern: "Pattern"
+    guard: "Expr | None"
+    body: "Expr | Block"  # a Block arm evaluates to nil
+
+
+@dataclass(eq=False)
+class Match(Node):
+    subject: "Expr"
+    arms: list[MatchArm]
+
+
+@dataclass(eq=False)
+class ErrorExpr(Node):
+    """Placeholder where an expression failed to parse."""
+
+
+Expr = Union[Literal, Name, Unary, Binary, Logical, Conditional, RangeExpr, Call, MethodCall,
+             Field, Index, TupleExpr, ArrayExpr, MapExpr, FnExpr, Match, ErrorExpr]
+
+
+# ------------------------------------------------------------------ patterns
+
+@dataclass(eq=False)
+class PWildcard(Node):
+    """`_`"""
+
+
+@dataclass(eq=False)
+class PBind(Node):
+    """A plain name: matches anything and binds it."""
+
+    name: str
+
+
+@dataclass(eq=False)
+class PLiteral(Node):
+    """`0`, `-1`, `2.5`, `"s"`, `true`, `nil`: matches by `==`."""
+
+    value: None | bool | int | float | str
+
+
+@dataclass(eq=False)
+class PRange(Node):
+    """`1..=9` / `1..10`: matches ints in the range."""
+
+    low: int
+    high: int
+    inclusive: bool
+
+
+@dataclass(eq=False)
+class POr(Node):
+    alternatives: list["Pattern"]
+
+
+@dataclass(eq=False)
+class PTuple(Node):
+    items: list["Pattern"]
+
+
+@dataclass(eq=False)
+class PArray(Node):
+    """`[a, b]`, `[]`, `[first, ...rest]` (`rest` binds the remaining items as
+    an array; `..._` or `...` ignores them)."""
+
+    items: list["Pattern"]
+    rest: "PBind | PWildcard | None" = None
+
+
+@dataclass(eq=False)
+class PVariant(Node):
+    """`Shape.Rect(w, _)` or `Shape.Empty`; `path` is the enum's dotted name
+    (e.g. [Shape] or [geometry, Shape]), `variant` the variant."""
+
+    path: list[Ident]
+    variant: Ident
+    args: "list[Pattern] | None"  # None: written without parentheses
+
+
+@dataclass(eq=False)
+class PFieldPattern(Node):
+    """`x: pattern` or plain `x` (binds the field to the name `x`)."""
+
+    name: Ident
+    pattern: "Pattern | None"
+
+
+@dataclass(eq=False)
+class PStruct(Node):
+    """`Point(x: 0, y)`: `path` is the struct's dotted name."""
+
+    path: list[Ident]
+    fields: list[PFieldPattern]
+
+
+Pattern = Union[PWildcard, PBind, PLiteral, PRange, POr, PTuple, PArray, PVariant, PStruct]
+
+
+# --------------------------------------------------------------- statements
+
+@dataclass(eq=False)
+class BindName(Node):
+    """A name bound by `let`, `const`, `for` or `catch`."""
+
+    name: str
+
+
+@dataclass(eq=False)
+class BindTuple(Node):
+    """`(a, b)` on the left of `let` or in `for`: destructures a tuple or array
+    of exactly that length."""
+
+    items: list["Binding"]
+
+
+Binding = Union[BindName, BindTuple]
+
+
+@dataclass(eq=False)
+class Block(Node):
+    body: list["Stmt"]
+
+
+@dataclass(eq=False)
+class Let(Node):
+    """`let target = value`, `let x` (value None: nil) or `const NAME = value`."""
+
+    target: Binding
+    value: "Expr | None"
+    const: bool = False
+    doc: str | None = None
+
+
+@dataclass(eq=False)
+class Assign(Node):
+    """`target = value` or `target op= value` (op is "+", "-", ... or None).
+
+    `target` is a Name, Field, Index, or (for plain `=`) a TupleExpr of those.
+    """
+
+    target: Expr
+    op: str | None
+    value: Expr
+
+
+@dataclass(eq=False)
+class ExprStmt(Node):
+    expr: Expr
+
+
+@dataclass(eq=False)
+class If(Node):
+    cond: Expr
+    then: Block
+    orelse: "Block | If | None" = None
+
+
+@dataclass(eq=False)
+class While(Node):
+    cond: Expr
+    body: Block
+
+
+@dataclass(eq=False)
+class For(Node):
+    """`for x in it` (index None) or `for i, x in it`."""
+
+    index: Binding | None
+    var: Binding
+    iterable: Expr
+    body: Block
+
+
+@dataclass(eq=False)
+class Break(Node):
+    pass
+
+
+@dataclass(eq=False)
+class Continue(Node):
+    pass
+
+
+@dataclass(eq=False)
+class Return(Node):
+    value: Expr | None
+
+
+@dataclass(eq=False)
+class Yield(Node):
+    value: Expr | None
+
+
+@dataclass(eq=False)
+class Throw(Node):
+    value: Expr
+
+
+@dataclass(eq=False)
+class Try(Node):
+    body: Block
+    name: BindName | None  # `catch e` binds e; `catch` alone binds nothing
+    handler: Block
+
+
+@dataclass(eq=False)
+class Import(Node):
+    """`import a.b as c`: parts [a, b], alias c (None: binds the last part)."""
+
+    parts: list[Ident]
+    alias: Ident | None = None
+
+    @property
+    def bound_name(self) -> Ident:
+        return self.alias or self.parts[-1]
+
+
+@dataclass(eq=False)
+class FnDecl(Node):
+    name: Ident
+    params: list[Param]
+    body: Block
+    doc: str | None = None
+
+
+@dataclass(eq=False)
+class FieldDecl(Node):
+    name: Ident
+    default: Expr | None = None
+
+
+@dataclass(eq=False)
+class StructDecl(Node):
+    name: Ident
+    fields: list[FieldDecl]
+    methods: list[FnDecl]
+    doc: str | None = None
+
+
+@dataclass(eq=False)
+class VariantDecl(Node):
+    name: Ident
+    fields: list[Ident] | None  # None: a variant without payload
+
+
+@dataclass(eq=False)
+class EnumDecl(Node):
+    name: Ident
+    variants: list[VariantDecl]
+    methods: list[FnDecl]
+    doc: str | None = None
+
+
+@dataclass(eq=False)
+class ErrorStmt(Node):
+    """Placeholder for a statement the parser skipped after a syntax error."""
+
+
+Stmt = Union[Let, Assign, ExprStmt, If, While, For, Break, Continue, Return, Yield, Throw, Try,
+             Import, FnDecl, StructDecl, EnumDecl, Block, ErrorStmt]
+
+
+@dataclass(eq=False)
+class Comment(Node):
+    text: str  # without the leading '#'
+
+
+@dataclass(eq=False)
+class Program(Node):
+    body: list[Stmt]
+    comments: list[Comment] = field(default_factory=list)
+
+
+Declaration = Union[FnDecl, StructDecl, EnumDecl]
+
+
+def children(node: Node):
+    """The direct child nodes of `node`, in source order (for generic walks)."""
+    for name in node.__dataclass_fields__:
+        if name == "span":
+            continue
+        value = getattr(node, name)
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, Node):
+                    yield item

@@ -1,0 +1,1114 @@
+"""The tree-walking interpreter: the reference semantics of Esker.
+
+It runs the syntax tree directly, sharing values, operators, printing and
+builtins with the register VM (`esker.vm.runtime`), so the two engines can be
+checked against each other.
+
+- Scopes: every run of a block that declares names gets a fresh `Scope` (a dict
+  and a parent link), as does every loop iteration, so closures capture
+  variables by reference and each iteration's variables are its own. `fn`,
+  `struct` and `enum` declarations are bound when their block starts.
+- Control flow: statements return None or a signal (`BREAK`, `CONTINUE`, a
+  `_Return`); a signal raised inside an expression (a `match` arm block that
+  says `return`) travels as `_Escape` to the statement around it.
+- Errors: an `EskerError` records the position of the innermost expression or
+  statement it passes in each frame, and the frame's function name when it
+  leaves the call, giving the §7 trace innermost first.
+- Generators run their bodies as Python generators: statements that contain no
+  `yield` run in the ordinary executor, the others in a generator-based twin.
+  An expression can contain a `yield` only through a `match` arm block; such an
+  expression has its operands evaluated first (left to right, resumably) and is
+  then evaluated on a copy of its node that holds those values. This keeps each
+  `yield` as cheap as a Python one, with no threads.
+- Depth: Esker calls recurse in Python, so programs run on a thread with a
+  large stack, the call depth is capped (`max_depth`), and exceeding it, or
+  Python's own recursion limit, raises the catchable `StackOverflow` error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import typing
+from dataclasses import dataclass, field as dataclass_field, fields, replace
+from typing import TextIO
+
+from . import ast
+from .deep import call_with_deep_stack
+from .diagnostics import Severity
+from .modules import ModuleLoader, ModuleReadError
+from .parser import parse
+from .runtime import builtins, ops
+from .runtime.errors import (EskerError, TraceEntry, arity_error, format_uncaught, named_arguments_error,
+                             runtime_error)
+from .runtime.printing import to_repr
+from .runtime.values import EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
+from .source import SourceText, Span, decode_source
+
+#: Esker frames allowed before `StackOverflow` (the register VM allows far more).
+DEFAULT_MAX_DEPTH = 5_000
+#: Python frames one Esker call can take (an expression nested in a few blocks);
+#: sizes the Python recursion limit while a program runs.
+_PYTHON_FRAMES_PER_CALL = 25
+
+_truthy = ops.truthy
+_BINARY = ops.BINARY
+_DECLARATIONS = (ast.FnDecl, ast.StructDecl, ast.EnumDecl)
+#: Nodes whose bodies belong to another function, so their yields are not ours.
+_YIELD_BOUNDARIES = (ast.FnExpr, ast.FnDecl, ast.StructDecl, ast.EnumDecl)
+
+
+class Scope:
+    """The variables of one run of a block (or one call, or one loop iteration)."""
+
+    __slots__ = ("vars", "parent")
+
+    def __init__(self, parent: Scope | None):
+        self.vars: dict[str, object] = {}
+        self.parent = parent
+
+
+class _Return:
+    __slots__ = ("value",)
+
+    def __init__(self, value: object):
+        self.value = value
+
+
+BREAK = object()
+CONTINUE = object()
+
+
+class _Escape(Exception):
+    """Carries a signal out of an expression to the statement that contains it."""
+
+    def __init__(self, signal: object):
+        super().__init__()
+        self.signal = signal
+
+
+@dataclass(eq=False)
+class _Value(ast.Node):
+    """An operand evaluated already (see the generator notes in the module docstring)."""
+
+    value: object
+
+
+_EXPRESSIONS = typing.get_args(ast.Expr) + (_Value,)
+
+
+@dataclass
+class _FunctionInfo:
+    """What a call needs to know about a function declaration or literal."""
+
+    name: str | None
+    params: list[ast.Param]  # without the rest parameter
+    rest: str | None
+    required: int  # parameters without a default
+    body: ast.Block
+    is_generator: bool
+    path: str  # as shown in traces
+    param_names: list[str] = dataclass_field(init=False)
+    hoisted: tuple = dataclass_field(init=False)  # the body's fn/struct/enum declarations
+    fixed: bool = dataclass_field(init=False)  # no defaults and no rest: takes exactly `required`
+
+    def __post_init__(self):
+        self.param_names = [param.name.name for param in self.params]
+        self.hoisted = _block_info(self.body.body).hoisted
+        self.fixed = self.rest is None and self.required == len(self.params)
+
+    def arity_error(self, given: int) -> EskerError:
+        return arity_error(self.name, self.required, None if self.rest else len(self.params), given)
+
+
+@dataclass
+class _BlockInfo:
+    needs_scope: bool  # declares names (so each run gets a Scope)
+    hoisted: tuple  # fn/struct/enum declarations, bound when the block starts
+
+
+class TreeFunction(Function):
+    """A closure of the tree-walker: a function's info and the scope it was made in."""
+
+    __slots__ = ("info", "env")
+
+    def __init__(self, info: _FunctionInfo, env: Scope):
+        super().__init__(info.name)
+        self.info = info
+        self.env = env
+
+
+class TreeGenerator(Generator):
+    """A suspended generator body: a Python generator over the body's statements,
+    created at the first resume so that calling a generator function runs nothing."""
+
+    __slots__ = ("_interpreter", "_function", "_scope", "_frames", "_running", "_done")
+
+    def __init__(self, interpreter: Interpreter, function: TreeFunction, scope: Scope):
+        super().__init__(function.name)
+        self._interpreter = interpreter
+        self._function = function
+        self._scope = scope
+        self._frames = None
+        self._running = False
+        self._done = False
+
+    def resume(self, engine) -> tuple[bool, object]:
+        if self._done:
+            return True, None
+        if self._running:
+            raise runtime_error("RuntimeError", f"generator {self.name or '<fn>'} resumed while it is running")
+        interpreter = self._interpreter
+        info = self._function.info
+        if self._frames is None:
+            interpreter._hoist(info.hoisted, self._scope)
+            self._frames = interpreter._gen_statements(info.body.body, self._scope)
+        interpreter._enter_frame()
+        self._running = True
+        try:
+            return False, next(self._frames)
+        except StopIteration:
+            self._done = True
+            return True, None
+        except (EskerError, RecursionError) as error:
+            self._done = True
+            raise _leaving_frame(error, self.name, info.path) from None
+        finally:
+            self._running = False
+            interpreter.depth -= 1
+
+
+def _located(error: EskerError, span: Span) -> EskerError:
+    """`_locate`, returning the error (for `raise _located(...)`)."""
+    _locate(error, span)
+    return error
+
+
+def _locate(error: EskerError, span: Span) -> None:
+    """Records where the error passed in the current frame, unless a more inner
+    place of the same frame is recorded already. The entry's function and path
+    are filled in when the error leaves the frame (`_leaving_frame`)."""
+    trace = error.trace
+    if not trace or trace[-1].function is not None:
+        trace.append(TraceEntry(None, None, span.line, span.col))
+
+
+def _leaving_frame(error: EskerError | RecursionError, name: str | None, path: str) -> EskerError:
+    """The error as it leaves a frame of function `name`: a Python recursion
+    overflow becomes StackOverflow, and the frame's trace entry is completed."""
+    if isinstance(error, RecursionError):
+        return runtime_error("StackOverflow", "maximum recursion depth exceeded")
+    trace = error.trace
+    if trace and trace[-1].function is None:
+        trace[-1].function = name or "<fn>"
+        trace[-1].path = path
+    return error
+
+
+def _unpack(value: object, count: int) -> list | tuple:
+    """The items of a tuple or array destructured into exactly `count` names."""
+    if type(value) is not tuple and type(value) is not list:
+        raise runtime_error("TypeError", f"cannot destructure {ops.type_name(value)}: expected a tuple or array")
+    if len(value) != count:
+        raise runtime_error("ValueError", f"expected {count} values to destructure, got {len(value)}")
+    return value
+
+
+class Interpreter:
+    """Runs Esker syntax trees. Implements the engine protocol the builtins use:
+    `call(fn, args, kwargs)` and `write(text)`."""
+
+    def __init__(self, loader: ModuleLoader | None = None, stdout: TextIO | None = None,
+                 max_depth: int = DEFAULT_MAX_DEPTH):
+        self.loader = loader if loader is not None else ModuleLoader()
+        self.max_depth = max_depth
+        self.depth = 0
+        self._stdout = stdout
+        self._globals = Scope(None)
+        self._globals.vars.update(builtins.make_globals(self))
+        self._modules: dict[str, object] = {}  # absolute path -> Module, or _LOADING
+        self._functions: dict[ast.Node, _FunctionInfo] = {}
+        self._blocks: dict[ast.Node, _BlockInfo] = {}
+        self._import_origins: dict[ast.Import, str] = {}
+        self._yielding: set[ast.Node] = set()
+        self._expr = self._expression_handlers()
+        self._stmt = self._statement_handlers()
+        self._gen_stmt_handlers = self._generator_statement_handlers()
+        self._patterns = self._pattern_handlers()
+
+    # ------------------------------------------------------ engine protocol
+
+    def write(self, text: str) -> None:
+        (self._stdout or sys.stdout).write(text)
+
+    def call(self, fn, args: list, kwargs: dict | None = None):
+        """Calls any Esker callable with evaluated arguments."""
+        if type(fn) is TreeFunction:
+            if kwargs:
+                raise named_arguments_error(fn.name)
+            return self._call_function(fn, args)
+        return ops.call_native(self, fn, args, kwargs)
+
+    # ------------------------------------------------------------ programs
+
+    def run_program(self, program: ast.Program, source: SourceText) -> None:
+        """Runs a parsed main program; raises EskerError if an error is not caught.
+
+        The program runs on a thread with a large stack (`deep.call_with_deep_stack`),
+        with Python's recursion limit raised to match `max_depth`: Esker calls
+        recurse in Python, and resuming nested generators uses the C stack.
+        """
+        needed = self.max_depth * _PYTHON_FRAMES_PER_CALL + 1_000
+        if sys.getrecursionlimit() < needed:
+            sys.setrecursionlimit(needed)
+        self._modules[os.path.abspath(source.path)] = _LOADING
+        call_with_deep_stack(lambda: self._run_module(program, source.path, source.path))
+
+    def _run_module(self, program: ast.Program, path: str, shown_path: str) -> Scope:
+        """Runs a module's top level in a fresh scope (returned) below the globals.
+        `path` is where its imports are resolved from, `shown_path` how traces name it."""
+        self._prepare(program, path, shown_path)
+        scope = Scope(self._globals)
+        try:
+            self._hoist(self._blocks[program].hoisted, scope)
+            signal = self._run_statements(program.body, scope)
+        except (EskerError, RecursionError) as error:
+            raise _leaving_frame(error, "<module>", shown_path) from None
+        if signal is not None:
+            raise runtime_error("RuntimeError", "break, continue or return outside a function")
+        return scope
+
+    def _load_module(self, node: ast.Import) -> Module:
+        parts = [part.name for part in node.parts]
+        dotted = ".".join(parts)
+        path = self.loader.resolve(parts, self._import_origins[node])
+        if path is None:
+            raise runtime_error("ImportError", f"module {dotted} not found (looked beside the importing file "
+                                               "and in ESKER_PATH)")
+        known = self._modules.get(path)
+        if known is _LOADING:
+            raise runtime_error("ImportError", f"circular import of module {dotted}")
+        if known is not None:
+            return known
+        try:
+            parsed = parse(self.loader.read(path), path)
+        except ModuleReadError as error:
+            raise runtime_error("ImportError", str(error)) from None
+        problems = [d for d in parsed.diagnostics if d.severity == Severity.ERROR]
+        if problems:
+            raise runtime_error("ImportError", f"module {dotted} has errors: {problems[0].format(path)}")
+        self._modules[path] = _LOADING
+        try:
+            scope = self._run_module(parsed.program, path, os.path.relpath(path))
+        finally:
+            del self._modules[path]
+        module = Module(dotted, path, {name: scope.vars[name] for name in _top_level_names(parsed.program)})
+        self._modules[path] = module
+        return module
+
+    # ----------------------------------------------------------- preparing
+
+    def _prepare(self, program: ast.Program, path: str, shown_path: str) -> None:
+        """Indexes a program once before it runs: the info of every function and
+        block, the file each import is resolved from, and which nodes of each
+        generator body contain a `yield`."""
+        self._blocks[program] = _block_info(program.body)
+        pending: list[tuple[ast.Node, str | None]] = [(child, None) for child in ast.children(program)]
+        while pending:
+            node, owner = pending.pop()
+            kind = type(node)
+            if kind is ast.Block:
+                self._blocks[node] = _block_info(node.body)
+            elif kind is ast.FnDecl or kind is ast.FnExpr:
+                self._functions[node] = self._function_info(node, shown_path, owner)
+            elif kind is ast.Import:
+                self._import_origins[node] = path
+            member_owner = node.name.name if kind is ast.StructDecl or kind is ast.EnumDecl else None
+            pending.extend((child, member_owner) for child in ast.children(node))
+
+    def _function_info(self, node: ast.FnDecl | ast.FnExpr, shown_path: str, owner: str | None) -> _FunctionInfo:
+        name = node.name.name if type(node) is ast.FnDecl else None
+        if owner is not None:
+            name = f"{owner}.{name}"
+        params = [param for param in node.params if not param.rest]
+        rest = next((param.name.name for param in node.params if param.rest), None)
+        required = sum(1 for param in params if param.default is None)
+        return _FunctionInfo(name, params, rest, required, node.body, self._mark_yields(node.body), shown_path)
+
+    def _mark_yields(self, node: ast.Node) -> bool:
+        """Adds to `_yielding` every node under `node` (this function's own code)
+        that contains a `yield`; True if `node` does."""
+        found = type(node) is ast.Yield
+        for child in ast.children(node):
+            if not isinstance(child, _YIELD_BOUNDARIES) and self._mark_yields(child):
+                found = True
+        if found:
+            self._yielding.add(node)
+        return found
+
+    # --------------------------------------------------------------- calls
+
+    def _enter_frame(self) -> None:
+        if self.depth >= self.max_depth:
+            raise runtime_error("StackOverflow", f"more than {self.max_depth} nested calls")
+        self.depth += 1
+
+    def _call_function(self, fn: TreeFunction, args: list):
+        info = fn.info
+        if not (info.fixed and len(args) == info.required):
+            if len(args) < info.required or (info.rest is None and len(args) > len(info.params)):
+                raise info.arity_error(len(args))
+        self._enter_frame()
+        scope = Scope(fn.env)
+        try:
+            self._bind_params(info, args, scope)
+            if info.is_generator:
+                return TreeGenerator(self, fn, scope)
+            if info.hoisted:
+                self._hoist(info.hoisted, scope)
+            signal = self._run_statements(info.body.body, scope)
+        except (EskerError, RecursionError) as error:
+            raise _leaving_frame(error, fn.name, info.path) from None
+        finally:
+            self.depth -= 1
+        return signal.value if type(signal) is _Return else None
+
+    def _bind_params(self, info: _FunctionInfo, args: list, scope: Scope) -> None:
+        """Binds arguments to parameters; defaults are evaluated now, in the
+        callee's scope, so they can use the parameters before them."""
+        names = scope.vars
+        names.update(zip(info.param_names, args))
+        for param in info.params[len(args):]:
+            if param.default is None:  # a parameter without default after one with (a syntax error)
+                raise info.arity_error(len(args))
+            names[param.name.name] = self.eval(param.default, scope)
+        if info.rest is not None:
+            names[info.rest] = list(args[len(info.params):])
+
+    def _named_args(self, named: list[ast.NamedArg], env: Scope) -> dict:
+        values: dict[str, object] = {}
+        for arg in named:
+            if arg.name.name in values:
+                raise runtime_error("ArityError", f"named argument `{arg.name.name}` is given twice")
+            values[arg.name.name] = self.eval(arg.value, env)
+        return values
+
+    # ---------------------------------------------------------- statements
+
+    def _run_statements(self, body: list, env: Scope):
+        """Runs statements in order: None, or the first signal one returns (for
+        the enclosing loop or function). An error records the statement's
+        position, unless a more inner one of this frame is recorded already."""
+        handlers = self._stmt
+        for statement in body:
+            try:
+                signal = handlers[type(statement)](statement, env)
+            except EskerError as error:
+                raise _located(error, statement.span)
+            except _Escape as escape:
+                signal = escape.signal
+            if signal is not None:
+                return signal
+        return None
+
+    def _block_scope(self, block: ast.Block, env: Scope) -> Scope:
+        """The scope a run of `block` executes in: a fresh one if it declares names."""
+        info = self._blocks[block]
+        if not info.needs_scope:
+            return env
+        scope = Scope(env)
+        if info.hoisted:
+            self._hoist(info.hoisted, scope)
+        return scope
+
+    def _run_block(self, block: ast.Block, env: Scope):
+        return self._run_statements(block.body, self._block_scope(block, env))
+
+    def _hoist(self, declarations: tuple, scope: Scope) -> None:
+        for declaration in declarations:
+            scope.vars[declaration.name.name] = self._declare(declaration, scope)
+
+    def _declare(self, node, scope: Scope):
+        """The value a fn, struct or enum declaration binds in `scope`."""
+        if type(node) is ast.FnDecl:
+            return TreeFunction(self._functions[node], scope)
+        methods, static_methods = {}, {}
+        for method in node.methods:
+            takes_self = bool(method.params) and method.params[0].name.name == "self"
+            (methods if takes_self else static_methods)[method.name.name] = TreeFunction(self._functions[method], scope)
+        if type(node) is ast.StructDecl:
+            defaults = [None if field.default is None else self._default_thunk(field.default, scope)
+                        for field in node.fields]
+            return StructType(node.name.name, [field.name.name for field in node.fields], defaults,
+                              methods, static_methods)
+        variants = [(variant.name.name, None if variant.fields is None else [f.name for f in variant.fields])
+                    for variant in node.variants]
+        return EnumType(node.name.name, variants, methods, static_methods)
+
+    def _default_thunk(self, expression: ast.Node, scope: Scope):
+        return lambda: self.eval(expression, scope)
+
+    def _statement_handlers(self) -> dict:
+        return {
+            ast.ExprStmt: self._expression_statement,
+            ast.Let: self._let,
+            ast.Assign: self._assign,
+            ast.If: self._if,
+            ast.While: self._while,
+            ast.For: self._for,
+            ast.Break: lambda node, env: BREAK,
+            ast.Continue: lambda node, env: CONTINUE,
+            ast.Return: self._return,
+            ast.Yield: self._yield_outside_generator,
+            ast.Throw: self._throw,
+            ast.Try: self._try,
+            ast.Import: self._import,
+            ast.Block: self._run_block,
+            ast.FnDecl: _nothing,
+            ast.StructDecl: _nothing,
+            ast.EnumDecl: _nothing,
+            ast.ErrorStmt: _unparsed,
+        }
+
+    def _expression_statement(self, node: ast.ExprStmt, env: Scope):
+        self.eval(node.expr, env)
+
+    def _return(self, node: ast.Return, env: Scope):
+        value = node.value
+        return _Return(None if value is None else self._expr[type(value)](value, env))
+
+    def _let(self, node: ast.Let, env: Scope):
+        value = None if node.value is None else self.eval(node.value, env)
+        target = node.target
+        if type(target) is ast.BindName:
+            env.vars[target.name] = value
+        else:
+            self._bind(target, value, env.vars)
+
+    def _bind(self, target, value, names: dict) -> None:
+        if type(target) is ast.BindName:
+            names[target.name] = value
+        else:
+            for item, part in zip(target.items, _unpack(value, len(target.items))):
+                self._bind(item, part, names)
+
+    def _assign(self, node: ast.Assign, env: Scope):
+        """`target = value` and `target op= value`. Left to right: the target's
+        object and index first, then (for `op=`) its old value, then the value."""
+        target = node.target
+        if type(target) is ast.Name:  # the common case, without building a place
+            names = self._scope_of(target.name, env).vars
+            if node.op is None:
+                names[target.name] = self.eval(node.value, env)
+            else:
+                old = names[target.name]
+                names[target.name] = _BINARY[node.op](old, self.eval(node.value, env))
+            return None
+        place = self._place(target, env)
+        if node.op is None:
+            value = self.eval(node.value, env)
+        else:
+            value = _BINARY[node.op](self._load(place), self.eval(node.value, env))
+        self._store(place, value)
+
+    def _place(self, target, env: Scope) -> tuple:
+        """Where an assignment stores: (names dict, name), (object, field name),
+        (container, index) or a list of places for a tuple target, tagged."""
+        kind = type(target)
+        if kind is ast.Name:
+            return _VARIABLE, self._scope_of(target.name, env).vars, target.name
+        if kind is ast.Field:
+            return _FIELD, self.eval(target.obj, env), target.name.name
+        if kind is ast.Index:
+            return _ELEMENT, self.eval(target.obj, env), self.eval(target.index, env)
+        if kind is ast.TupleExpr:
+            return _TUPLE, [self._place(item, env) for item in target.items], None
+        raise runtime_error("TypeError", "cannot assign to this expression")
+
+    def _load(self, place: tuple):
+        tag, container, key = place
+        if tag is _VARIABLE:
+            return container[key]
+        if tag is _FIELD:
+            return ops.get_field(container, key)
+        if tag is _ELEMENT:
+            return ops.get_index(container, key)
+        raise runtime_error("TypeError", "a tuple of targets takes only plain assignment")
+
+    def _store(self, place: tuple, value) -> None:
+        tag, container, key = place
+        if tag is _VARIABLE:
+            container[key] = value
+        elif tag is _FIELD:
+            ops.set_field(container, key, value)
+        elif tag is _ELEMENT:
+            ops.set_index(container, key, value)
+        else:
+            for item, part in zip(container, _unpack(value, len(container))):
+                self._store(item, part)
+
+    def _scope_of(self, name: str, env: Scope) -> Scope:
+        scope = env
+        while scope is not self._globals:
+            if name in scope.vars:
+                return scope
+            scope = scope.parent
+        if name in scope.vars:
+            raise runtime_error("TypeError", f"cannot assign to the builtin `{name}`; declare it with let first")
+        raise _undefined(name)
+
+    def _if(self, node: ast.If, env: Scope):
+        evaluate = self._expr
+        while True:  # an `else if` chain is walked here rather than recursively
+            cond = node.cond
+            if _truthy(evaluate[type(cond)](cond, env)):
+                return self._run_block(node.then, env)
+            node = node.orelse
+            if node is None:
+                return None
+            if type(node) is not ast.If:
+                return self._run_block(node, env)
+
+    def _while(self, node: ast.While, env: Scope):
+        while _truthy(self.eval(node.cond, env)):
+            signal = self._run_block(node.body, env)
+            if signal is not None and signal is not CONTINUE:
+                return None if signal is BREAK else signal
+        return None
+
+    def _for(self, node: ast.For, env: Scope):
+        for item in self._loop_items(node, env):
+            signal = self._run_block(node.body, self._iteration_scope(node, item, env))
+            if signal is not None and signal is not CONTINUE:
+                return None if signal is BREAK else signal
+        return None
+
+    def _loop_items(self, node: ast.For, env: Scope):
+        iterable = self.eval(node.iterable, env)
+        if node.index is None:
+            return ops.iterate(self, iterable)
+        return ops.iterate_pairs(self, iterable)
+
+    def _iteration_scope(self, node: ast.For, item, env: Scope) -> Scope:
+        """A fresh scope per iteration, so closures keep that iteration's values."""
+        scope = Scope(env)
+        if node.index is None:
+            self._bind(node.var, item, scope.vars)
+        else:
+            self._bind(node.index, item[0], scope.vars)
+            self._bind(node.var, item[1], scope.vars)
+        return scope
+
+    def _yield_outside_generator(self, node: ast.Yield, env: Scope):
+        raise runtime_error("RuntimeError", "yield outside a generator function's body")
+
+    def _throw(self, node: ast.Throw, env: Scope):
+        raise EskerError(self.eval(node.value, env))
+
+    def _try(self, node: ast.Try, env: Scope):
+        try:
+            return self._run_block(node.body, env)
+        except EskerError as error:
+            return self._run_block(node.handler, _catch_scope(node, error, env))
+
+    def _import(self, node: ast.Import, env: Scope):
+        env.vars[node.bound_name.name] = self._load_module(node)
+
+    # --------------------------------------------------------- expressions
+
+    # `eval` only dispatches. A handler whose own operation can fail records its
+    # node's position on the error; errors from operands were recorded by the
+    # operand already, and `_locate` keeps the innermost place of each frame.
+    # Hot handlers dispatch on their operands' types directly rather than
+    # through `eval`, which saves a Python call per node.
+
+    def eval(self, node: ast.Node, env: Scope):
+        """The value of an expression."""
+        return self._expr[type(node)](node, env)
+
+    def _expression_handlers(self) -> dict:
+        return {
+            ast.Literal: _constant,
+            _Value: _constant,
+            ast.Name: self._name,
+            ast.Binary: self._binary,
+            ast.Unary: self._unary,
+            ast.Logical: self._logical,
+            ast.Conditional: lambda node, env: self.eval(
+                node.then if _truthy(self.eval(node.cond, env)) else node.orelse, env),
+            ast.RangeExpr: self._range,
+            ast.Call: self._call_expr,
+            ast.MethodCall: self._method_call,
+            ast.Field: self._field,
+            ast.Index: self._index,
+            ast.TupleExpr: lambda node, env: tuple([self.eval(item, env) for item in node.items]),
+            ast.ArrayExpr: lambda node, env: [self.eval(item, env) for item in node.items],
+            ast.MapExpr: self._map,
+            ast.FnExpr: lambda node, env: TreeFunction(self._functions[node], env),
+            ast.Match: self._match,
+            ast.ErrorExpr: _unparsed,
+        }
+
+    def _name(self, node: ast.Name, env: Scope):
+        name = node.name
+        scope = env
+        while scope is not None:
+            names = scope.vars
+            if name in names:
+                return names[name]
+            scope = scope.parent
+        raise _located(_undefined(name), node.span)
+
+    def _binary(self, node: ast.Binary, env: Scope):
+        evaluate = self._expr
+        left, right = node.left, node.right
+        left_value = evaluate[type(left)](left, env)
+        right_value = evaluate[type(right)](right, env)
+        try:
+            return _BINARY[node.op](left_value, right_value)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _unary(self, node: ast.Unary, env: Scope):
+        value = self.eval(node.operand, env)
+        if node.op == "not":
+            return not _truthy(value)
+        try:
+            return ops.UNARY[node.op](value)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _logical(self, node: ast.Logical, env: Scope):
+        left = self.eval(node.left, env)
+        if _truthy(left) == (node.op == "and"):
+            return self.eval(node.right, env)
+        return left
+
+    def _range(self, node: ast.RangeExpr, env: Scope):
+        start, end = self.eval(node.start, env), self.eval(node.end, env)
+        try:
+            return ops.make_range(start, end, node.inclusive)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _call_expr(self, node: ast.Call, env: Scope):
+        evaluate = self._expr
+        callee = node.callee
+        function = evaluate[type(callee)](callee, env)
+        args = [evaluate[type(arg)](arg, env) for arg in node.args]
+        try:
+            if node.kwargs:
+                return self.call(function, args, self._named_args(node.kwargs, env))
+            if type(function) is TreeFunction:
+                return self._call_function(function, args)
+            return ops.call_native(self, function, args)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _method_call(self, node: ast.MethodCall, env: Scope):
+        receiver = self.eval(node.receiver, env)
+        args = [self.eval(arg, env) for arg in node.args]
+        try:
+            kwargs = self._named_args(node.kwargs, env) if node.kwargs else None
+            return builtins.call_method(self, receiver, node.name.name, args, kwargs)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _field(self, node: ast.Field, env: Scope):
+        obj = self.eval(node.obj, env)
+        try:
+            return ops.get_field(obj, node.name.name)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _index(self, node: ast.Index, env: Scope):
+        obj, index = self.eval(node.obj, env), self.eval(node.index, env)
+        try:
+            return ops.get_index(obj, index)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _map(self, node: ast.MapExpr, env: Scope) -> dict:
+        result = {}
+        for entry in node.entries:
+            key = self.eval(entry.key, env)
+            value = self.eval(entry.value, env)
+            try:
+                ops.check_key(key)
+            except EskerError as error:
+                raise _located(error, entry.key.span)
+            result[key] = value
+        return result
+
+    def _match(self, node: ast.Match, env: Scope):
+        subject = self.eval(node.subject, env)
+        try:
+            for arm in node.arms:
+                scope = self._arm_scope(arm, subject, env)
+                if scope is None or (arm.guard is not None and not _truthy(self.eval(arm.guard, scope))):
+                    continue
+                if type(arm.body) is not ast.Block:
+                    return self.eval(arm.body, scope)
+                return _arm_block_value(self._run_block(arm.body, scope))
+            raise _no_arm(subject)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _arm_scope(self, arm: ast.MatchArm, subject, env: Scope) -> Scope | None:
+        """The scope of an arm whose pattern matches `subject` (holding what the
+        pattern binds), or None when it does not match."""
+        scope = Scope(env)
+        return scope if self._matches(arm.pattern, subject, scope.vars, env) else None
+
+    # ------------------------------------------------------------ patterns
+
+    def _matches(self, pattern: ast.Node, value, names: dict, env: Scope) -> bool:
+        """Whether `value` matches `pattern`; what the pattern binds goes into `names`."""
+        return self._patterns[type(pattern)](pattern, value, names, env)
+
+    def _pattern_handlers(self) -> dict:
+        return {
+            ast.PWildcard: lambda pattern, value, names, env: True,
+            ast.PBind: _bind_pattern,
+            ast.PLiteral: lambda pattern, value, names, env: ops.equals(value, pattern.value),
+            ast.PRange: _range_pattern,
+            ast.POr: lambda pattern, value, names, env: any(
+                self._matches(alternative, value, names, env) for alternative in pattern.alternatives),
+            ast.PTuple: lambda pattern, value, names, env: type(value) is tuple and self._all_match(
+                pattern.items, value, names, env),
+            ast.PArray: self._array_pattern,
+            ast.PVariant: self._variant_pattern,
+            ast.PStruct: self._struct_pattern,
+        }
+
+    def _all_match(self, patterns: list, values, names: dict, env: Scope) -> bool:
+        if len(patterns) != len(values):
+            return False
+        for pattern, value in zip(patterns, values):
+            if not self._matches(pattern, value, names, env):
+                return False
+        return True
+
+    def _array_pattern(self, pattern: ast.PArray, value, names: dict, env: Scope) -> bool:
+        if type(value) is not list:
+            return False
+        count = len(pattern.items)
+        if pattern.rest is None:
+            return self._all_match(pattern.items, value, names, env)
+        if len(value) < count or not self._all_match(pattern.items, value[:count], names, env):
+            return False
+        if type(pattern.rest) is ast.PBind:
+            names[pattern.rest.name] = value[count:]
+        return True
+
+    def _pattern_type(self, path: list[ast.Ident], env: Scope):
+        """The struct or enum a pattern names (`Shape`, `geometry.Shape`)."""
+        owner = self._name(path[0], env)  # an Ident has the name and span _name needs
+        for part in path[1:]:
+            owner = ops.get_field(owner, part.name)
+        return owner
+
+    def _variant_pattern(self, pattern: ast.PVariant, value, names: dict, env: Scope) -> bool:
+        enum = self._pattern_type(pattern.path, env)
+        if type(enum) is not EnumType:
+            raise runtime_error("TypeError", f"{ops.type_name(enum)} is not an enum")
+        variant = enum.variants.get(pattern.variant.name)
+        if variant is None:
+            raise runtime_error("AttributeError", f"enum {enum.name} has no variant `{pattern.variant.name}`")
+        if type(value) is not EnumValue or value.variant is not variant:
+            return False
+        if pattern.args is None:
+            return True
+        return value.payload is not None and self._all_match(pattern.args, value.payload, names, env)
+
+    def _struct_pattern(self, pattern: ast.PStruct, value, names: dict, env: Scope) -> bool:
+        struct = self._pattern_type(pattern.path, env)
+        if type(struct) is not StructType:
+            raise runtime_error("TypeError", f"{ops.type_name(struct)} is not a struct")
+        for field in pattern.fields:
+            if field.name.name not in struct.field_index:
+                raise runtime_error("AttributeError", f"{struct.name} has no field `{field.name.name}`")
+        if type(value) is not StructInstance or value.type is not struct:
+            return False
+        for field in pattern.fields:
+            item = value.values[struct.field_index[field.name.name]]
+            if field.pattern is None:
+                names[field.name.name] = item
+            elif not self._matches(field.pattern, item, names, env):
+                return False
+        return True
+
+    # ---------------------------------------------------------- generators
+
+    def _gen_statements(self, body: list, env: Scope):
+        """`_run_statements` for generator code (a Python generator): statements
+        that contain a `yield` run resumably, the others as usual. Kept flat,
+        since every `yield from` level is passed again at each resume."""
+        yielding = self._yielding
+        plain, resumable = self._stmt, self._gen_stmt_handlers
+        for statement in body:
+            try:
+                if statement not in yielding:
+                    signal = plain[type(statement)](statement, env)
+                elif type(statement) is ast.Yield:
+                    value = statement.value
+                    yield None if value is None else (yield from self._gen_value(value, env))
+                    signal = None
+                else:
+                    signal = yield from resumable[type(statement)](statement, env)
+            except EskerError as error:
+                raise _located(error, statement.span)
+            except _Escape as escape:
+                signal = escape.signal
+            if signal is not None:
+                return signal
+        return None
+
+    def _gen_block(self, block: ast.Block, env: Scope):
+        """The generator that runs a block's statements (no extra level of its own)."""
+        return self._gen_statements(block.body, self._block_scope(block, env))
+
+    def _generator_statement_handlers(self) -> dict:
+        return {
+            ast.Block: self._gen_block,
+            ast.If: self._gen_if,
+            ast.While: self._gen_while,
+            ast.For: self._gen_for,
+            ast.Try: self._gen_try,
+            ast.Assign: self._gen_assign,
+            ast.ExprStmt: self._gen_operands_first,
+            ast.Let: self._gen_operands_first,
+            ast.Return: self._gen_operands_first,
+            ast.Throw: self._gen_operands_first,
+        }
+
+    def _gen_value(self, node: ast.Node, env: Scope):
+        """`eval` from generator code: resumable when the expression contains a `yield`."""
+        if node not in self._yielding:
+            return self.eval(node, env)
+        try:
+            kind = type(node)
+            if kind is ast.Match:
+                return (yield from self._gen_match(node, env))
+            if kind is ast.Logical:
+                left = yield from self._gen_value(node.left, env)
+                if _truthy(left) == (node.op == "and"):
+                    return (yield from self._gen_value(node.right, env))
+                return left
+            if kind is ast.Conditional:
+                cond = yield from self._gen_value(node.cond, env)
+                return (yield from self._gen_value(node.then if _truthy(cond) else node.orelse, env))
+            evaluated = yield from self._with_operands(node, env)
+            return self._expr[kind](evaluated, env)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _with_operands(self, node: ast.Node, env: Scope):
+        """A copy of `node` whose operands are evaluated (left to right) into `_Value`s."""
+        changes = {}
+        for field in fields(node):
+            old = getattr(node, field.name)
+            if isinstance(old, list):
+                new = []
+                for part in old:
+                    new.append((yield from self._evaluated_part(part, env)))
+                changes[field.name] = new
+            elif isinstance(old, ast.Node):
+                changes[field.name] = yield from self._evaluated_part(old, env)
+        return replace(node, **changes)
+
+    def _evaluated_part(self, part: ast.Node, env: Scope):
+        if isinstance(part, (ast.NamedArg, ast.MapEntry)):
+            return (yield from self._with_operands(part, env))
+        if isinstance(part, _EXPRESSIONS):
+            return _Value(part.span, (yield from self._gen_value(part, env)))
+        return part
+
+    def _gen_operands_first(self, node: ast.Node, env: Scope):
+        """Let, Return, Throw and expression statements whose expression yields."""
+        evaluated = yield from self._with_operands(node, env)
+        return self._stmt[type(node)](evaluated, env)
+
+    def _gen_assign(self, node: ast.Assign, env: Scope):
+        target = yield from self._gen_target(node.target, env)
+        value = yield from self._gen_value(node.value, env)
+        return self._assign(replace(node, target=target, value=_Value(node.value.span, value)), env)
+
+    def _gen_target(self, target: ast.Node, env: Scope):
+        """An assignment target with its object and index operands evaluated."""
+        if type(target) is ast.Name:
+            return target
+        if type(target) is ast.TupleExpr:
+            items = []
+            for item in target.items:
+                items.append((yield from self._gen_target(item, env)))
+            return replace(target, items=items)
+        return (yield from self._with_operands(target, env))
+
+    def _gen_if(self, node: ast.If, env: Scope):
+        while True:
+            if _truthy((yield from self._gen_value(node.cond, env))):
+                return (yield from self._gen_block(node.then, env))
+            node = node.orelse
+            if node is None:
+                return None
+            if type(node) is not ast.If:
+                return (yield from self._gen_block(node, env))
+
+    def _gen_while(self, node: ast.While, env: Scope):
+        while _truthy((yield from self._gen_value(node.cond, env))):
+            signal = yield from self._gen_block(node.body, env)
+            if signal is not None and signal is not CONTINUE:
+                return None if signal is BREAK else signal
+        return None
+
+    def _gen_for(self, node: ast.For, env: Scope):
+        if node.iterable in self._yielding:
+            node = replace(node, iterable=_Value(node.iterable.span, (yield from self._gen_value(node.iterable, env))))
+        for item in self._loop_items(node, env):
+            signal = yield from self._gen_block(node.body, self._iteration_scope(node, item, env))
+            if signal is not None and signal is not CONTINUE:
+                return None if signal is BREAK else signal
+        return None
+
+    def _gen_try(self, node: ast.Try, env: Scope):
+        try:
+            return (yield from self._gen_block(node.body, env))
+        except EskerError as error:
+            return (yield from self._gen_block(node.handler, _catch_scope(node, error, env)))
+
+    def _gen_match(self, node: ast.Match, env: Scope):
+        subject = yield from self._gen_value(node.subject, env)
+        for arm in node.arms:
+            scope = self._arm_scope(arm, subject, env)
+            if scope is None or (arm.guard is not None and not _truthy((yield from self._gen_value(arm.guard, scope)))):
+                continue
+            if type(arm.body) is not ast.Block:
+                return (yield from self._gen_value(arm.body, scope))
+            return _arm_block_value((yield from self._gen_block(arm.body, scope)))
+        raise _no_arm(subject)
+
+
+# ------------------------------------------------------------------ helpers
+
+_LOADING = object()  # a module whose top level is running (to detect circular imports)
+_VARIABLE, _FIELD, _ELEMENT, _TUPLE = "variable", "field", "element", "tuple"
+
+
+def _nothing(node, env):
+    return None
+
+
+def _constant(node, env):
+    return node.value
+
+
+def _unparsed(node, env):
+    error = runtime_error("RuntimeError", "this code did not parse; fix the syntax error first")
+    raise _located(error, node.span)
+
+
+def _undefined(name: str) -> EskerError:
+    return runtime_error("RuntimeError", f"undefined name `{name}`")
+
+
+def _no_arm(subject) -> EskerError:
+    return runtime_error("MatchError", f"no match arm matches {to_repr(subject)}")
+
+
+def _arm_block_value(signal) -> None:
+    """A block arm's value is nil; a `return`, `break` or `continue` inside it
+    leaves the match for the statement around it."""
+    if signal is not None:
+        raise _Escape(signal)
+    return None
+
+
+def _catch_scope(node: ast.Try, error: EskerError, env: Scope) -> Scope:
+    scope = Scope(env)
+    if node.name is not None:
+        scope.vars[node.name.name] = error.value
+    return scope
+
+
+def _bind_pattern(pattern: ast.PBind, value, names: dict, env: Scope) -> bool:
+    names[pattern.name] = value
+    return True
+
+
+def _range_pattern(pattern: ast.PRange, value, names: dict, env: Scope) -> bool:
+    if type(value) is not int:
+        return False
+    return pattern.low <= value <= pattern.high if pattern.inclusive else pattern.low <= value < pattern.high
+
+
+def _block_info(body: list) -> _BlockInfo:
+    hoisted = tuple(statement for statement in body if isinstance(statement, _DECLARATIONS))
+    declares = bool(hoisted) or any(type(statement) in (ast.Let, ast.Import) for statement in body)
+    return _BlockInfo(declares, hoisted)
+
+
+def _top_level_names(program: ast.Program) -> list[str]:
+    """A module's members: its top-level let, const, fn, struct and enum names."""
+    names: list[str] = []
+    for statement in program.body:
+        if isinstance(statement, _DECLARATIONS):
+            names.append(statement.name.name)
+        elif type(statement) is ast.Let:
+            names.extend(_bound_names(statement.target))
+    return names
+
+
+def _bound_names(target) -> list[str]:
+    if type(target) is ast.BindName:
+        return [target.name]
+    return [name for item in target.items for name in _bound_names(item)]
+
+
+# ---------------------------------------------------------------- running
+
+def run_source(text: str, path: str, stdout: TextIO | None = None) -> int:
+    """Parses and runs a program on the tree-walker; the exit status.
+
+    Syntax errors are printed to stderr (status 2, nothing runs); an uncaught
+    error is reported as in §7 (status 1).
+    """
+    parsed = parse(text, path)
+    errors = [d for d in parsed.diagnostics if d.severity == Severity.ERROR]
+    if errors:
+        for problem in errors:
+            print(problem.format(path), file=sys.stderr)
+        return 2
+    interpreter = Interpreter(stdout=stdout)
+    try:
+        interpreter.run_program(parsed.program, parsed.source)
+    except EskerError as error:
+        (stdout or sys.stdout).flush()
+        print(format_uncaught(error), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """`python -m esker.vm.interpreter run [--engine tree] FILE`: only for running
+    the conformance suite against the tree-walker; `esker run` is the real command."""
+    parser = argparse.ArgumentParser(prog="python -m esker.vm.interpreter")
+    parser.add_argument("command", choices=["run"])
+    parser.add_argument("--engine", choices=["tree"], default="tree")
+    parser.add_argument("file")
+    args = parser.parse_args(argv)
+    try:
+        with open(args.file, "rb") as handle:
+            text, problem = decode_source(handle.read())
+    except OSError as error:
+        print(f"cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    if text is None:
+        print(f"{args.file}:{problem}", file=sys.stderr)
+        return 2
+    return run_source(text, args.file)
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

@@ -1,0 +1,1 @@
+"""The runtime shared by both engines: values, operators, printing and builtins."""

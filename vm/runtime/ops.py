@@ -1,0 +1,524 @@
+"""The operators and primitive operations of Esker (§3, §4), for both engines.
+
+Each function takes plain values and either returns the result or raises an
+`EskerError` of the kind the spec names, with a message that names the types
+involved. Nothing converts implicitly: `bool` is not a number, and only `+`
+accepts strings and arrays. The common cases are tested first and allocate
+nothing beyond their result, since every engine instruction lands here.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Iterator
+
+from .errors import EskerError, arity_error, named_arguments_error, runtime_error
+from .printing import to_repr
+from .values import (Builtin, EnumType, EnumValue, Function, Generator, Module, Range, StructInstance,
+                     StructType, VariantConstructor)
+
+_NUMERIC = frozenset({int, float})
+_ADDABLE = frozenset({int, float, str, list})
+_SCALARS = frozenset({type(None), bool, int, float, str})
+_KEY_TYPES = frozenset({int, float, str})
+_TYPE_NAMES = {
+    type(None): "nil", bool: "bool", int: "int", float: "float", str: "str", list: "array",
+    dict: "map", tuple: "tuple", Range: "range", Builtin: "fn", VariantConstructor: "fn",
+    StructType: "type", EnumType: "type", Module: "module",
+}
+
+
+# ------------------------------------------------------------------ errors
+
+def type_name(value: object) -> str:
+    """What `type(x)` returns: "int", "array", "Point", "type", "fn" ..."""
+    name = _TYPE_NAMES.get(type(value))
+    if name is not None:
+        return name
+    if type(value) is StructInstance or type(value) is EnumValue:
+        return value.type.name
+    if isinstance(value, Function):
+        return "fn"
+    if isinstance(value, Generator):
+        return "generator"
+    return type(value).__name__
+
+
+def _operands(op: str, left: object, right: object) -> EskerError:
+    return runtime_error("TypeError", f"unsupported operand types for {op}: "
+                                      f"{type_name(left)} and {type_name(right)}")
+
+
+def _operand(op: str, value: object) -> EskerError:
+    return runtime_error("TypeError", f"bad operand type for unary {op}: {type_name(value)}")
+
+
+def _division_by_zero() -> EskerError:
+    return runtime_error("ZeroDivisionError", "division by zero")
+
+
+def _too_large() -> EskerError:
+    return runtime_error("ValueError", "int too large to convert to float")
+
+
+# -------------------------------------------------------------- arithmetic
+#
+# Each operator computes operands of one type inline (the common case: ints
+# stay exact and floats give ±inf rather than raising) and leaves mixed or
+# wrong operands to `_arithmetic`.
+
+def _arithmetic(symbol: str, operation, a, b, divides: bool = False):
+    """`a symbol b` for numbers: type checks, zero divisors, and ints too large for a float."""
+    if type(a) not in _NUMERIC or type(b) not in _NUMERIC:
+        raise _operands(symbol, a, b)
+    if divides and b == 0:
+        raise _division_by_zero()
+    try:
+        return operation(a, b)
+    except OverflowError:
+        raise _too_large() from None
+
+
+def add(a, b):
+    kind = type(a)
+    if kind is type(b) and kind in _ADDABLE:
+        return a + b
+    return _arithmetic("+", operator.add, a, b)
+
+
+def sub(a, b):
+    kind = type(a)
+    if kind is type(b) and kind in _NUMERIC:
+        return a - b
+    return _arithmetic("-", operator.sub, a, b)
+
+
+def mul(a, b):
+    kind = type(a)
+    if kind is type(b) and kind in _NUMERIC:
+        return a * b
+    return _arithmetic("*", operator.mul, a, b)
+
+
+def truediv(a, b):
+    if type(a) is float and type(b) is float and b:
+        return a / b
+    return _arithmetic("/", operator.truediv, a, b, divides=True)
+
+
+def floordiv(a, b):
+    kind = type(a)
+    if kind is type(b) and kind in _NUMERIC and b:
+        return a // b
+    return _arithmetic("//", operator.floordiv, a, b, divides=True)
+
+
+def mod(a, b):
+    kind = type(a)
+    if kind is type(b) and kind in _NUMERIC and b:
+        return a % b
+    return _arithmetic("%", operator.mod, a, b, divides=True)
+
+
+def power(a, b):
+    """`**`: int ** non-negative int is an int, everything else a float.
+
+    Zero to a negative power is a ZeroDivisionError, as in Python. Where Python
+    would raise OverflowError or return a complex number, Esker keeps to IEEE
+    doubles: the result is ±inf or nan.
+    """
+    ta, tb = type(a), type(b)
+    if ta is int and tb is int and b >= 0:
+        return a ** b
+    if ta not in _NUMERIC or tb not in _NUMERIC:
+        raise _operands("**", a, b)
+    if a == 0 and b < 0:
+        raise runtime_error("ZeroDivisionError", "zero cannot be raised to a negative power")
+    try:
+        base, exponent = float(a), float(b)
+    except OverflowError:
+        raise _too_large() from None
+    try:
+        result = base ** exponent
+    except OverflowError:
+        negative = base < 0 and exponent.is_integer() and exponent % 2 == 1
+        return float("-inf") if negative else float("inf")
+    return float("nan") if type(result) is complex else result
+
+
+def neg(a):
+    if type(a) in _NUMERIC:
+        return -a
+    raise _operand("-", a)
+
+
+# ----------------------------------------------------------------- bitwise
+
+def bit_and(a, b):
+    if type(a) is int and type(b) is int:
+        return a & b
+    raise _operands("&", a, b)
+
+
+def bit_or(a, b):
+    if type(a) is int and type(b) is int:
+        return a | b
+    raise _operands("|", a, b)
+
+
+def bit_xor(a, b):
+    if type(a) is int and type(b) is int:
+        return a ^ b
+    raise _operands("^", a, b)
+
+
+def bit_not(a):
+    if type(a) is int:
+        return ~a
+    raise _operand("~", a)
+
+
+def _shift(symbol: str, operation, a, b):
+    if type(a) is not int or type(b) is not int:
+        raise _operands(symbol, a, b)
+    if b < 0:
+        raise runtime_error("ValueError", "negative shift count")
+    return operation(a, b)
+
+
+def shl(a, b):
+    return _shift("<<", operator.lshift, a, b)
+
+
+def shr(a, b):
+    return _shift(">>", operator.rshift, a, b)
+
+
+# ------------------------------------------------------------- comparison
+
+def _comparable(a, b) -> bool:
+    ta, tb = type(a), type(b)
+    return (ta in _NUMERIC and tb in _NUMERIC) or (ta is tb is str)
+
+
+def less(a, b) -> bool:
+    if _comparable(a, b):
+        return a < b
+    raise _operands("<", a, b)
+
+
+def less_equal(a, b) -> bool:
+    if _comparable(a, b):
+        return a <= b
+    raise _operands("<=", a, b)
+
+
+def greater(a, b) -> bool:
+    if _comparable(a, b):
+        return a > b
+    raise _operands(">", a, b)
+
+
+def greater_equal(a, b) -> bool:
+    if _comparable(a, b):
+        return a >= b
+    raise _operands(">=", a, b)
+
+
+def equals(a, b) -> bool:
+    """`==`: never raises. Numbers by value, containers, struct instances and enum
+    values structurally, ranges by their ints, everything else by identity."""
+    ta = type(a)
+    if ta is type(b):
+        if ta in _SCALARS:
+            return a == b
+    elif ta in _NUMERIC and type(b) in _NUMERIC:
+        return a == b
+    else:
+        return False
+    return a is b or _structurally_equal(a, b)
+
+
+def not_equals(a, b) -> bool:
+    return not equals(a, b)
+
+
+def _structurally_equal(a, b) -> bool:
+    """Compares with a work list, not recursion, so deep values cannot exhaust the
+    Python stack; a pair met again (a cycle) counts as equal."""
+    pending = [(a, b)]
+    seen: set[tuple[int, int]] = set()
+    while pending:
+        x, y = pending.pop()
+        if x is y:
+            continue
+        kind = type(x)
+        if kind is not type(y):
+            if kind in _NUMERIC and type(y) in _NUMERIC and x == y:
+                continue
+            return False
+        if kind in _SCALARS:
+            if x != y:
+                return False
+            continue
+        if (id(x), id(y)) in seen:
+            continue
+        seen.add((id(x), id(y)))
+        if kind is list or kind is tuple:
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y))
+        elif kind is dict:
+            if len(x) != len(y) or any(key not in y for key in x):
+                return False
+            pending.extend((value, y[key]) for key, value in x.items())
+        elif kind is StructInstance:
+            if x.type is not y.type:
+                return False
+            pending.extend(zip(x.values, y.values))
+        elif kind is EnumValue:
+            if x.variant is not y.variant:
+                return False
+            pending.append((x.payload, y.payload))
+        elif kind is Range:
+            if x.as_range() != y.as_range():
+                return False
+        else:
+            return False
+    return True
+
+
+def truthy(value) -> bool:
+    """Only nil and false are falsy."""
+    return value is not None and value is not False
+
+
+# -------------------------------------------------------- indexing, fields
+
+def _sequence_index(container, index):
+    if type(index) is not int:
+        raise runtime_error("TypeError", f"{type_name(container)} indices must be int, not {type_name(index)}")
+    return index
+
+
+def _index_error(container, index) -> EskerError:
+    return runtime_error("IndexError", f"index {index} out of range for {type_name(container)} "
+                                       f"of length {len(container)}")
+
+
+def get_index(obj, index):
+    """`obj[index]` on arrays, tuples, strings (negative counts from the end) and maps."""
+    kind = type(obj)
+    if kind is list or kind is tuple or kind is str:
+        try:
+            return obj[_sequence_index(obj, index)]
+        except IndexError:
+            raise _index_error(obj, index) from None
+    if kind is dict:
+        check_key(index)
+        try:
+            return obj[index]
+        except KeyError:
+            raise runtime_error("KeyError", f"key {to_repr(index)} not found") from None
+    raise runtime_error("TypeError", f"{type_name(obj)} cannot be indexed")
+
+
+def set_index(obj, index, value) -> None:
+    """`obj[index] = value` on arrays and maps."""
+    kind = type(obj)
+    if kind is list:
+        try:
+            obj[_sequence_index(obj, index)] = value
+        except IndexError:
+            raise _index_error(obj, index) from None
+    elif kind is dict:
+        check_key(index)
+        obj[index] = value
+    elif kind is str or kind is tuple:
+        raise runtime_error("TypeError", f"cannot assign to an element of a {type_name(obj)}: it is immutable")
+    else:
+        raise runtime_error("TypeError", f"{type_name(obj)} cannot be indexed")
+
+
+def check_key(key) -> None:
+    """Raises TypeError unless `key` may be a map key: int, float, str or tuples of those."""
+    if type(key) in _KEY_TYPES:
+        return
+    pending = [key]
+    while pending:
+        item = pending.pop()
+        if type(item) is tuple:
+            pending.extend(item)
+        elif type(item) not in _KEY_TYPES:
+            raise runtime_error("TypeError", "map keys must be int, float, str or tuples of those, "
+                                             f"not {type_name(item)}")
+
+
+def _no_attribute(message: str) -> EskerError:
+    return runtime_error("AttributeError", message)
+
+
+def get_field(obj, name: str):
+    """`obj.name`: a struct field, a module member, an enum variant or a static method."""
+    kind = type(obj)
+    if kind is StructInstance:
+        index = obj.type.field_index.get(name)
+        if index is not None:
+            return obj.values[index]
+        if name in obj.type.methods:
+            raise _no_attribute(f"`{name}` is a method of {obj.type.name}, not a field: call it with ()")
+        raise _no_attribute(f"{obj.type.name} has no field `{name}`")
+    if kind is Module:
+        try:
+            return obj.members[name]
+        except KeyError:
+            raise _no_attribute(f"module {obj.name} has no member `{name}`") from None
+    if kind is EnumType:
+        variant = obj.variants.get(name)
+        if variant is not None:
+            return variant.member
+        return _static_method(obj, name, "variant or static method")
+    if kind is StructType:
+        return _static_method(obj, name, "static method")
+    raise _no_attribute(f"{type_name(obj)} has no field `{name}`")
+
+
+def _static_method(owner: StructType | EnumType, name: str, what: str):
+    method = owner.static_methods.get(name)
+    if method is not None:
+        return method
+    if name in owner.methods:
+        raise _no_attribute(f"`{name}` of {owner.name} takes self: call it on a value")
+    raise _no_attribute(f"{owner.name} has no {what} `{name}`")
+
+
+def set_field(obj, name: str, value) -> None:
+    """`obj.name = value`: only the declared fields of struct instances can be assigned."""
+    if type(obj) is StructInstance:
+        index = obj.type.field_index.get(name)
+        if index is None:
+            raise _no_attribute(f"{obj.type.name} has no field `{name}`")
+        obj.values[index] = value
+    elif type(obj) is Module:
+        raise _no_attribute(f"cannot assign to member `{name}` of module {obj.name}")
+    else:
+        raise _no_attribute(f"{type_name(obj)} has no field `{name}`")
+
+
+# ---------------------------------------------------------------- ranges
+
+def make_range(start, stop, inclusive: bool) -> Range:
+    """`start..stop` / `start..=stop`."""
+    if type(start) is not int or type(stop) is not int:
+        bad = start if type(start) is not int else stop
+        raise runtime_error("TypeError", f"range bounds must be int, not {type_name(bad)}")
+    return Range(start, stop, 1, inclusive)
+
+
+# ------------------------------------------------------------- iteration
+
+def iterate(engine, value) -> Iterator:
+    """The values `for x in value` visits: elements, characters, map keys, range
+    ints, or what a generator yields (resumed through `engine`)."""
+    kind = type(value)
+    if kind is list or kind is tuple or kind is str:
+        return iter(value)
+    if kind is Range:
+        return iter(value.as_range())
+    if kind is dict:
+        return _map_entries(value, False)
+    if isinstance(value, Generator):
+        return _generator_values(engine, value)
+    raise runtime_error("TypeError", f"{type_name(value)} is not iterable")
+
+
+def iterate_pairs(engine, value) -> Iterator[tuple]:
+    """What `for i, x in value` visits: (key, value) for maps, else (counter from 0, value)."""
+    if type(value) is dict:
+        return _map_entries(value, True)
+    return enumerate(iterate(engine, value))
+
+
+def _map_entries(mapping: dict, with_values: bool) -> Iterator:
+    keys = iter(mapping)
+    while True:
+        try:
+            key = next(keys)
+        except StopIteration:
+            return
+        except RuntimeError:
+            # Python's dict iterator noticed that the map changed size (or keys) under it.
+            raise runtime_error("RuntimeError", "map changed size during iteration") from None
+        yield (key, mapping[key]) if with_values else key
+
+
+def _generator_values(engine, generator: Generator) -> Iterator:
+    while True:
+        done, value = generator.resume(engine)
+        if done:
+            return
+        yield value
+
+
+# ----------------------------------------------------------------- calls
+
+def call_native(engine, callee, args: list, kwargs: dict | None = None):
+    """Calls a callable that is not an engine closure: a builtin, a struct type
+    (its constructor) or an enum variant constructor."""
+    kind = type(callee)
+    if kind is Builtin:
+        if kwargs:
+            raise named_arguments_error(callee.name)
+        if len(args) < callee.min_args or (callee.max_args is not None and len(args) > callee.max_args):
+            raise arity_error(callee.name, callee.min_args, callee.max_args, len(args))
+        return callee.func(engine, args, kwargs)
+    if kind is StructType:
+        return construct(callee, args, kwargs)
+    if kind is VariantConstructor:
+        if kwargs:
+            raise named_arguments_error(callee.name)
+        variant = callee.variant
+        if len(args) != len(variant.fields):
+            raise arity_error(callee.name, len(variant.fields), len(variant.fields), len(args))
+        return EnumValue(variant.enum, variant, tuple(args))
+    raise runtime_error("TypeError", f"{type_name(callee)} is not callable")
+
+
+_MISSING = object()
+
+
+def construct(struct: StructType, args: list, kwargs: dict | None = None) -> StructInstance:
+    """A struct instance from positional values in field order, then named ones;
+    fields left out take their defaults (evaluated now). Mistakes are ArityErrors."""
+    fields = struct.fields
+    if not kwargs and len(args) == len(fields):
+        return StructInstance(struct, list(args))
+    if len(args) > len(fields):
+        raise runtime_error("ArityError", f"{struct.name}() takes at most {len(fields)} values "
+                                          f"({len(args)} given)")
+    values = list(args) + [_MISSING] * (len(fields) - len(args))
+    for name, value in (kwargs or {}).items():
+        index = struct.field_index.get(name)
+        if index is None:
+            raise runtime_error("ArityError", f"{struct.name} has no field `{name}`")
+        if values[index] is not _MISSING:
+            raise runtime_error("ArityError", f"field `{name}` of {struct.name} is given twice")
+        values[index] = value
+    for index, value in enumerate(values):
+        if value is _MISSING:
+            default = struct.defaults[index]
+            if default is None:
+                raise runtime_error("ArityError", f"{struct.name}() is missing field `{fields[index]}`")
+            values[index] = default()
+    return StructInstance(struct, values)
+
+
+#: The binary operators of the AST (`ast.Binary.op`) and their functions.
+BINARY = {
+    "+": add, "-": sub, "*": mul, "/": truediv, "//": floordiv, "%": mod, "**": power,
+    "&": bit_and, "|": bit_or, "^": bit_xor, "<<": shl, ">>": shr,
+    "==": equals, "!=": not_equals, "<": less, "<=": less_equal, ">": greater, ">=": greater_equal,
+}
+
+#: The prefix operators that can fail (`not` never does).
+UNARY = {"-": neg, "~": bit_not}
