@@ -63,6 +63,9 @@ def _argument_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print diagnostics as JSON for tools")
     check.set_defaults(command=command_check)
 
+    repl = commands.add_parser("repl", help="an interactive session")
+    repl.set_defaults(command=command_repl)
+
     return parser
 
 
@@ -142,6 +145,12 @@ def command_run(args) -> int:
             print_diagnostics(errors, sys.stderr, show_source=_is_terminal(sys.stderr))
         return 2
     return run_analysis(reports[0].analysis, loader, args.engine)
+
+
+def command_repl(args) -> int:
+    from .repl import run
+
+    return run()
 
 
 def run_analysis(result: Analysis, loader: ModuleLoader, engine: str) -> int:

@@ -265,6 +265,40 @@ class Interpreter:
         self._modules[os.path.abspath(source.path)] = _LOADING
         call_with_deep_stack(lambda: self._run_module(program, source.path, source.path))
 
+    def run_interactive(self, program: ast.Program, source: SourceText, scope: Scope | None) -> tuple[Scope, object]:
+        """Runs one REPL entry in a module scope kept between entries.
+
+        Returns that scope (new when `scope` is None) and the value of the
+        entry's last statement when it is an expression statement, else nil.
+        Definitions made before an uncaught error stay in the scope.
+        """
+        path = source.path
+        self._prepare(program, path, path)
+        scope = scope if scope is not None else Scope(self._globals)
+
+        def run() -> object:
+            self._hoist(self._blocks[program].hoisted, scope)
+            *leading, last = program.body or [None]
+            signal = self._run_statements(leading, scope)
+            if signal is None and isinstance(last, ast.ExprStmt):
+                try:
+                    return self.eval(last.expr, scope)
+                except EskerError as error:
+                    raise _located(error, last.span)
+            if signal is None and last is not None:
+                signal = self._run_statements([last], scope)
+            if signal is not None:
+                raise runtime_error("RuntimeError", "break, continue or return outside a function")
+            return None
+
+        def guarded() -> object:
+            try:
+                return run()
+            except (EskerError, RecursionError) as error:
+                raise _leaving_frame(error, "<module>", path) from None
+
+        return scope, call_with_deep_stack(guarded)
+
     def _run_module(self, program: ast.Program, path: str, shown_path: str) -> Scope:
         """Runs a module's top level in a fresh scope (returned) below the globals.
         `path` is where its imports are resolved from, `shown_path` how traces name it."""
