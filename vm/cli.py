@@ -20,6 +20,7 @@ from .modules import ModuleLoader
 from .source import SourceText
 
 ENGINES = ("vm", "tree")
+BYTECODE_SUFFIX = ".eskc"
 DEFAULT_ENGINE = "vm"
 
 
@@ -62,6 +63,17 @@ def _argument_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--json", action="store_true", help="print diagnostics as JSON for tools")
     check.set_defaults(command=command_check)
+
+    dis = commands.add_parser("dis", help="show the bytecode a program compiles to")
+    dis.add_argument("file", help=".esk source or .eskc bytecode")
+    dis.add_argument("--json", action="store_true", help="print the proto tree as JSON for tools")
+    dis.add_argument("--no-source", action="store_true", help="do not show source lines beside the code")
+    dis.set_defaults(command=command_dis)
+
+    compile_ = commands.add_parser("compile", help="compile a program to a bytecode file")
+    compile_.add_argument("file")
+    compile_.add_argument("-o", "--output", help="the .eskc file to write (default: FILE with .eskc)")
+    compile_.set_defaults(command=command_compile)
 
     repl = commands.add_parser("repl", help="an interactive session")
     repl.set_defaults(command=command_repl)
@@ -135,16 +147,21 @@ def command_run(args) -> int:
     if not os.path.isfile(args.file):
         print(f"esker: cannot open {args.file}: no such file", file=sys.stderr)
         return 2
-    loader = ModuleLoader()
-    reports = check_program(args.file, loader)
-    broken = [r for r in reports if any(d.severity == Severity.ERROR for d in r.diagnostics)]
-    if broken:
-        for report in broken:
-            errors = FileReport(report.path, [d for d in report.diagnostics if d.severity == Severity.ERROR],
-                                report.source, report.analysis)
-            print_diagnostics(errors, sys.stderr, show_source=_is_terminal(sys.stderr))
-        return 2
-    return run_analysis(reports[0].analysis, loader, args.engine)
+    if args.file.endswith(BYTECODE_SUFFIX):
+        if args.engine != "vm":
+            print("esker: bytecode files run on the vm engine only", file=sys.stderr)
+            return 2
+        proto = _load_bytecode(args.file)
+        if proto is None:
+            return 2
+        try:
+            return run_proto(proto, ModuleLoader(), args.file)
+        except Exception as error:  # a crafted file that passed verification but cannot run
+            _flush()
+            print(f"esker: {args.file}: invalid bytecode ({type(error).__name__}: {error})", file=sys.stderr)
+            return 2
+    result = _analysed_without_errors(args.file)
+    return 2 if result is None else run_analysis(result, ModuleLoader(), args.engine)
 
 
 def command_repl(args) -> int:
@@ -155,22 +172,114 @@ def command_repl(args) -> int:
 
 def run_analysis(result: Analysis, loader: ModuleLoader, engine: str) -> int:
     """Run an error-free analysed program on an engine; the exit status."""
+    if engine == "vm":
+        proto = _compile_or_report(result)
+        return 2 if proto is None else run_proto(proto, loader, result.path)
+    from .interpreter import Interpreter
     from .runtime.errors import EskerError, format_uncaught
 
     try:
-        if engine == "tree":
-            from .interpreter import Interpreter
-
-            Interpreter(loader=loader).run_program(result.program, result.source)
-        else:
-            from .compiler import compile_program
-            from .machine import VM
-
-            VM(loader=loader).run_main(compile_program(result.program, result.source), result.path)
+        Interpreter(loader=loader).run_program(result.program, result.source)
     except EskerError as error:
         _flush()
         print(format_uncaught(error), file=sys.stderr)
         return 1
+    return 0
+
+
+def run_proto(proto, loader: ModuleLoader, path: str) -> int:
+    """Run a compiled module on the register VM; the exit status."""
+    from .machine import VM
+    from .runtime.errors import EskerError, format_uncaught
+
+    try:
+        VM(loader=loader).run_main(proto, path)
+    except EskerError as error:
+        _flush()
+        print(format_uncaught(error), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _compile_or_report(result: Analysis):
+    """The module proto of an error-free analysis, or None after printing
+    the named limit the compiler could not meet."""
+    from .compiler import CompileError, compile_program
+
+    try:
+        return compile_program(result.program, result.source)
+    except CompileError as error:
+        print(f"{result.path}:{error.span.line}:{error.span.col}: error: {error.message}", file=sys.stderr)
+        return None
+
+
+def _analysed_without_errors(path: str) -> Analysis | None:
+    """Check a program and the modules it imports; print the errors and
+    return None if there are any."""
+    if not os.path.isfile(path):
+        print(f"esker: cannot open {path}: no such file", file=sys.stderr)
+        return None
+    reports = check_program(path, ModuleLoader())
+    broken = [r for r in reports if any(d.severity == Severity.ERROR for d in r.diagnostics)]
+    for report in broken:
+        errors = [d for d in report.diagnostics if d.severity == Severity.ERROR]
+        print_diagnostics(FileReport(report.path, errors, report.source), sys.stderr,
+                          show_source=_is_terminal(sys.stderr))
+    return None if broken else reports[0].analysis
+
+
+def _load_bytecode(path: str):
+    """The proto of a .eskc file, or None after printing why it cannot be used."""
+    from .bytecode_file import BytecodeError, load
+
+    try:
+        with open(path, "rb") as handle:
+            return load(handle.read(), path)
+    except OSError as error:
+        print(f"esker: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+    except BytecodeError as error:
+        print(f"esker: {error}", file=sys.stderr)
+    return None
+
+
+def command_dis(args) -> int:
+    from .disassembler import Options, format_proto, to_json
+
+    if args.file.endswith(BYTECODE_SUFFIX):
+        proto, source = _load_bytecode(args.file), None
+    else:
+        result = _analysed_without_errors(args.file)
+        proto = result and _compile_or_report(result)
+        source = result.source if result and not args.no_source else None
+    if proto is None:
+        return 2
+    if args.json:
+        json.dump(to_json(proto), sys.stdout, indent=2)
+        print()
+    else:
+        sys.stdout.write(format_proto(proto, Options(source=source)))
+    return 0
+
+
+def command_compile(args) -> int:
+    from .bytecode_file import BytecodeError, dump
+
+    result = _analysed_without_errors(args.file)
+    proto = result and _compile_or_report(result)
+    if proto is None:
+        return 2
+    output = args.output or os.path.splitext(args.file)[0] + BYTECODE_SUFFIX
+    try:
+        data = dump(proto)
+        with open(output, "wb") as handle:
+            handle.write(data)
+    except BytecodeError as error:
+        print(f"esker: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"esker: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"wrote {output} ({len(data)} bytes)")
     return 0
 
 

@@ -1,0 +1,108 @@
+"""The `esker` command end to end: exit statuses, output formats, and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("engine", ["vm", "tree"])
+def test_run_prints_program_output(esker, tmp_path, engine):
+    write(tmp_path, "p.esk", 'let xs = [1, 2, 3]\nprint("sum", xs.reduce(fn (a, b) => a + b, 0))\n')
+    done = esker("run", "--engine", engine, "p.esk", cwd=tmp_path)
+    assert (done.status, done.stdout, done.stderr) == (0, "sum 6\n", "")
+
+
+def test_run_refuses_program_with_compile_errors(esker, tmp_path):
+    write(tmp_path, "bad.esk", 'print("side effect")\nprint(undefined_thing)\n')
+    done = esker("run", "bad.esk", cwd=tmp_path)
+    assert done.status == 2
+    assert done.stdout == ""
+    assert "bad.esk:2:7: error[E0101]" in done.stderr
+
+
+def test_run_reports_errors_in_imported_modules(esker, tmp_path):
+    write(tmp_path, "helper.esk", "fn f() { return nope }\n")
+    write(tmp_path, "main.esk", "import helper\nprint(helper.f())\n")
+    done = esker("run", "main.esk", cwd=tmp_path)
+    assert done.status == 2
+    assert "helper.esk:1:17: error[E0101]" in done.stderr
+
+
+@pytest.mark.parametrize("engine", ["vm", "tree"])
+def test_uncaught_error_prints_esker_trace(esker, tmp_path, engine):
+    write(tmp_path, "boom.esk", "fn divide(a, b) {\n    return a // b\n}\nprint(divide(1, 0))\n")
+    done = esker("run", "--engine", engine, "boom.esk", cwd=tmp_path)
+    assert done.status == 1
+    lines = done.stderr.splitlines()
+    assert lines[0] == "error[ZeroDivisionError]: division by zero"
+    assert lines[1] == "  at divide (boom.esk:2:12)"
+    assert lines[2].startswith("  at <module> (boom.esk:4:")
+    assert "Traceback" not in done.stderr
+
+
+def test_check_prints_one_line_per_diagnostic(esker, tmp_path):
+    write(tmp_path, "w.esk", "fn f(a) {\n    let tmp = 1\n    return a\n}\nprint(f(1), totl)\n")
+    done = esker("check", "w.esk", cwd=tmp_path)
+    assert done.status == 1
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("w.esk:2:9: warning[W0101]: ")
+    assert lines[1].startswith("w.esk:5:13: error[E0101]: ")
+
+
+def test_check_exit_zero_with_only_warnings(esker, tmp_path):
+    write(tmp_path, "ok.esk", "fn f(a) { return 1 }\nprint(f(2))\n")
+    done = esker("check", "ok.esk", cwd=tmp_path)
+    assert done.status == 0
+    assert "warning[W0102]" in done.stdout
+
+
+def test_check_json(esker, tmp_path):
+    write(tmp_path, "j.esk", "print(x)\n")
+    done = esker("check", "--json", "j.esk", cwd=tmp_path)
+    assert done.status == 1
+    [item] = json.loads(done.stdout)
+    assert item["code"] == "E0101" and item["line"] == 1 and item["column"] == 7
+    assert item["severity"] == "error" and item["file"] == "j.esk"
+
+
+def test_missing_file_is_a_clear_error(esker, tmp_path):
+    done = esker("run", "nope.esk", cwd=tmp_path)
+    assert done.status == 2 and "nope.esk" in done.stderr and "Traceback" not in done.stderr
+
+
+BAD_INPUTS = {
+    "binary": bytes(range(256)) * 8,
+    "invalid_utf8": b'print("ok")\nlet s = "\xff\xfe"\n',
+    "nul_byte": b'print("a")\x00\nprint("b")\n',
+    "deep_parens": b"let x = " + b"(" * 10_000 + b"1" + b")" * 10_000 + b"\n",
+    "deep_blocks": b"fn f() {\n" + b"if true {\n" * 10_000 + b"}\n" * 10_000 + b"}\n",
+    "deep_arrays": b"print(" + b"[" * 10_000 + b"]" * 10_000 + b")\n",
+    "unterminated_string": b'print("never closed',
+    "huge": b"let x = 1\n" * 1_100_000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_gives_diagnostics_not_tracebacks(esker, tmp_path, name):
+    (tmp_path / "bad.esk").write_bytes(BAD_INPUTS[name])
+    for command in (["check", "bad.esk"], ["run", "bad.esk"]):
+        done = esker(*command, cwd=tmp_path)
+        assert "Traceback" not in done.stderr, done.stderr[-2000:]
+        assert done.status in (1, 2)
+        assert "error[E00" in done.stdout + done.stderr
+
+
+def test_examples_hello_runs(esker):
+    done = esker("run", "examples/hello.esk", cwd=ROOT)
+    assert done.status == 0 and done.stdout

@@ -1,0 +1,117 @@
+"""The example programs and the language guide's snippets, run end to end.
+
+Every program in examples/ (and modules/main.esk) runs through the `esker`
+command from its own folder, and again on the tree-walking interpreter, and
+must print exactly its `.out` file. Every `esker` code block of
+docs/language.md that is directly followed by a `text` block must print
+exactly that text on both engines, so the guide cannot drift away from what
+Esker does.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from esker.vm import cli
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+GUIDE = ROOT / "docs" / "language.md"
+ENGINES = ("vm", "tree")
+
+# A fenced block: its language tag and its text.
+_FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
+
+
+def example_programs() -> list[Path]:
+    """Top-level examples, plus the entry point of each example folder."""
+    programs = sorted(EXAMPLES.glob("*.esk"))
+    programs += sorted(folder / "main.esk" for folder in EXAMPLES.iterdir() if (folder / "main.esk").is_file())
+    return programs
+
+
+def example_id(program: Path) -> str:
+    return str(program.relative_to(EXAMPLES))
+
+
+def guide_snippets() -> list[tuple[int, str, str]]:
+    """(line, program, expected output) for each `esker` block of the guide that
+    is followed, with only blank lines between, by a `text` block."""
+    text = GUIDE.read_text(encoding="utf-8")
+    blocks = list(_FENCE.finditer(text))
+    snippets = []
+    for block, following in zip(blocks, blocks[1:]):
+        between = text[block.end():following.start()]
+        if block.group(1) == "esker" and following.group(1) == "text" and not between.strip():
+            line = text.count("\n", 0, block.start()) + 1
+            snippets.append((line, block.group(2), following.group(2)))
+    return snippets
+
+
+def assert_run_prints(capsys, engine: str, path: str, expected: str) -> None:
+    """`esker run --engine ENGINE PATH`, in this process, must succeed without a
+    word on stderr and print exactly `expected`."""
+    status = cli.main(["run", "--engine", engine, path])
+    captured = capsys.readouterr()
+    assert (status, captured.err) == (0, "")
+    assert captured.out == expected
+
+
+@pytest.fixture(scope="module")
+def command_runs():
+    """Every example run by the `esker` command (default engine) in a process of
+    its own, all started at once so they run side by side; each test then
+    waits for its own process."""
+    runs = {
+        program: subprocess.Popen([sys.executable, "-m", "esker.vm.cli", "run", program.name],
+                                  cwd=program.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL, text=True, encoding="utf-8")
+        for program in example_programs()
+    }
+    yield runs
+    for process in runs.values():
+        process.kill()
+        process.communicate()
+
+
+@pytest.mark.parametrize("program", example_programs(), ids=example_id)
+def test_example_run_by_the_command_prints_its_out_file(command_runs, program: Path):
+    process = command_runs[program]
+    stdout, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (0, "")
+    assert stdout == program.with_suffix(".out").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("program", example_programs(), ids=example_id)
+def test_example_on_the_tree_walker_prints_its_out_file(monkeypatch, capsys, program: Path):
+    monkeypatch.chdir(program.parent)
+    assert_run_prints(capsys, "tree", program.name, program.with_suffix(".out").read_text(encoding="utf-8"))
+
+
+def test_every_example_has_an_out_file_and_says_what_it_shows():
+    programs = example_programs() + sorted(EXAMPLES.glob("*/*.esk"))
+    assert len(example_programs()) >= 10
+    for program in programs:
+        first_line = program.read_text(encoding="utf-8").splitlines()[0]
+        assert first_line.startswith(f"# {program.name}: "), program
+    for program in example_programs():
+        assert program.with_suffix(".out").is_file(), program
+
+
+def test_guide_has_checked_snippets():
+    assert len(guide_snippets()) >= 20
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("program, expected", [
+    pytest.param(program, expected, id=f"language.md:{line}") for line, program, expected in guide_snippets()
+])
+def test_guide_snippet_prints_what_the_guide_says(tmp_path, capsys, engine, program, expected):
+    path = tmp_path / "snippet.esk"
+    path.write_text(program, encoding="utf-8")
+    assert_run_prints(capsys, engine, str(path), expected)
