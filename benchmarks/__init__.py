@@ -1,0 +1,1 @@
+"""Speed measurements for Esker, reported as ratios taken in one run."""
