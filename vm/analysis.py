@@ -41,12 +41,17 @@ class Analysis:
 def analyze(text: str, path: str, loader: ModuleLoader | None = None, *,
             compile: bool = False) -> Analysis:
     """Parse, check and optionally compile one file's text."""
-    loader = loader or ModuleLoader()
     parsed = parse(text, path)
-    checked = check(parsed.program, parsed.source, loader)
-    found = sorted(parsed.diagnostics + checked.diagnostics,
-                   key=lambda d: (d.span.start, d.severity, d.code))
-    result = Analysis(path, parsed.source, parsed.program, found, checked.symbols, list(checked.imports))
+    return analyze_parsed(parsed.program, parsed.source, parsed.diagnostics, loader, compile=compile)
+
+
+def analyze_parsed(program: ast.Program, source: SourceText, syntax: list[Diagnostic],
+                   loader: ModuleLoader | None = None, *, compile: bool = False) -> Analysis:
+    """`analyze` for a program already parsed (with its syntax diagnostics),
+    e.g. by the language server's incremental re-parse."""
+    checked = check(program, source, loader or ModuleLoader())
+    found = sorted(syntax + checked.diagnostics, key=lambda d: (d.span.start, d.severity, d.code))
+    result = Analysis(source.path, source, program, found, checked.symbols, list(checked.imports))
     if compile and not result.errors:
         result.proto = compile_module(result)
     return result

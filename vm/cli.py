@@ -9,6 +9,7 @@ this module only parses arguments, prints, and chooses exit statuses:
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
@@ -74,6 +75,12 @@ def _argument_parser() -> argparse.ArgumentParser:
     compile_.add_argument("file")
     compile_.add_argument("-o", "--output", help="the .eskc file to write (default: FILE with .eskc)")
     compile_.set_defaults(command=command_compile)
+
+    fmt = commands.add_parser("fmt", help="format files in place (idempotent, keeps comments)")
+    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
+    fmt.add_argument("--diff", action="store_true", help="change nothing; print the changes as a diff")
+    fmt.set_defaults(command=command_fmt)
 
     repl = commands.add_parser("repl", help="an interactive session")
     repl.set_defaults(command=command_repl)
@@ -162,6 +169,41 @@ def command_run(args) -> int:
             return 2
     result = _analysed_without_errors(args.file)
     return 2 if result is None else run_analysis(result, ModuleLoader(), args.engine)
+
+
+def command_fmt(args) -> int:
+    """Exit 0 when every file is formatted, 1 when one would change
+    (--check/--diff), 2 when one cannot be read or has syntax errors."""
+    from .formatter import format_source
+
+    status = 0
+    for path in args.files:
+        text, problem = read_source(path)
+        if problem is not None:
+            print(problem.format(path), file=sys.stderr)
+            status = 2
+            continue
+        formatted = format_source(text)
+        if formatted is None:
+            print(f"{path}: not formatted: it has syntax errors (`esker check {path}` lists them)",
+                  file=sys.stderr)
+            status = 2
+        elif formatted != text:
+            status = max(status, _report_or_write(args, path, text, formatted))
+    return status
+
+
+def _report_or_write(args, path: str, text: str, formatted: str) -> int:
+    if args.diff:
+        sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), formatted.splitlines(True),
+                                                   path, f"{path} (formatted)"))
+    elif args.check:
+        print(f"would reformat {path}")
+    else:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(formatted)
+        return 0
+    return 1
 
 
 def command_repl(args) -> int:

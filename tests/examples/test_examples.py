@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from esker.vm import cli
+from esker.vm.formatter import format_source
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -101,6 +102,12 @@ def test_every_example_has_an_out_file_and_says_what_it_shows():
         assert first_line.startswith(f"# {program.name}: "), program
     for program in example_programs():
         assert program.with_suffix(".out").is_file(), program
+
+
+@pytest.mark.parametrize("program", sorted(EXAMPLES.glob("**/*.esk")), ids=example_id)
+def test_example_is_in_the_standard_layout(program: Path):
+    text = program.read_text(encoding="utf-8")
+    assert format_source(text) == text
 
 
 def test_guide_has_checked_snippets():

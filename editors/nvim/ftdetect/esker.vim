@@ -1,0 +1,2 @@
+" Esker source files.
+autocmd BufRead,BufNewFile *.esk setfiletype esker

@@ -1,0 +1,231 @@
+/**
+ * The live bytecode view: a read-only document beside an Esker file that shows
+ * what the file compiles to (the server's `esker/disassemble` listing). It is
+ * refreshed as the file is edited, highlights the instructions compiled from
+ * the cursor's line, and a click on an instruction selects its source.
+ */
+import * as vscode from 'vscode';
+import { Range } from 'vscode-languageclient';
+import { ServerConnection } from './client';
+import { DisassembleRequest, DisassembleResult, ListedFunction } from './protocol';
+
+export const BYTECODE_SCHEME = 'esker-bytecode';
+
+/** What a view shows: the newest listing that compiled, and why it may be out of date. */
+interface Shown {
+  result: DisassembleResult;
+  outOfDate?: string;
+}
+
+export class BytecodeViews implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly shown = new Map<string, Shown>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
+  private readonly highlight = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.rangeHighlightForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Full,
+  });
+  private readonly subscriptions: vscode.Disposable[];
+
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(private readonly server: ServerConnection) {
+    this.subscriptions = [
+      this.changeEmitter,
+      this.highlight,
+      vscode.workspace.onDidChangeTextDocument((event) => this.documentChanged(event.document)),
+      vscode.window.onDidChangeTextEditorSelection((event) => this.selectionChanged(event)),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.shown.forEach((_, key) => this.highlightCursorLine(key))),
+      server.onDidStart(() => this.refreshAll()),
+    ];
+  }
+
+  /** Opens (or focuses) the bytecode view of `source` beside it, scrolled to the function at `at` if given. */
+  async show(source: vscode.TextDocument, at?: vscode.Position): Promise<void> {
+    await this.refresh(source);
+    const document = await vscode.workspace.openTextDocument(bytecodeUri(source.uri));
+    const [open] = editorsShowing(document.uri.toString());
+    const editor = await vscode.window.showTextDocument(document, {
+      viewColumn: open?.viewColumn ?? vscode.ViewColumn.Beside,
+      preserveFocus: true,
+      preview: false,
+    });
+    const listed = at && innermostFunction(this.shown.get(source.uri.toString())?.result.functions ?? [], at);
+    if (listed) {
+      const top = new vscode.Range(listed.listingStart, 0, listed.listingStart, 0);
+      editor.revealRange(top, vscode.TextEditorRevealType.AtTop);
+    }
+    this.highlightCursorLine(source.uri.toString(), listed === undefined);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    const shown = this.shown.get(sourceUri(uri).toString());
+    if (shown === undefined) {
+      return 'Run "Esker: Show Bytecode" from an Esker file to list its bytecode here.\n';
+    }
+    const { listing, message } = shown.result;
+    const note = shown.outOfDate ?? (listing.length === 0 ? message : undefined);
+    if (!note) {
+      return listing;
+    }
+    return listing.length > 0 ? `${listing}\n(${note})\n` : `(${note})\n`;
+  }
+
+  dispose(): void {
+    this.timers.forEach((timer) => clearTimeout(timer));
+    this.subscriptions.forEach((subscription) => subscription.dispose());
+  }
+
+  private async refresh(source: vscode.TextDocument): Promise<void> {
+    const key = source.uri.toString();
+    const result = await this.disassemble(source);
+    const previous = this.shown.get(key);
+    // While the file does not compile, keep showing the last listing that did.
+    if (result.functions.length === 0 && previous !== undefined && previous.result.functions.length > 0) {
+      const outOfDate = `out of date: ${result.message ?? 'nothing compiled'}`;
+      this.shown.set(key, { result: previous.result, outOfDate });
+    } else {
+      this.shown.set(key, { result });
+    }
+    this.changeEmitter.fire(bytecodeUri(source.uri));
+  }
+
+  private async disassemble(source: vscode.TextDocument): Promise<DisassembleResult> {
+    const client = this.server.running;
+    if (client === undefined) {
+      return noListing('the Esker language server is not running; run "Esker: Restart Language Server"');
+    }
+    try {
+      const textDocument = { uri: client.code2ProtocolConverter.asUri(source.uri) };
+      const result = await client.sendRequest(DisassembleRequest, { textDocument });
+      return result ?? noListing('the language server has not opened this file');
+    } catch (error) {
+      return noListing(`the language server could not list this file: ${String(error)}`);
+    }
+  }
+
+  private refreshAll(): void {
+    vscode.workspace.textDocuments.filter((document) => this.isOpen(document.uri)).forEach((document) => {
+      void this.refresh(document);
+    });
+  }
+
+  /** Whether the view of `source` is open; a closed view keeps its listing, to show at once when reopened. */
+  private isOpen(source: vscode.Uri): boolean {
+    const view = bytecodeUri(source).toString();
+    return vscode.workspace.textDocuments.some((document) => document.uri.toString() === view);
+  }
+
+  private documentChanged(document: vscode.TextDocument): void {
+    if (document.uri.scheme === BYTECODE_SCHEME) {
+      // The listing was replaced: put the highlight back on the new text, where the reader left it.
+      this.highlightCursorLine(sourceUri(document.uri).toString(), false);
+      return;
+    }
+    const key = document.uri.toString();
+    if (!this.isOpen(document.uri)) {
+      return;
+    }
+    clearTimeout(this.timers.get(key));
+    const delay = vscode.workspace.getConfiguration('esker').get<number>('bytecode.updateDelay', 300);
+    this.timers.set(key, setTimeout(() => void this.refresh(document), delay));
+  }
+
+  private selectionChanged(event: vscode.TextEditorSelectionChangeEvent): void {
+    const uri = event.textEditor.document.uri;
+    if (uri.scheme !== BYTECODE_SCHEME) {
+      this.highlightCursorLine(uri.toString());
+    } else if (event.kind === vscode.TextEditorSelectionChangeKind.Mouse) {
+      void this.revealSource(uri, event.selections[0].active.line);
+    }
+  }
+
+  /**
+   * Highlights, in every view of `key`'s bytecode, the instructions compiled
+   * from the cursor's line, and scrolls the first into view if `scroll`.
+   */
+  private highlightCursorLine(key: string, scroll = true): void {
+    const shown = this.shown.get(key);
+    const [source] = editorsShowing(key);
+    if (shown === undefined || source === undefined) {
+      return;
+    }
+    const cursorLine = source.selection.active.line;
+    const lines = shown.result.functions
+      .flatMap((listed) => listed.instructions)
+      .filter((instruction) => instruction.range?.start.line === cursorLine)
+      .map((instruction) => new vscode.Range(instruction.listingLine, 0, instruction.listingLine, 0));
+    const viewUri = bytecodeUri(source.document.uri).toString();
+    for (const view of editorsShowing(viewUri)) {
+      view.setDecorations(this.highlight, lines);
+      if (scroll && lines.length > 0 && !view.visibleRanges.some((visible) => visible.contains(lines[0]))) {
+        view.revealRange(lines[0], vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      }
+    }
+  }
+
+  /** Selects, in the source editor, what the listing's `line` was compiled from. */
+  private async revealSource(viewUri: vscode.Uri, line: number): Promise<void> {
+    const source = sourceUri(viewUri);
+    const shown = this.shown.get(source.toString());
+    const target = shown && sourceRangeAt(shown.result.functions, line);
+    if (target === undefined) {
+      return;
+    }
+    const [editor] = editorsShowing(source.toString());
+    await vscode.window.showTextDocument(source, {
+      viewColumn: editor?.viewColumn ?? vscode.ViewColumn.One,
+      selection: target,
+      preserveFocus: true,
+    });
+  }
+}
+
+/** The source of the instruction on a listing line, or the start of the function whose header it is. */
+function sourceRangeAt(functions: ListedFunction[], line: number): vscode.Range | undefined {
+  const range = functions
+    .flatMap((listed) => listed.instructions)
+    .find((instruction) => instruction.listingLine === line && instruction.range)?.range;
+  if (range) {
+    return asRange(range);
+  }
+  // Sections of nested functions may lie inside their parent's: the innermost one starts last.
+  const enclosing = functions
+    .filter((listed) => listed.listingStart <= line && line < listed.listingEnd)
+    .sort((a, b) => b.listingStart - a.listingStart)[0];
+  if (enclosing === undefined) {
+    return undefined;
+  }
+  const start = asRange(enclosing.range).start;
+  return new vscode.Range(start, start);
+}
+
+/** The function whose source holds `position` most closely (nested functions start later). */
+function innermostFunction(functions: ListedFunction[], position: vscode.Position): ListedFunction | undefined {
+  return functions
+    .filter((listed) => asRange(listed.range).contains(position))
+    .sort((a, b) => asRange(b.range).start.compareTo(asRange(a.range).start))[0];
+}
+
+function asRange(range: Range): vscode.Range {
+  return new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
+}
+
+function editorsShowing(uri: string): vscode.TextEditor[] {
+  return vscode.window.visibleTextEditors.filter((editor) => editor.document.uri.toString() === uri);
+}
+
+function noListing(message: string): DisassembleResult {
+  return { listing: '', functions: [], message };
+}
+
+/** The view's URI carries the source's URI, so each source file has one view. */
+function bytecodeUri(source: vscode.Uri): vscode.Uri {
+  return vscode.Uri.from({ scheme: BYTECODE_SCHEME, path: `${source.path}.bytecode`, query: source.toString() });
+}
+
+function sourceUri(view: vscode.Uri): vscode.Uri {
+  return vscode.Uri.parse(view.query);
+}

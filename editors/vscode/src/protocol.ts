@@ -1,0 +1,45 @@
+/**
+ * The language server's custom `esker/disassemble` request, as the bytecode
+ * view uses it: a document (and optionally a place in it) in, the `esker dis`
+ * listing out, with every instruction mapped to its listing line and source.
+ */
+import { Position, Range, RequestType, TextDocumentIdentifier } from 'vscode-languageclient';
+
+export interface DisassembleParams {
+  textDocument: TextDocumentIdentifier;
+  /** With neither `position` nor `range` the whole file is listed. */
+  position?: Position;
+  range?: Range;
+}
+
+export interface ListedInstruction {
+  pc: number;
+  opname: string;
+  /** The instruction's listing line without the line-number column. */
+  text: string;
+  /** 0-based line of the listing that shows this instruction. */
+  listingLine: number;
+  /** The source the instruction was compiled from; absent for synthesised code. */
+  range?: Range | null;
+}
+
+export interface ListedFunction {
+  name: string;
+  /** The function's source (the whole file for the module's top-level code). */
+  range: Range;
+  /** 0-based listing lines of this function's section, end exclusive. */
+  listingStart: number;
+  listingEnd: number;
+  instructions: ListedInstruction[];
+}
+
+export interface DisassembleResult {
+  listing: string;
+  functions: ListedFunction[];
+  /** Why nothing (or not everything) could be listed, e.g. syntax errors. */
+  message?: string | null;
+}
+
+export const DisassembleRequest = new RequestType<DisassembleParams, DisassembleResult | null, void>(
+  'esker/disassemble',
+);

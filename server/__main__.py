@@ -1,0 +1,51 @@
+"""`esker-lsp` and `python -m esker.server`: start the language server.
+
+It speaks LSP over stdio, as editors start it; `--tcp HOST PORT` serves one
+client over TCP instead, to attach to a server run by hand while debugging it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import sys
+
+from pygls.exceptions import JsonRpcContentModified, JsonRpcRequestCancelled
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="esker-lsp", description="The Esker language server.")
+    parser.add_argument("--tcp", nargs=2, metavar=("HOST", "PORT"), help="serve over TCP instead of stdio")
+    parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="what the server logs to stderr (default: WARNING)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, stream=sys.stderr, format="esker-lsp %(levelname)s %(message)s")
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_routine_answers)
+
+    from .features import create_server
+
+    # The server keeps whole syntax trees and symbol tables alive, so each of
+    # the cycle collector's full scans costs a good part of an analysis;
+    # collecting less often keeps edit-to-diagnostics latency steady.
+    gc.set_threshold(50_000, 20, 20)
+    server = create_server()
+    if args.tcp:
+        host, port = args.tcp
+        if not port.isdigit():
+            parser.error(f"PORT must be a number, not {port!r}")
+        server.start_tcp(host, int(port))
+    else:
+        server.start_io()
+    return 0
+
+
+def _routine_answers(record: logging.LogRecord) -> bool:
+    """Keep pygls from logging a traceback for answers that are part of normal
+    work: a request cancelled, or outdated by an edit while it waited."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, (JsonRpcContentModified, JsonRpcRequestCancelled))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The features that show compiled code: hover, the bytecode listing, code
+lenses and register inlay hints.
+
+`esker/disassemble` and the `esker.showBytecode` command return the listing
+of a file or of the function at a position, every instruction mapped to its
+source range, so an editor can show it beside the code and highlight the
+instructions of the line under the cursor.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+from esker.vm import ide
+
+from . import protocol
+from .analyses import Snapshot
+from .server import EskerServer
+
+RUN, DEBUG = "esker.run", "esker.debug"
+
+
+def register(server: EskerServer) -> None:
+    @server.request(types.TEXT_DOCUMENT_HOVER)
+    async def hover(server: EskerServer, params: types.HoverParams):
+        def compute(snapshot: Snapshot):
+            found = ide.hover(snapshot.facts, snapshot.document.lines.offset(params.position))
+            if found is None:
+                return None
+            return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=found.markdown),
+                               range=snapshot.document.lines.range(found.span))
+        return await server.query(params.text_document.uri, compute)
+
+    @server.request(protocol.DISASSEMBLE)
+    async def disassemble(server: EskerServer, params: protocol.DisassembleParams):
+        return await listing(server, params.text_document.uri, params.position, params.range)
+
+    @server.command_handler(protocol.SHOW_BYTECODE)
+    async def show_bytecode(*arguments):
+        uri, position = _command_arguments(arguments)
+        return await listing(server, uri, position, None)
+
+    @server.request(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    async def code_lens(server: EskerServer, params: types.CodeLensParams):
+        def compute(snapshot: Snapshot):
+            return [lens for item in ide.code_lenses(snapshot.facts) for lens in lenses(snapshot, item)]
+        return await server.query(params.text_document.uri, compute)
+
+    @server.request(types.TEXT_DOCUMENT_INLAY_HINT)
+    async def inlay_hints(server: EskerServer, params: types.InlayHintParams):
+        def compute(snapshot: Snapshot):
+            start, end = snapshot.document.lines.offsets(params.range)
+            return [types.InlayHint(position=snapshot.document.lines.position(hint.offset), label=hint.label,
+                                    kind=types.InlayHintKind.Type, padding_left=True, tooltip=hint.tooltip)
+                    for hint in ide.register_hints(snapshot.facts, start, end)]
+        return await server.query(params.text_document.uri, compute)
+
+
+def _command_arguments(arguments: tuple) -> tuple[str, types.Position | None]:
+    """`[uri]` or `[uri, {"line": L, "character": C}]`, validated."""
+    usage = f"{protocol.SHOW_BYTECODE} expects [uri] or [uri, {{line, character}}]"
+    if not arguments or not isinstance(arguments[0], str):
+        raise JsonRpcInvalidParams(usage)
+    if len(arguments) < 2 or arguments[1] is None:
+        return arguments[0], None
+    place = arguments[1]
+    numbers = [place.get(key) if isinstance(place, dict) else None for key in ("line", "character")]
+    if not all(isinstance(number, int) and number >= 0 for number in numbers):
+        raise JsonRpcInvalidParams(usage)
+    return arguments[0], types.Position(line=numbers[0], character=numbers[1])
+
+
+async def listing(server: EskerServer, uri: str, position: types.Position | None,
+                  within: types.Range | None) -> protocol.DisassembleResult:
+    def compute(snapshot: Snapshot) -> protocol.DisassembleResult:
+        lines = snapshot.document.lines
+        start = end = None
+        if within is not None:
+            start, end = lines.offsets(within)
+        elif position is not None:
+            start = end = lines.offset(position)
+        return disassemble_result(snapshot, ide.disassemble(snapshot.facts, start, end))
+
+    found = await server.query(uri, compute)
+    if found is None:
+        raise JsonRpcInvalidParams(f"{uri} is not open")
+    return found
+
+
+def disassemble_result(snapshot: Snapshot, found: ide.Listing) -> protocol.DisassembleResult:
+    lines = snapshot.document.lines
+    functions = []
+    for function in found.functions:
+        instructions = [protocol.ListedInstruction(
+            pc=item.pc, opname=item.opname, text=item.text, listing_line=item.listing_line,
+            range=lines.range(item.span) if item.span is not None else None) for item in function.instructions]
+        functions.append(protocol.ListedFunction(name=function.name, range=lines.range(function.span),
+                                                 listing_start=function.listing_start,
+                                                 listing_end=function.listing_end, instructions=instructions))
+    return protocol.DisassembleResult(listing=found.text, functions=functions, message=found.message)
+
+
+def lenses(snapshot: Snapshot, item: ide.Lens) -> list[types.CodeLens]:
+    document = snapshot.document
+    where = document.lines.range(item.span)
+    position = document.lines.position(item.span.start)
+    if item.instruction_count is None:
+        shown = "bytecode: not compiled (errors)"
+    else:
+        shown = f"bytecode: {item.instruction_count} instructions"
+    found = [types.CodeLens(range=where, command=types.Command(
+        title=shown, command=protocol.SHOW_BYTECODE,
+        arguments=[document.uri, {"line": position.line, "character": position.character}]))]
+    if item.runnable:
+        found[:0] = [types.CodeLens(range=where, command=types.Command(title="▶ Run", command=RUN,
+                                                                       arguments=[document.uri, item.name])),
+                     types.CodeLens(range=where, command=types.Command(title="Debug", command=DEBUG,
+                                                                       arguments=[document.uri, item.name]))]
+    return found

@@ -1,0 +1,149 @@
+"""The JSON-RPC protocol as Esker's server speaks it, and its custom messages.
+
+Two changes to pygls' protocol: document text is owned by Esker's own
+`DocumentStore` (pygls would keep a second copy and convert positions its own
+way), and a request whose parameters do not fit their type is answered with
+`InvalidParams` instead of being dropped. The custom `esker/disassemble`
+request is declared here with attrs types, so its parameters are validated
+like the standard ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal, Optional, Union
+
+import attrs
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+logger = logging.getLogger(__name__)
+
+DISASSEMBLE = "esker/disassemble"
+SHOW_BYTECODE = "esker.showBytecode"
+
+
+@attrs.define
+class DisassembleParams:
+    """A document, and optionally the place whose function should be listed:
+    with neither `position` nor `range` the whole file is listed."""
+
+    text_document: types.TextDocumentIdentifier
+    position: Optional[types.Position] = None
+    range: Optional[types.Range] = None
+
+
+@attrs.define
+class ListedInstruction:
+    pc: int
+    opname: str
+    #: The instruction's line in the listing, without the line number column.
+    text: str
+    #: 0-based line of `DisassembleResult.listing` that shows this instruction.
+    listing_line: int
+    #: The source the instruction was compiled from (None for synthesised code).
+    range: Optional[types.Range] = None
+
+
+@attrs.define
+class ListedFunction:
+    name: str
+    #: The function's source (the whole file for the module's top-level code).
+    range: types.Range
+    #: 0-based lines of the listing that this function's section spans (end exclusive).
+    listing_start: int
+    listing_end: int
+    instructions: list[ListedInstruction] = attrs.field(factory=list)
+
+
+@attrs.define
+class DisassembleResult:
+    """The `esker dis` listing, with every instruction mapped to its source."""
+
+    listing: str
+    functions: list[ListedFunction] = attrs.field(factory=list)
+    #: Why nothing (or not everything) could be listed, e.g. syntax errors.
+    message: Optional[str] = None
+
+
+@attrs.define
+class DisassembleRequest:
+    id: Union[int, str]
+    params: DisassembleParams
+    method: Literal["esker/disassemble"] = DISASSEMBLE
+    jsonrpc: str = "2.0"
+
+
+@attrs.define
+class DisassembleResponse:
+    id: Optional[Union[int, str]]
+    result: Optional[DisassembleResult] = None
+    jsonrpc: str = "2.0"
+
+
+class RequestFailed(JsonRpcException):
+    """A request that is valid but cannot be carried out (LSP's RequestFailed),
+    e.g. a rename of a keyword; the message is shown to the user."""
+
+    CODE = -32803
+
+
+CUSTOM_TYPES = {DISASSEMBLE: (DisassembleRequest, DisassembleResponse)}
+
+
+class _Answered:
+    """What `structure_message` returns for a request it already answered."""
+
+    jsonrpc = "answered"
+
+
+class EskerProtocol(LanguageServerProtocol):
+    def get_message_type(self, method: str):
+        if method in CUSTOM_TYPES:
+            return CUSTOM_TYPES[method][0]
+        return super().get_message_type(method)
+
+    def get_result_type(self, method: str):
+        if method in CUSTOM_TYPES:
+            return CUSTOM_TYPES[method][1]
+        return super().get_result_type(method)
+
+    def structure_message(self, data: dict):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if "id" in data and "method" in data:
+                logger.warning("invalid parameters for %s", data["method"])
+                self._send_response(data["id"], error=error.to_response_error())
+                return _Answered()
+            raise
+
+    def handle_message(self, message):
+        if isinstance(message, _Answered):
+            return
+        super().handle_message(message)
+
+    def _forward(self, method: str, params) -> None:
+        """Hand a notification straight to the server's own handler.
+
+        A plain call rather than pygls' generator protocol: pygls keeps the
+        future of every generator-handled notification for the life of the
+        connection, which a document changing many times a second would grow
+        without bound.
+        """
+        handler = self.fm.features.get(method)
+        if handler is not None:
+            handler(params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> None:
+        self._forward(types.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> None:
+        self._forward(types.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> None:
+        self._forward(types.TEXT_DOCUMENT_DID_CLOSE, params)
