@@ -253,6 +253,8 @@ class _Function:
         self.block: _Block | None = None
         self.loop: _Loop | None = None
         self.try_depth = 0
+        #: Names used inside functions nested in this one: the locals a call might change.
+        self.captured_names: frozenset[str] = frozenset()
 
     # ---------------------------------------------------------- emission
 
@@ -643,8 +645,7 @@ class _Compiler:
         #: Top-level names whose declaration has run by the point being compiled in
         #: the module body: assigning them needs no check.
         self.defined: set[str] = set()
-        self._effects: dict[int, bool] = {}
-        self._yields: dict[int, bool] = {}
+        self._summaries: dict[int, tuple[bool, frozenset]] = {}
         self._statement = {
             ast.ExprStmt: self.expression_statement, ast.Let: self.let, ast.Assign: self.assign,
             ast.If: self.if_statement, ast.While: self.while_statement, ast.For: self.for_statement,
@@ -671,13 +672,16 @@ class _Compiler:
             self.hoist_globals(program.body)
             self.statements(program.body)
 
-        return self.function_proto(name, program.span, [], body, is_module=True)
+        return self.function_proto(name, program.span, [], body, program, is_module=True)
 
     def function_proto(self, name: str | None, span: Span, params: list[ast.Param], body: Callable[[], None],
-                       is_module: bool = False, is_generator: bool = False) -> Proto:
-        """Compiles one function; again with a spill area if its locals overflow."""
+                       tree: ast.Node, is_module: bool = False, is_generator: bool = False) -> Proto:
+        """Compiles one function (`body` emits its statements, `tree` is its
+        syntax); again with a spill area if its locals overflow."""
+        captured = _names_in_nested_functions([tree] + [param.default for param in params if param.default])
         for spill in (False, True):
             fs = _Function(self.fs, self.source, name, span, is_module, spill)
+            fs.captured_names = captured
             fs.proto.is_generator = is_generator
             self.fs = fs
             try:
@@ -702,7 +706,7 @@ class _Compiler:
             self.hoist_locals(block.body)
             self.statements(block.body)
 
-        proto = self.function_proto(name, span, params, body, is_generator=self.yields(block))
+        proto = self.function_proto(name, span, params, body, block, is_generator=self.yields(block))
         protos = self.fs.proto.protos
         if len(protos) > MAX_BX:
             raise CompileError(span, f"function has more than {MAX_BX} nested functions")
@@ -926,6 +930,9 @@ class _Compiler:
 
     def return_statement(self, node: ast.Return) -> None:
         fs = self.fs
+        if fs.is_module:
+            self.fail("RuntimeError", "break, continue or return outside a function", node.span)
+            return
         value = node.value
         if value is None or (type(value) is ast.Literal and value.value is None):
             fs.close_all_far(node.span)
@@ -948,6 +955,9 @@ class _Compiler:
 
     def yield_statement(self, node: ast.Yield) -> None:
         fs = self.fs
+        if not fs.proto.is_generator:
+            self.fail("RuntimeError", "yield outside a generator function's body", node.span)
+            return
         value = _Exp(NIL, span=node.span) if node.value is None else self.expr(node.value)
         fs.abc(Op.YIELD, fs.exp_to_any_reg(value), 0, 0, node.span)
 
@@ -1182,9 +1192,9 @@ class _Compiler:
 
     def assign_builtin(self, name: str, span: Span) -> None:
         if name in _BUILTIN_NAMES:
-            self.fail("TypeError", f"cannot assign to the builtin '{name}'; declare it with let first", span)
+            self.fail("TypeError", f"cannot assign to the builtin `{name}`; declare it with let first", span)
         else:
-            self.fail("RuntimeError", f"undefined name '{name}'", span)
+            self.fail("RuntimeError", f"undefined name `{name}`", span)
 
     def assign_tuple(self, node: ast.Assign) -> None:
         """`(a, b) = value`: the targets' operands first, then the value, then
@@ -1273,13 +1283,13 @@ class _Compiler:
 
     def break_statement(self, node: ast.Break) -> None:
         if self.fs.loop is None:
-            self.fail("RuntimeError", "break outside a loop", node.span)
+            self.fail("RuntimeError", "break, continue or return outside a function", node.span)
         else:
             self.fs.loop.breaks.append(self.fs.jump(node.span))
 
     def continue_statement(self, node: ast.Continue) -> None:
         if self.fs.loop is None:
-            self.fail("RuntimeError", "continue outside a loop", node.span)
+            self.fail("RuntimeError", "break, continue or return outside a function", node.span)
         else:
             self.fs.loop.continues.append(self.fs.jump(node.span))
 
@@ -1399,29 +1409,43 @@ class _Compiler:
         fs = self.fs
         if e.is_constant():
             return e
-        if e.kind == LOCAL and any(self.has_effects(node) for node in later):
+        if e.kind == LOCAL and any(self.can_change(node, self.local_name(e.info)) for node in later):
             fs.exp_to_next_reg(e)
         else:
             fs.exp_to_any_reg(e)
         return e
 
-    def has_effects(self, node: ast.Node) -> bool:
-        """Whether evaluating `node` can run user code (calls, match arms)."""
-        memo = self._effects
+    def local_name(self, reg: int) -> str:
+        return next(var.name for var in reversed(self.fs.actvars) if var.reg == reg)
+
+    def can_change(self, node: ast.Node, name: str) -> bool:
+        """Whether evaluating `node` could assign local `name`: a match arm that
+        assigns it, or a call (or yield) while a nested function uses the name."""
+        calls, assigned = self.summary(node)
+        return name in assigned or (calls and name in self.fs.captured_names)
+
+    def summary(self, node: ast.Node) -> tuple[bool, frozenset]:
+        """(whether `node` calls or yields, the names it assigns), without
+        entering function literals, which do not run where they stand."""
+        memo = self._summaries
         pending = [(node, False)]
         while pending:
             item, expanded = pending.pop()
             if id(item) in memo:
                 continue
-            if isinstance(item, (ast.Call, ast.MethodCall, ast.Match)):
-                memo[id(item)] = True
-            elif type(item) is ast.FnExpr:
-                memo[id(item)] = False
-            elif expanded:
-                memo[id(item)] = any(memo[id(child)] for child in ast.children(item))
-            else:
+            kind = type(item)
+            if kind is ast.FnExpr:
+                memo[id(item)] = (False, frozenset())
+            elif not expanded:
                 pending.append((item, True))
                 pending.extend((child, False) for child in ast.children(item))
+            else:
+                parts = [memo[id(child)] for child in ast.children(item)]
+                calls = kind in (ast.Call, ast.MethodCall, ast.Yield) or any(part[0] for part in parts)
+                assigned = frozenset().union(*(part[1] for part in parts))
+                if kind is ast.Assign:
+                    assigned |= _assigned_names(item.target)
+                memo[id(item)] = (calls, assigned)
         return memo[id(node)]
 
     def name(self, node: ast.Name) -> _Exp:
@@ -1500,8 +1524,14 @@ class _Compiler:
                 return self.test_exp(immediate, reg, value + OFFSET_SC, k, node.span)
             constant = Op.EQK if equality else _CONSTANT_COMPARISONS[op]
             return self.test_exp(constant, reg, fs.constant(value, node.span), k, node.span)
-        r1 = fs.exp_to_any_reg(left)
-        r2 = fs.exp_to_any_reg(right)
+        if left.is_constant():
+            # The right operand may end in jumps still to be turned into a value:
+            # that comes first, then the constant's load.
+            r2 = fs.exp_to_any_reg(right)
+            r1 = fs.exp_to_any_reg(left)
+        else:
+            r1 = fs.exp_to_any_reg(left)
+            r2 = fs.exp_to_any_reg(right)
         fs.free_exps(left, right)
         return self.test_exp(_COMPARISONS[op], r1, r2, k, node.span)
 
@@ -1885,6 +1915,28 @@ def _top_level_names(program: ast.Program) -> list[str]:
         elif type(statement) is ast.Let:
             names.extend(_bound_names(statement.target))
     return names
+
+
+def _assigned_names(target: ast.Node) -> frozenset:
+    if type(target) is ast.Name:
+        return frozenset([target.name])
+    if type(target) is ast.TupleExpr:
+        return frozenset().union(*(_assigned_names(item) for item in target.items))
+    return frozenset()
+
+
+def _names_in_nested_functions(roots: list[ast.Node]) -> frozenset:
+    """Every name used inside a function nested in these trees (over-approximates
+    which locals of the enclosing function a call could reach)."""
+    names: set[str] = set()
+    pending = [(root, False) for root in roots]
+    while pending:
+        node, nested = pending.pop()
+        if nested and type(node) is ast.Name:
+            names.add(node.name)
+        inner = nested or isinstance(node, _FUNCTION_BOUNDARIES)
+        pending.extend((child, inner) for child in ast.children(node))
+    return frozenset(names)
 
 
 def _known_constants(body: list[ast.Stmt]) -> dict[str, object]:

@@ -450,7 +450,7 @@ def _is_instance(names: tuple):
             raise runtime_error("TypeError", f"{ops.type_name(struct)} is not a struct")
         for name in names:
             if name not in struct.field_index:
-                raise runtime_error("AttributeError", f"{struct.name} has no field '{name}'")
+                raise runtime_error("AttributeError", f"{struct.name} has no field `{name}`")
         return type(value) is StructInstance and value.type is struct
     return test
 
@@ -482,7 +482,7 @@ def _decode_getbuiltin(ctx, proto, pc, d):
     name = proto.constants[d.bx]
     if name in ctx.builtins:
         return (H["LOADK"], d.a, ctx.builtins[name], 0, 0)
-    return (H["SIMPLE"], d.a, ("RuntimeError", f"undefined name '{name}'"), 0, _op_fail)
+    return (H["SIMPLE"], d.a, ("RuntimeError", f"undefined name `{name}`"), 0, _op_fail)
 
 
 def _decode_closure(ctx, proto, pc, d):
@@ -697,6 +697,8 @@ class VM:
         decoder = _Decoder(self, module_globals, os.path.abspath(path or root.source_path), self._codes)
         for proto in protos:
             self._codes[proto][:] = decoder.proto(proto)
+            if proto in self._traps:
+                self._apply_traps(proto)
         return module_globals
 
     def import_module(self, parts: tuple, importer: str) -> Module:
@@ -803,7 +805,7 @@ class VM:
         kwargs: dict = {}
         for name, value in zip(names, values[len(values) - len(names):] if names else ()):
             if name in kwargs:
-                raise runtime_error("ArityError", f"named argument '{name}' is given twice")
+                raise runtime_error("ArityError", f"named argument `{name}` is given twice")
             kwargs[name] = value
         callee = stack[base + a]
         if method is not None:
@@ -1366,9 +1368,9 @@ class VM:
                         else:  # NOP
                             pass
                     else:
-                        # TRAP
+                        # TRAP: its A operand is the entry it stands in for
                         pc -= 1
-                        self._trap(closure, stack, base, pc, code, b)
+                        self._trap(closure, stack, base, pc, code, a)
             except EskerError as error:
                 closure, stack, base, pc, opens = self._unwind(error, closure, stack, base, pc, opens)
             except RecursionError:
@@ -1395,18 +1397,17 @@ class VM:
         self._interrupt_requested = True
         self._flag[0] = True
 
-    def code_of(self, proto: Proto) -> list:
-        """The decoded code list of a proto (loading its tree if needed)."""
-        if proto not in self._codes:
-            self._load(proto)
-        return self._codes[proto]
-
     def set_traps(self, proto: Proto, pcs: frozenset | None) -> None:
-        """Instruments `pcs` of `proto` (None or empty: none) in place."""
-        code = self.code_of(proto)
+        """Instruments `pcs` of `proto` (None or empty: none), in place; a proto
+        not loaded yet gets them when its module is loaded."""
+        self._traps[proto] = frozenset(pcs or ())
+        if proto in self._codes:
+            self._apply_traps(proto)
+
+    def _apply_traps(self, proto: Proto) -> None:
+        code = self._codes[proto]
         pristine = self._pristine.setdefault(proto, list(code))
-        wanted = frozenset(pcs or ())
-        self._traps[proto] = wanted
+        wanted = self._traps[proto]
         trap = H["TRAP"]
         for pc, original in enumerate(pristine):
             code[pc] = (trap, original, 0, 0, 0) if pc in wanted else original
@@ -1450,7 +1451,10 @@ class VM:
         return found
 
     def depth(self) -> int:
-        return len(self.debug_frames())
+        """How deep the running code is: one more for every call (also the
+        calls of builtins calling back, generator resumptions and module
+        bodies), one less for every return. Free, for comparing depths."""
+        return len(self.frames)
 
     def globals_for(self, proto: Proto) -> dict:
         """The global table of the module `proto` belongs to (names to values)."""
@@ -1521,13 +1525,13 @@ def _missing_global(name: str, names: dict):
     """A top-level name read before its declaration ran: the builtin it shadows, if any."""
     if name in names:
         return names[name]
-    raise runtime_error("RuntimeError", f"undefined name '{name}'")
+    raise runtime_error("RuntimeError", f"undefined name `{name}`")
 
 
 def _assign_missing(name: str, names: dict) -> EskerError:
     if name in names:
-        return runtime_error("TypeError", f"cannot assign to the builtin '{name}'; declare it with let first")
-    return runtime_error("RuntimeError", f"undefined name '{name}'")
+        return runtime_error("TypeError", f"cannot assign to the builtin `{name}`; declare it with let first")
+    return runtime_error("RuntimeError", f"undefined name `{name}`")
 
 
 # ------------------------------------------------------------------ running source

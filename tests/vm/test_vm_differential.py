@@ -45,7 +45,7 @@ def _expression(draw, names: list[str], depth: int) -> str:
     leaf = draw(st.booleans()) if depth < 3 else True
     if leaf:
         return draw(st.sampled_from(names) | _SMALL)
-    kind = draw(st.sampled_from(["binary", "compare", "logic", "not", "cond", "neg", "call", "match"]))
+    kind = draw(st.sampled_from(["binary", "compare", "logic", "not", "cond", "neg", "call", "match", "closure"]))
     left = _expression(draw, names, depth + 1)
     right = _expression(draw, names, depth + 1)
     if kind == "binary":
@@ -60,6 +60,8 @@ def _expression(draw, names: list[str], depth: int) -> str:
         return f"({left} ? {right} : {_expression(draw, names, depth + 1)})"
     if kind == "neg":
         return f"(-{left})"
+    if kind == "closure":  # may run a closure that assigns a captured variable
+        return f"({left} + (len(setters) > 0 ? setters[-1]() : 0))"
     if kind == "match":
         return (f"(match {left} {{ 0 | 1 => {right}, (x, y) => x, n if n == {right} => n, "
                 f"_ => {_expression(draw, names, depth + 1)} }})")
@@ -74,7 +76,7 @@ def _block(draw, names: list[str], depth: int, loops: int) -> list[str]:
 
 
 def _statement(draw, names: list[str], depth: int, loops: int) -> list[str]:
-    kinds = ["assign", "compound", "print", "closure"] + (
+    kinds = ["assign", "compound", "print", "closure", "setter"] + (
         ["if", "for", "while", "try", "generator"] if depth < 2 else []) + (["break"] if loops else [])
     kind = draw(st.sampled_from(kinds))
     target = draw(st.sampled_from(names))
@@ -87,6 +89,9 @@ def _statement(draw, names: list[str], depth: int, loops: int) -> list[str]:
         return [f"print({value}, {target})"]
     if kind == "closure":
         return [f"fs.push(fn () => {value})"]
+    if kind == "setter":
+        name = draw(st.sampled_from(NAMES))
+        return [f"setters.push(fn () {{ {name} += 1", f"return {name} }})"]
     if kind == "break":
         return [f"if {value} {{ break }}"]
     inner = depth + 1
@@ -109,12 +114,12 @@ def _statement(draw, names: list[str], depth: int, loops: int) -> list[str]:
 
 @st.composite
 def programs(draw) -> str:
-    lines = ["let a = 1", "let b = 2", "let c = 3", "let fs = []", "fn twice(x) { return x + x }",
+    lines = ["let a = 1", "let b = 2", "let c = 3", "let fs = []", "let setters = []", "fn twice(x) { return x + x }",
              "fn numbers(n) { for k in 0..n { yield k * a } }"]
     body = _block(draw, NAMES, 0, 0)
     wrapped = draw(st.booleans())
     if wrapped:  # the same statements as a function body: locals, upvalues and registers
-        lines += ["fn main() {", "let a = 1", "let b = 2", "let c = 3", "let fs = []", *body,
+        lines += ["fn main() {", "let a = 1", "let b = 2", "let c = 3", "let fs = []", "let setters = []", *body,
                   "print(a, b, c, fs.map(fn (f) => f()))", "}", "main()"]
     else:
         lines += [*body, "print(a, b, c, fs.map(fn (f) => f()))"]

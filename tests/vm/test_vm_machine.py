@@ -231,7 +231,7 @@ try { early() } catch e { print(e.kind, e.message) }
 let later = 0
 try { print = 1 } catch e { print(e.kind) }
 """
-    assert output(program) == "RuntimeError undefined name 'later'\nTypeError\n"
+    assert output(program) == "RuntimeError undefined name `later`\nTypeError\n"
 
 
 def test_top_level_names_become_module_members(tmp_path):
@@ -274,3 +274,9 @@ fn args(...xs) {{ return len(xs) }}
 print(many(), args({", ".join("1" for _ in range(400))}), len([{", ".join(str(i) for i in range(5000))}]))
 """
     assert output(program) == "1130 400 5000\n"
+
+
+def test_deeply_nested_expressions_agree_with_the_tree_walker():
+    program = ("fn f(x) { return " + " - ".join(["(x * 2)"] * 50) + " + " +
+               " ** ".join(["(x - 1)"] * 260) + " }\nprint(f(1), f(2))")
+    assert output(program) == run(program, "tree").stdout == "-95 -191\n"

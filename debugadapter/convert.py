@@ -1,0 +1,45 @@
+"""Positions and sources at the DAP boundary.
+
+Inside Esker, lines and columns are 1-based and columns count code points.
+A DAP client chooses 0- or 1-based lines and columns at `initialize`, and
+counts columns in UTF-16 code units; this is the only place that converts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass
+class Coordinates:
+    """The client's position convention, from its `initialize` arguments."""
+
+    lines_start_at_1: bool = True
+    columns_start_at_1: bool = True
+
+    def line_out(self, line: int) -> int:
+        return line if self.lines_start_at_1 else line - 1
+
+    def line_in(self, line: int) -> int:
+        return line if self.lines_start_at_1 else line + 1
+
+    def column_out(self, line_text: str | None, col: int) -> int:
+        """A 1-based code-point column as the client counts it."""
+        if line_text is not None:
+            col = 1 + utf16_length(line_text[: col - 1])
+        return col if self.columns_start_at_1 else col - 1
+
+
+def utf16_length(text: str) -> int:
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def source(path: str) -> dict:
+    """A DAP `Source` for a file."""
+    return {"name": os.path.basename(path), "path": path}
+
+
+def normalise_path(path: str) -> str:
+    """The form in which the controller compares file paths."""
+    return os.path.normcase(os.path.abspath(path))

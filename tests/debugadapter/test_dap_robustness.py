@@ -1,0 +1,95 @@
+"""Bad input and bad programs: the adapter answers with errors and ends
+sessions cleanly, never with a crash or a leftover process."""
+
+from __future__ import annotations
+
+import json
+
+from scenario import markers, program
+
+
+def test_requests_before_initialize_fail(client):
+    assert "initialize" in client.failure("launch", {"program": str(program("last.esk"))})
+    assert "initialize" in client.failure("threads")
+    client.request("initialize", {"adapterID": "esker"})
+    assert "already" in client.failure("initialize", {"adapterID": "esker"})
+
+
+def test_unknown_commands_fail(client):
+    client.request("initialize", {"adapterID": "esker"})
+    assert "unknown" in client.failure("fly", {"to": "moon"})
+    assert "unknown" in client.failure("stepBack", {"threadId": 1})
+
+
+def test_malformed_messages_get_error_responses(client):
+    client.request("initialize", {"adapterID": "esker"})
+    client.send_raw(b'{"seq": 50, "type": "request", "command": ')
+    assert "JSON" in client.response(50)["message"]
+    client.send_raw(json.dumps({"seq": 51, "type": "request"}).encode())
+    assert "command" in client.response(51)["message"]
+    client.send_raw(json.dumps({"seq": 52, "type": "request", "command": "threads", "arguments": [1]}).encode())
+    assert "arguments" in client.response(52)["message"]
+    client.send_raw(json.dumps([1, 2, 3]).encode())
+    assert "JSON object" in client.wait_event("output")["output"]
+    assert client.request("threads")["threads"][0]["id"] == 1
+
+
+def test_a_frame_without_content_length_is_reported(client):
+    client.request("initialize", {"adapterID": "esker"})
+    client.send_raw(b"", header=b"Content-Type: nothing\r\n\r\n")
+    assert "Content-Length" in client.wait_event("output")["output"]
+    assert client.request("threads")["threads"][0]["id"] == 1
+
+
+def test_input_ending_inside_a_header_ends_the_adapter(client):
+    client.request("initialize", {"adapterID": "esker"})
+    client.process.stdin.write(b"Content-Len")
+    client.process.stdin.close()
+    assert client.process.wait(30) == 0
+
+
+def test_arguments_of_the_wrong_type_fail(client):
+    client.request("initialize", {"adapterID": "esker"})
+    assert "program" in client.failure("launch", {"program": 42})
+    assert "program" in client.failure("launch", {})
+    assert "breakpoints" in client.failure("setBreakpoints", {"source": {"path": "x.esk"}, "breakpoints": [1]})
+    assert "line" in client.failure("setBreakpoints", {"source": {"path": "x.esk"}, "breakpoints": [{}]})
+    assert "instructionCount" in client.failure("disassemble", {"memoryReference": "0x0"})
+
+
+def test_a_program_that_recurses_forever_ends_with_stack_overflow(debuggee):
+    debuggee.start(program("forever.esk"))
+    assert debuggee.finish() == 1
+    assert debuggee.output("stderr").startswith("error[StackOverflow]")
+
+
+def test_a_program_that_recurses_forever_stops_on_the_uncaught_error(debuggee):
+    debuggee.start_with_filters(program("forever.esk"), ["uncaught"])
+    stop = debuggee.stopped("exception")
+    assert stop["text"].startswith("StackOverflow")
+    assert debuggee.frames(0, 1)["totalFrames"] > 100_000
+    assert debuggee.run_to_end() == 1
+
+
+def test_an_error_during_a_step_ends_the_session_with_the_trace(debuggee):
+    path = program("errors.esk")
+    debuggee.run_to(path, markers(path)["uncaught"])
+    debuggee.resume("next")
+    assert debuggee.finish() == 1
+    assert "error[ZeroDivisionError]" in debuggee.output("stderr")
+
+
+def test_requests_after_the_program_ended_fail_cleanly(debuggee):
+    debuggee.start(program("last.esk"))
+    debuggee.finish()
+    client = debuggee.client
+    assert "not stopped" in client.failure("stackTrace", {"threadId": 1})
+    assert client.failure("continue", {"threadId": 1})
+    assert client.failure("evaluate", {"expression": "1"})
+    assert client.request("threads")["threads"]
+
+
+def test_the_adapter_exits_when_the_client_goes_away(debuggee):
+    debuggee.start(program("loop.esk"))
+    debuggee.client.process.stdin.close()
+    assert debuggee.client.process.wait(30) == 0
