@@ -459,3 +459,26 @@ def children(node: Node):
             for item in value:
                 if isinstance(item, Node):
                     yield item
+
+
+def binders(target: Binding) -> list[BindName]:
+    """The name nodes a `let`/`for` target binds, left to right."""
+    if type(target) is BindName:
+        return [target]
+    return [name for item in target.items for name in binders(item)]
+
+
+def bound_names(target: Binding) -> list[str]:
+    """The names a `let`/`for` target binds, left to right."""
+    return [node.name for node in binders(target)]
+
+
+def top_level_names(program: Program) -> list[str]:
+    """A module's members: its top-level let, const, fn, struct and enum names."""
+    names: list[str] = []
+    for statement in program.body:
+        if isinstance(statement, (FnDecl, StructDecl, EnumDecl)):
+            names.append(statement.name.name)
+        elif type(statement) is Let:
+            names.extend(bound_names(statement.target))
+    return names

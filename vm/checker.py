@@ -60,14 +60,6 @@ def _parse_with_esker(text: str, path: str) -> ast.Program:
 
 # ------------------------------------------------------------------ helpers
 
-def _bind_names(binding: ast.Node) -> list[ast.BindName]:
-    """The names a `let`/`for` target binds, left to right."""
-    if isinstance(binding, ast.BindName):
-        return [binding]
-    if isinstance(binding, ast.BindTuple):
-        return [name for item in binding.items for name in _bind_names(item)]
-    return []
-
 
 def _alternatives(pattern: ast.Node) -> list[ast.Node]:
     if isinstance(pattern, ast.POr):
@@ -259,7 +251,7 @@ class _ModuleGraph:
         for stmt in program.body:
             if isinstance(stmt, ast.Let):
                 kind = SymbolKind.CONSTANT if stmt.const else SymbolKind.VARIABLE
-                for bind in _bind_names(stmt.target):
+                for bind in ast.binders(stmt.target):
                     exports[bind.name] = Symbol(bind.name, kind, bind.span, stmt, None, doc=stmt.doc,
                                                 module_path=path)
             symbol = _declaration_symbol(stmt, None, path)
@@ -455,7 +447,7 @@ class _Checker:
         later = self.later_declarations.setdefault(self.scope, {})
         for stmt in stmts:
             if isinstance(stmt, ast.Let):
-                for bind in _bind_names(stmt.target):
+                for bind in ast.binders(stmt.target):
                     later.setdefault(bind.name, bind.span)
             elif isinstance(stmt, ast.Import) and stmt.parts:
                 later.setdefault(stmt.bound_name.name, stmt.bound_name.span)
@@ -490,7 +482,7 @@ class _Checker:
         if stmt.value is not None:
             self._expr(stmt.value)
         kind = SymbolKind.CONSTANT if stmt.const else SymbolKind.VARIABLE
-        for bind in _bind_names(stmt.target):
+        for bind in ast.binders(stmt.target):
             self._declare_local(bind.name, bind.span, stmt, kind, stmt.span.end, stmt.doc)
 
     def _assign(self, stmt: ast.Assign) -> None:
@@ -534,7 +526,7 @@ class _Checker:
         # Loop variables are declarations of the body's block, like parameters.
         with self._loop(), self._scope("block", stmt.body.span):
             for binding in (stmt.index, stmt.var):
-                for bind in _bind_names(binding):
+                for bind in ast.binders(binding) if binding is not None else ():
                     self._declare_local(bind.name, bind.span, stmt, visible_from=stmt.body.span.start)
             self._block(stmt.body.body)
 

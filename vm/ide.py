@@ -622,7 +622,7 @@ def _outline(stmt: ast.Node, text: str, top_level: bool = False) -> list[Outline
         return [_type_outline(stmt, text)]
     if top_level and isinstance(stmt, ast.Let):
         kind = (SymbolKind.CONSTANT if stmt.const else SymbolKind.VARIABLE).value
-        return [OutlineItem(bind.name, kind, stmt.span, bind.span) for bind in _bind_names(stmt.target)]
+        return [OutlineItem(bind.name, kind, stmt.span, bind.span) for bind in ast.binders(stmt.target)]
     if top_level and isinstance(stmt, ast.Import):
         bound = stmt.bound_name
         return [OutlineItem(bound.name, SymbolKind.MODULE.value, stmt.span, bound.span,
@@ -674,10 +674,6 @@ def _param_text(param: ast.Param, text: str | None) -> str:
         shown += " = " + (default if len(default) <= 30 and "\n" not in default else "…")
     return shown
 
-
-def _bind_names(binding: ast.Node) -> list[ast.BindName]:
-    """The names a `let` target binds, left to right."""
-    return [node for node in walk(binding) if isinstance(node, ast.BindName)]
 
 
 def workspace_symbols(outlines: Iterable[tuple[str, list[OutlineItem]]], query: str,

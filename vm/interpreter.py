@@ -337,7 +337,7 @@ class Interpreter:
             scope = self._run_module(parsed.program, path, os.path.relpath(path))
         finally:
             del self._modules[path]
-        module = Module(dotted, path, {name: scope.vars[name] for name in _top_level_names(parsed.program)})
+        module = Module(dotted, path, {name: scope.vars[name] for name in ast.top_level_names(parsed.program)})
         self._modules[path] = module
         return module
 
@@ -1083,21 +1083,6 @@ def _block_info(body: list) -> _BlockInfo:
     return _BlockInfo(declares, hoisted)
 
 
-def _top_level_names(program: ast.Program) -> list[str]:
-    """A module's members: its top-level let, const, fn, struct and enum names."""
-    names: list[str] = []
-    for statement in program.body:
-        if isinstance(statement, _DECLARATIONS):
-            names.append(statement.name.name)
-        elif type(statement) is ast.Let:
-            names.extend(_bound_names(statement.target))
-    return names
-
-
-def _bound_names(target) -> list[str]:
-    if type(target) is ast.BindName:
-        return [target.name]
-    return [name for item in target.items for name in _bound_names(item)]
 
 
 # ---------------------------------------------------------------- running
