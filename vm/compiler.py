@@ -638,7 +638,7 @@ class _Compiler:
         self.source = source
         self.fs: _Function | None = None
         #: Names declared at the module's top level: globals rather than builtins.
-        self.globals = set(_top_level_names(program)) | {
+        self.globals = set(ast.top_level_names(program)) | {
             stmt.bound_name.name for stmt in program.body if type(stmt) is ast.Import}
         #: Top-level constants whose value is known: uses are folded.
         self.global_constants = _known_constants(program.body)
@@ -668,7 +668,7 @@ class _Compiler:
 
     def module(self, program: ast.Program, name: str) -> Proto:
         def body() -> None:
-            self.fs.proto.exports = _top_level_names(program)
+            self.fs.proto.exports = ast.top_level_names(program)
             self.hoist_globals(program.body)
             self.statements(program.body)
 
@@ -846,10 +846,9 @@ class _Compiler:
         fs = self.fs
         declared = [self.new_var(node.name.name, 0, node.span) for node in declarations]
         later = [(name, statement) for statement in body if type(statement) is ast.Let
-                 for name in _bound_names(statement.target)]
+                 for name in ast.bound_names(statement.target)]
         for name, statement in later:
             var = self.new_var(name, statement.span.end, statement.span)
-            var.record = None
             if var.reg < FAR_BASE:
                 fs.abc(Op.LOADNIL, var.reg, 0, 0, statement.span)
         for node, var in zip(declarations, declared):
@@ -889,7 +888,6 @@ class _Compiler:
             self.method(node, method, reg)
 
     def struct_default(self, node: ast.StructDecl, field: ast.FieldDecl, reg: int) -> None:
-        fs = self.fs
         body = ast.Block(field.default.span, [ast.Return(field.default.span, field.default)])
         index = self.function(f"<default {node.name.name}.{field.name.name}>", [], body, field.span)
         self.set_member(Op.SETDEFAULT, reg, index, field.name.name, field.span, 0)
@@ -981,10 +979,10 @@ class _Compiler:
         value = _Exp(NIL, span=node.span) if node.value is None else self.expr(node.value)
         if fs.at_top_level():
             self.let_global(node.target, value, node.span)
-            self.defined.update(_bound_names(node.target))
+            self.defined.update(ast.bound_names(node.target))
             return
         target = node.target
-        preset = [fs.find_var(name, node.span.end) for name in _bound_names(target)]
+        preset = [fs.find_var(name, node.span.end) for name in ast.bound_names(target)]
         if any(var is not None and var.record is None and var.visible_from == node.span.end for var in preset):
             self.let_preset(node, value, preset)
         elif type(target) is ast.BindName:
@@ -1900,23 +1898,6 @@ def _end_span(span: Span) -> Span:
     return Span(span.end, span.end, span.end_line, span.end_col, span.end_line, span.end_col)
 
 
-def _bound_names(target: ast.Binding) -> list[str]:
-    if type(target) is ast.BindName:
-        return [target.name]
-    return [name for item in target.items for name in _bound_names(item)]
-
-
-def _top_level_names(program: ast.Program) -> list[str]:
-    """A module's members: its top-level let, const, fn, struct and enum names."""
-    names: list[str] = []
-    for statement in program.body:
-        if isinstance(statement, _DECLARATIONS):
-            names.append(statement.name.name)
-        elif type(statement) is ast.Let:
-            names.extend(_bound_names(statement.target))
-    return names
-
-
 def _assigned_names(target: ast.Node) -> frozenset:
     if type(target) is ast.Name:
         return frozenset([target.name])
@@ -1945,7 +1926,7 @@ def _known_constants(body: list[ast.Stmt]) -> dict[str, object]:
     declared: list[str] = []
     for statement in body:
         if type(statement) is ast.Let:
-            declared.extend(_bound_names(statement.target))
+            declared.extend(ast.bound_names(statement.target))
             if statement.const and type(statement.target) is ast.BindName and statement.value is not None:
                 value = _constant_of(statement.value)
                 if value is not _NOT_CONSTANT:

@@ -78,7 +78,9 @@ def _operand(proto: Proto, pc: int, role: str, value: int) -> tuple[str, str | N
         return f"U{value}", name
     if role == "P":
         child = proto.protos[value] if value < len(proto.protos) else None
-        return f"P{value}", f"<fn {child.display_name}>" if child is not None else "?"
+        if child is None:
+            return f"P{value}", "?"
+        return f"P{value}", f"<fn {child.name}>" if child.name else "<fn>"
     if role == "I":
         return str(value - OFFSET_SC), None
     return str(value), None

@@ -53,8 +53,8 @@ from .proto import FAR_BASE, LOCAL_LIMIT, Proto
 from .runtime import builtins, ops
 from .runtime.errors import EskerError, TraceEntry, arity_error, format_uncaught, named_arguments_error, runtime_error
 from .runtime.printing import to_repr
-from .runtime.values import EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
-from .source import SourceText, decode_source
+from .runtime.values import Builtin, EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
+from .source import decode_source
 
 DEFAULT_MAX_DEPTH = 200_000
 #: What an unpassed parameter holds until its default runs (never visible to programs).
@@ -914,7 +914,8 @@ class VM:
                  TESTSET=H["TESTSET"], GENSTART=H["GENSTART"], LE=H["LE"], LEI=H["LEI"], TEST=H["TEST"],
                  BINOP=H["BINOP"], SETGLOBAL=H["SETGLOBAL"], GE=H["GE"], CLOSE=H["CLOSE"],
                  LFALSESKIP=H["LFALSESKIP"], PTEST=H["PTEST"], THROW=H["THROW"], CALLX=H["CALLX"], NOP=H["NOP"],
-                 StructInstance=StructInstance, EnumValue=EnumValue, VMClosure=VMClosure,
+                 StructInstance=StructInstance, EnumValue=EnumValue, VMClosure=VMClosure, Module=Module,
+                 Builtin=Builtin,
                  VMGenerator=VMGenerator, add=ops.add, sub=ops.sub, mul=ops.mul, truediv=ops.truediv,
                  mod=ops.mod, less=ops.less, less_equal=ops.less_equal, greater=ops.greater,
                  greater_equal=ops.greater_equal, equals=ops.equals, get_index=ops.get_index,
@@ -1024,7 +1025,11 @@ class VM:
                                 if len(frames) >= max_depth:
                                     raise self._overflow()
                                 frames.append((closure, code, base, pc, base + a))
-                                closure, code, upvals, base, pc = f, f.code, f.upvals, fbase, 0
+                                closure = f
+                                code = f.code
+                                upvals = f.upvals
+                                base = fbase
+                                pc = 0
                                 if flag[0]:
                                     self._service(closure, stack, base, pc)
                             else:
@@ -1110,7 +1115,13 @@ class VM:
                                     type(f := receiver.type.methods.get(c)) is VMClosure:
                                 fbase, count = base + a, b + 1
                             else:
-                                f, fbase, count = self._method_callee(receiver, c, base + a, b)
+                                if kind is list or kind is str or kind is dict:
+                                    f = None
+                                elif kind is Module and type(f := receiver.members.get(c)) is Builtin:
+                                    stack[base + a] = call_native(self, f, stack[base + a + 1: base + a + 1 + b])
+                                    continue
+                                else:
+                                    f, fbase, count = self._method_callee(receiver, c, base + a, b)
                                 if f is None:
                                     if tracing:
                                         self._native_caller = (closure, stack, base, pc)
@@ -1124,7 +1135,11 @@ class VM:
                             if len(frames) >= max_depth:
                                 raise self._overflow()
                             frames.append((closure, code, base, pc, base + a))
-                            closure, code, upvals, base, pc = f, f.code, f.upvals, fbase, 0
+                            closure = f
+                            code = f.code
+                            upvals = f.upvals
+                            base = fbase
+                            pc = 0
                             if flag[0]:
                                 self._service(closure, stack, base, pc)
                         else:  # FORITER
@@ -1364,7 +1379,11 @@ class VM:
                             if len(frames) >= max_depth:
                                 raise self._overflow()
                             frames.append((closure, code, base, pc, base + a))
-                            closure, code, upvals, base, pc = f, f.code, f.upvals, fbase, 0
+                            closure = f
+                            code = f.code
+                            upvals = f.upvals
+                            base = fbase
+                            pc = 0
                         else:  # NOP
                             pass
                     else:

@@ -357,6 +357,10 @@ def _operands(info: OpInfo) -> str:
         role = getattr(info, field)
         if role != "-":
             parts.append(f"{field.upper() if field != 'bx' else 'Bx'}: {_OPERAND_WORDS[role]}")
+    if info.format == "iAsBx":
+        parts.append("sBx: signed immediate")
+    elif info.format == "isJ":
+        parts.append("sJ: jump offset")
     if info.k:
         parts.append(f"k: {info.k}")
     return "; ".join(parts)
