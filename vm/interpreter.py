@@ -44,7 +44,7 @@ from .runtime.errors import (EskerError, TraceEntry, arity_error, format_uncaugh
                              runtime_error)
 from .runtime.printing import to_repr
 from .runtime.values import EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
-from .source import SourceText, Span, decode_source
+from .source import SourceText, Span
 
 #: Esker frames allowed before `StackOverflow` (the register VM allows far more).
 DEFAULT_MAX_DEPTH = 5_000
@@ -1110,23 +1110,16 @@ def run_source(text: str, path: str, stdout: TextIO | None = None) -> int:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    """`python -m esker.vm.interpreter run [--engine tree] FILE`: only for running
-    the conformance suite against the tree-walker; `esker run` is the real command."""
+    """`python -m esker.vm.interpreter run FILE`: `esker run --engine tree FILE`, kept so this
+    engine can be run on its own (e.g. by the conformance runner's --esker)."""
+    from .cli import main
+
     parser = argparse.ArgumentParser(prog="python -m esker.vm.interpreter")
     parser.add_argument("command", choices=["run"])
     parser.add_argument("--engine", choices=["tree"], default="tree")
     parser.add_argument("file")
     args = parser.parse_args(argv)
-    try:
-        with open(args.file, "rb") as handle:
-            text, problem = decode_source(handle.read())
-    except OSError as error:
-        print(f"cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
-        return 2
-    if text is None:
-        print(f"{args.file}:{problem}", file=sys.stderr)
-        return 2
-    return run_source(text, args.file)
+    return main(["run", "--engine", "tree", args.file])
 
 
 if __name__ == "__main__":

@@ -54,7 +54,6 @@ from .runtime import builtins, ops
 from .runtime.errors import EskerError, TraceEntry, arity_error, format_uncaught, named_arguments_error, runtime_error
 from .runtime.printing import to_repr
 from .runtime.values import Builtin, EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
-from .source import decode_source
 
 DEFAULT_MAX_DEPTH = 200_000
 #: What an unpassed parameter holds until its default runs (never visible to programs).
@@ -1589,23 +1588,16 @@ def run_source(text: str, path: str, stdout: TextIO | None = None) -> int:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m esker.vm.machine",
-                                     description="Run an Esker program on the register VM.")
+    """`python -m esker.vm.machine run FILE`: `esker run --engine vm FILE`, kept so this
+    engine can be run on its own (e.g. by the conformance runner's --esker)."""
+    from .cli import main
+
+    parser = argparse.ArgumentParser(prog="python -m esker.vm.machine")
     parser.add_argument("command", choices=["run"])
     parser.add_argument("--engine", choices=["vm"], default="vm")
     parser.add_argument("file")
     args = parser.parse_args(argv)
-    try:
-        with open(args.file, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        print(f"esker: cannot open {args.file}: {error.strerror or error}", file=sys.stderr)
-        return 2
-    text, problem = decode_source(data)
-    if text is None:
-        print(f"{args.file}:{problem}", file=sys.stderr)
-        return 2
-    return run_source(text, args.file)
+    return main(["run", "--engine", "vm", args.file])
 
 
 if __name__ == "__main__":
