@@ -40,6 +40,18 @@ class EskerError(Exception):
         return headline(self.value)
 
 
+class ProgramExit(Exception):
+    """`exit(status)` on its way out of the program.
+
+    It is not an `EskerError`: `catch` never catches it, but every `finally`
+    block between the call and the top level runs before the program ends with
+    `status` (LANGUAGE.md §13.4)."""
+
+    def __init__(self, status: int = 0):
+        super().__init__(status)
+        self.status = status
+
+
 def runtime_error(kind: str, message: str) -> EskerError:
     """An error raised by the runtime: an `Error(kind, message)` instance, ready to raise."""
     return EskerError(StructInstance(ERROR_TYPE, [kind, message]))
