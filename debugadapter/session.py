@@ -162,7 +162,8 @@ class DebugSession:
             return
         self._started = True
         self._send("thread", {"reason": "started", "threadId": THREAD_ID})
-        self.debugger.start(stop_on_entry=self._launch["stopOnEntry"], debug=not self._launch["noDebug"])
+        self.debugger.start(stop_on_entry=self._launch["stopOnEntry"], debug=not self._launch["noDebug"],
+                            tier=self._launch["tier"])
 
     # ------------------------------------------------------------ execution
 
@@ -423,7 +424,21 @@ def _launch_config(args: Arguments) -> dict:
     # Checked like the rest, though an Esker program has no way to read its arguments.
     args.strings("args")
     return {"program": normalise_path(os.path.join(cwd, args.get("program", str))), "search_path": search_path,
-            "stopOnEntry": args.get("stopOnEntry", bool, False), "noDebug": args.get("noDebug", bool, False)}
+            "stopOnEntry": args.get("stopOnEntry", bool, False), "noDebug": args.get("noDebug", bool, False),
+            "tier": _tier(args)}
+
+
+def _tier(args: Arguments) -> int | None:
+    """The compiled tier's threshold for a run without debugging (`tier`:
+    "auto" or "vm", `tierThreshold`: calls before compiling); None: the VM only.
+    Under the debugger code always runs in the VM."""
+    from esker.vm.tier import DEFAULT_THRESHOLD
+
+    tier = args.get("tier", str, "auto")
+    if tier not in ("auto", "vm"):
+        raise RequestFailed(f"argument 'tier' must be \"auto\" or \"vm\", not {tier!r}")
+    threshold = _count(args, "tierThreshold") if "tierThreshold" in args else DEFAULT_THRESHOLD
+    return None if tier == "vm" else threshold
 
 
 def _text(item: Arguments, key: str) -> str | None:

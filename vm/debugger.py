@@ -555,12 +555,13 @@ class Debugger:
             self._note_loaded(root)
         return root
 
-    def start(self, *, stop_on_entry: bool = False, debug: bool = True) -> None:
-        """Run the loaded program on its own thread."""
+    def start(self, *, stop_on_entry: bool = False, debug: bool = True, tier: int | None = None) -> None:
+        """Run the loaded program on its own thread. `tier`, the compiled tier's
+        threshold, applies only without debugging: a debugged program runs in the VM."""
         from .machine import VM
 
         root, path = self._program
-        self._vm = VM(loader=self._loader, stdout=_Output(self._events))
+        self._vm = VM(loader=self._loader, stdout=_Output(self._events), tier_threshold=None if debug else tier)
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
         self._terminating = self._pause_requested = False
