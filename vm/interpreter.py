@@ -676,6 +676,7 @@ class Interpreter:
             ast.MethodCall: self._method_call,
             ast.Field: self._field,
             ast.Index: self._index,
+            ast.Slice: self._slice,
             ast.TupleExpr: lambda node, env: tuple([self.eval(item, env) for item in node.items]),
             ast.ArrayExpr: lambda node, env: [self.eval(item, env) for item in node.items],
             ast.MapExpr: self._map,
@@ -760,6 +761,15 @@ class Interpreter:
         obj, index = self.eval(node.obj, env), self.eval(node.index, env)
         try:
             return ops.get_index(obj, index)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _slice(self, node: ast.Slice, env: Scope):
+        obj = self.eval(node.obj, env)
+        start = None if node.start is None else self.eval(node.start, env)
+        stop = None if node.stop is None else self.eval(node.stop, env)
+        try:
+            return ops.get_slice(obj, start, stop)
         except EskerError as error:
             raise _located(error, node.span)
 

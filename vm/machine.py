@@ -336,6 +336,18 @@ def _op_slice(vm, stack, base, a, b, c):
     stack[base + a] = stack[base + b][c:]
 
 
+def _op_getslice(vm, stack, base, a, b, c):
+    stack[base + a] = ops.get_slice(stack[base + b], stack[base + c], stack[base + c + 1])
+
+
+def _op_in(vm, stack, base, a, b, c):
+    stack[base + a] = ops.contains(stack[base + b], stack[base + c])
+
+
+def _op_not_in(vm, stack, base, a, b, c):
+    stack[base + a] = not ops.contains(stack[base + b], stack[base + c])
+
+
 def _op_payload(vm, stack, base, a, b, c):
     stack[base + a] = stack[base + b].payload
 
@@ -553,6 +565,8 @@ _DECODERS = {
     "UNPACK": _simple(_op_unpack),
     "CHECKLEN": _simple(_op_checklen),
     "SLICE": _simple(_op_slice),
+    "GETSLICE": _simple(_op_getslice),
+    "IN": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, d.c, _op_not_in if d.k else _op_in),
     "PAYLOAD": _simple(_op_payload),
     **{name: _decode_arith for name in _OPERATOR},
     **{name + "K": _decode_arith_constant for name in _OPERATOR},
