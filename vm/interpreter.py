@@ -27,7 +27,6 @@ checked against each other.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import typing
@@ -1118,19 +1117,3 @@ def run_source(text: str, path: str, stdout: TextIO | None = None) -> int:
         return 1
     return 0
 
-
-def _main(argv: list[str] | None = None) -> int:
-    """`python -m esker.vm.interpreter run FILE`: `esker run --engine tree FILE`, kept so this
-    engine can be run on its own (e.g. by the conformance runner's --esker)."""
-    from .cli import main
-
-    parser = argparse.ArgumentParser(prog="python -m esker.vm.interpreter")
-    parser.add_argument("command", choices=["run"])
-    parser.add_argument("--engine", choices=["tree"], default="tree")
-    parser.add_argument("file")
-    args = parser.parse_args(argv)
-    return main(["run", "--engine", "tree", args.file])
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

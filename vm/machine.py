@@ -41,7 +41,6 @@ few instructions.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import TextIO
@@ -1600,19 +1599,3 @@ def run_source(text: str, path: str, stdout: TextIO | None = None) -> int:
 
     return call_with_deep_stack(run)
 
-
-def _main(argv: list[str] | None = None) -> int:
-    """`python -m esker.vm.machine run FILE`: `esker run --engine vm FILE`, kept so this
-    engine can be run on its own (e.g. by the conformance runner's --esker)."""
-    from .cli import main
-
-    parser = argparse.ArgumentParser(prog="python -m esker.vm.machine")
-    parser.add_argument("command", choices=["run"])
-    parser.add_argument("--engine", choices=["vm"], default="vm")
-    parser.add_argument("file")
-    args = parser.parse_args(argv)
-    return main(["run", "--engine", "vm", args.file])
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

@@ -1020,7 +1020,7 @@ def _grammar() -> _Grammar:
     builder = _AstBuilder()
     lark = Lark(Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8"),
                 parser="lalr", lexer=_TokenStream, start=["program", "expression"],
-                transformer=builder, keep_all_tokens=True, strict=True)
+                transformer=builder, keep_all_tokens=True, strict=True, cache=True)
     confs = {start: lark.parse_interactive(None, start).parser_state.parse_conf
              for start in ("program", "expression")}
     conf = confs["program"]
