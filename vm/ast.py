@@ -61,7 +61,7 @@ class Unary(Node):
 class Binary(Node):
     """Arithmetic, bitwise and comparison operators (not `and`/`or`, not ranges)."""
 
-    op: str  # + - * / // % ** & | ^ << >> == != < <= > >=
+    op: str  # + - * / // % ** & | ^ << >> == != < <= > >= in, "not in"
     left: "Expr"
     right: "Expr"
 
@@ -130,6 +130,15 @@ class Field(Node):
 class Index(Node):
     obj: "Expr"
     index: "Expr"
+
+
+@dataclass(eq=False)
+class Slice(Node):
+    """`obj[start:stop]`; a bound left out is None. Never an assignment target."""
+
+    obj: "Expr"
+    start: "Expr | None"
+    stop: "Expr | None"
 
 
 @dataclass(eq=False)
@@ -220,7 +229,7 @@ class ErrorExpr(Node):
 
 
 Expr = Union[Literal, Name, Unary, Binary, Logical, Conditional, RangeExpr, Call, MethodCall,
-             Field, Index, TupleExpr, ArrayExpr, MapExpr, FnExpr, Match, FString, ErrorExpr]
+             Field, Index, Slice, TupleExpr, ArrayExpr, MapExpr, FnExpr, Match, FString, ErrorExpr]
 
 
 # ------------------------------------------------------------------ patterns
@@ -403,21 +412,50 @@ class Throw(Node):
 
 @dataclass(eq=False)
 class Try(Node):
+    """`try body catch name handler finally finalizer`: at least one of
+    `handler` and `finalizer` is present."""
+
     body: Block
     name: BindName | None  # `catch e` binds e; `catch` alone binds nothing
-    handler: Block
+    handler: Block | None
+    finalizer: Block | None = None
+
+
+@dataclass(eq=False)
+class ImportPath(Node):
+    """The string of `import "lib/text.esk"`, as written (escapes decoded)."""
+
+    value: str
+
+    @property
+    def stem(self) -> str:
+        """The file name without its folder and suffix: the name the import binds."""
+        name = self.value.replace("\\", "/").rsplit("/", 1)[-1]
+        return name[:-4] if name.endswith(".esk") else name
 
 
 @dataclass(eq=False)
 class Import(Node):
-    """`import a.b as c`: parts [a, b], alias c (None: binds the last part)."""
+    """`import a.b as c`: parts [a, b], alias c (None: binds the last part);
+    or `import "path/file.esk" as c`: no parts, `path` set (None alias: binds
+    the file's stem, with the string's span)."""
 
     parts: list[Ident]
     alias: Ident | None = None
+    path: ImportPath | None = None
 
     @property
     def bound_name(self) -> Ident:
-        return self.alias or self.parts[-1]
+        if self.alias is not None:
+            return self.alias
+        if self.path is not None:
+            return Ident(self.path.span, self.path.stem)
+        return self.parts[-1]
+
+    @property
+    def label(self) -> str:
+        """How messages name the module: `a.b` or `"path/file.esk"`."""
+        return ".".join(part.name for part in self.parts) if self.path is None else f'"{self.path.value}"'
 
 
 @dataclass(eq=False)

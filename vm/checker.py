@@ -182,6 +182,13 @@ def _assigned_names(program: ast.Program) -> set[str]:
     return names
 
 
+def _literal_type(value) -> str:
+    """The type of a literal's value, as messages name it: `an int`, `nil`."""
+    if value is None:
+        return "nil"
+    return {bool: "a bool", int: "an int", float: "a float", str: "a string"}[type(value)]
+
+
 def _module_name(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
@@ -687,11 +694,26 @@ class _Checker:
         # walk that spine with a loop rather than one Python frame per operator.
         rights = []
         while isinstance(node, (ast.Binary, ast.Logical)):
+            if node.op in ("in", "not in"):
+                self._check_membership(node)
             rights.append(node.right)
             node = node.left
         self._expr(node)
         for right in reversed(rights):
             self._expr(right)
+
+    def _check_membership(self, node: ast.Binary) -> None:
+        """W0109 for `x in c` whose literal operands make it a TypeError at run time."""
+        container, item = node.right, node.left
+        if isinstance(container, ast.Literal) and not isinstance(container.value, str):
+            self._report("W0109", container.span,
+                         f"`{node.op}` needs an array, tuple, range, map or string on the right, not "
+                         f"{_literal_type(container.value)}: this raises TypeError")
+        elif (isinstance(container, ast.Literal) and isinstance(item, ast.Literal)
+              and not isinstance(item.value, str)):
+            self._report("W0109", item.span,
+                         f"`{node.op}` on a string needs a string on the left, not {_literal_type(item.value)}: "
+                         "this raises TypeError")
 
     def _member(self, owner: Symbol, name: ast.Ident, variants_only: bool = False) -> Symbol | None:
         """Resolve `owner.name` when `owner` is a module or a type, recording the

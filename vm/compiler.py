@@ -686,7 +686,7 @@ class _Compiler:
             ast.Literal: lambda node: _constant_exp(node.value, node.span), ast.Name: self.name,
             ast.Unary: self.unary, ast.Binary: self.binary, ast.Logical: self.logical,
             ast.Conditional: self.conditional, ast.RangeExpr: self.range, ast.Call: self.call,
-            ast.MethodCall: self.method_call, ast.Field: self.field, ast.Index: self.index,
+            ast.MethodCall: self.method_call, ast.Field: self.field, ast.Index: self.index, ast.Slice: self.slice,
             ast.TupleExpr: self.tuple, ast.ArrayExpr: self.array, ast.MapExpr: self.map,
             ast.FnExpr: self.function_literal, ast.Match: self.match, ast.FString: self.fstring,
             ast.ErrorExpr: self.unparsed_expression,
@@ -1496,6 +1496,8 @@ class _Compiler:
     def binary(self, node: ast.Binary) -> _Exp:
         if node.op in _COMPARISONS:
             return self.comparison(node)
+        if node.op in ("in", "not in"):
+            return self.membership(node)
         left = self.operand(self.expr(node.left), [node.right])
         return self.arithmetic(node.op, left, node.right, node.span)
 
@@ -1550,6 +1552,12 @@ class _Compiler:
                 return self.test_exp(immediate, reg, value + OFFSET_SC, k, node.span)
             constant = Op.EQK if equality else _CONSTANT_COMPARISONS[op]
             return self.test_exp(constant, reg, fs.constant(value, node.span), k, node.span)
+        r1, r2 = self.operand_registers(left, right)
+        return self.test_exp(_COMPARISONS[op], r1, r2, k, node.span)
+
+    def operand_registers(self, left: _Exp, right: _Exp) -> tuple[int, int]:
+        """Both operands in registers (freed for the result), left one first."""
+        fs = self.fs
         if left.is_constant():
             # The right operand may end in jumps still to be turned into a value:
             # that comes first, then the constant's load.
@@ -1559,7 +1567,19 @@ class _Compiler:
             r1 = fs.exp_to_any_reg(left)
             r2 = fs.exp_to_any_reg(right)
         fs.free_exps(left, right)
-        return self.test_exp(_COMPARISONS[op], r1, r2, k, node.span)
+        return r1, r2
+
+    def membership(self, node: ast.Binary) -> _Exp:
+        """`x in c` / `x not in c`: folded for constants, else one IN."""
+        left = self.operand(self.expr(node.left), [node.right])
+        right = self.expr(node.right)
+        if left.is_constant() and right.is_constant():
+            folded = _fold_binary(node.op, left.value(), right.value())
+            if folded is not _NOT_CONSTANT:
+                return _constant_exp(folded, node.span)
+        r1, r2 = self.operand_registers(left, right)
+        negated = int(node.op == "not in")
+        return _Exp(RELOC, self.fs.abc(Op.IN, 0, r1, r2, node.span, negated), span=node.span)
 
     def test_exp(self, op: Op, a: int, b: int, k: int, span: Span) -> _Exp:
         return _Exp(JMP, self.fs.cond_jump(op, a, b, 0, k, span), span=span)
@@ -1617,6 +1637,19 @@ class _Compiler:
         if type(value) is int and 0 <= value <= MAX_C:
             return _Exp(INDEXI, table, value, node.span)
         return _Exp(INDEX, table, fs.exp_to_any_reg(key), node.span)
+
+    def slice(self, node: ast.Slice) -> _Exp:
+        """`obj[start:stop]`: the bounds in two consecutive registers (nil when left out)."""
+        fs = self.fs
+        bounds = [bound for bound in (node.start, node.stop) if bound is not None]
+        obj = self.operand(self.expr(node.obj), bounds)
+        fs.exp_to_any_reg(obj)
+        first = fs.freereg
+        for bound in (node.start, node.stop):
+            fs.exp_to_next_reg(_Exp(NIL, span=node.span) if bound is None else self.expr(bound))
+        fs.free_regs(first, first + 1)
+        fs.free_exp(obj)
+        return _Exp(RELOC, fs.abc(Op.GETSLICE, 0, obj.info, first, node.span), span=node.span)
 
     def function_literal(self, node: ast.FnExpr) -> _Exp:
         fs = self.fs

@@ -89,8 +89,8 @@ CODES: dict[str, CodeInfo] = _codes(
              "Inside a string only `\\n \\t \\r \\0 \\\\ \\\" \\u{HEX}` are escapes. `\\u{...}` must "
              "name a Unicode scalar value (at most 10FFFF, not a surrogate)."),
     CodeInfo("E0004", E, "malformed number",
-             "A number literal is not well formed: a float needs a digit before the point "
-             "(`0.5`, not `.5`), an exponent needs digits, `_` must stand between digits, and "
+             "A number literal is not well formed: a float needs a digit before and after the "
+             "point (`0.5`, not `.5`; `1.0`, not `1.`), an exponent needs digits, `_` must stand between digits, and "
              "`0x`/`0o`/`0b` need digits of their base."),
     CodeInfo("E0005", E, "unclosed bracket",
              "A `(`, `[` or `{` is still open at the end of the file, or a closing bracket does "
@@ -107,7 +107,8 @@ CODES: dict[str, CodeInfo] = _codes(
              "Comparison operators do not chain: write `a < b and b < c` instead of `a < b < c`."),
     CodeInfo("E0010", E, "invalid assignment target",
              "Only names, fields (`p.x`), elements (`a[i]`) and parenthesised tuples of those can "
-             "be assigned; `let` and `const` bind names or tuples of names."),
+             "be assigned; `let` and `const` bind names or tuples of names. A slice `a[i:j]` is a "
+             "new value, not a view into `a`, so it cannot be assigned either."),
     CodeInfo("E0011", E, "too many errors",
              "The file has so many errors that reporting stopped; fix the first ones and check again."),
     CodeInfo("E0012", E, "invalid parameter list",
@@ -185,6 +186,10 @@ CODES: dict[str, CodeInfo] = _codes(
     CodeInfo("W0108", W, "named arguments to a function",
              "Only struct constructors accept named arguments `name: value`; elsewhere the call "
              "raises `ArityError`."),
+    CodeInfo("W0109", W, "`in` on a value that cannot contain",
+             "`x in c` needs an array, tuple, range, map or string `c`, and a string `x` when `c` is "
+             "a string. With a literal of another type (`1 in 5`, `1 in \"abc\"`) the expression "
+             "raises `TypeError` when it runs."),
 )
 
 

@@ -26,7 +26,7 @@ INDENT = "    "
 _BINARY = {
     "|": 7, "^": 8, "&": 9, "<<": 10, ">>": 10, "+": 11, "-": 11,
     "*": 12, "/": 12, "//": 12, "%": 12, "**": 14,
-    "==": 5, "!=": 5, "<": 5, "<=": 5, ">": 5, ">=": 5,
+    "==": 5, "!=": 5, "<": 5, "<=": 5, ">": 5, ">=": 5, "in": 5, "not in": 5,
 }
 _COMPARISON = 5
 _LOGICAL = {"or": 2, "and": 3}
@@ -295,11 +295,19 @@ class _Printer:
         return f"throw {self.expr(node.value, depth)}"
 
     def _stmt_Try(self, node: ast.Try, depth: int) -> str:
-        catch = "catch" if node.name is None else f"catch {node.name.name}"
-        return f"try {self._block(node.body, depth)} {catch} {self._block(node.handler, depth)}"
+        text = f"try {self._block(node.body, depth)}"
+        if node.handler is not None:
+            catch = "catch" if node.name is None else f"catch {node.name.name}"
+            text += f" {catch} {self._block(node.handler, depth)}"
+        if node.finalizer is not None:
+            text += f" finally {self._block(node.finalizer, depth)}"
+        return text
 
     def _stmt_Import(self, node: ast.Import, depth: int) -> str:
-        text = "import " + ".".join(part.name for part in node.parts)
+        if node.path is not None:
+            text = "import " + self._source(node.path)
+        else:
+            text = "import " + ".".join(part.name for part in node.parts)
         return text if node.alias is None else f"{text} as {node.alias.name}"
 
     def _stmt_Block(self, node: ast.Block, depth: int) -> str:
@@ -455,6 +463,11 @@ class _Printer:
 
     def _expr_Index(self, node: ast.Index, depth: int):
         return f"{self._receiver(node.obj, depth)}[{self.expr(node.index, depth)}]", _POSTFIX
+
+    def _expr_Slice(self, node: ast.Slice, depth: int):
+        start = "" if node.start is None else self.expr(node.start, depth)
+        stop = "" if node.stop is None else self.expr(node.stop, depth)
+        return f"{self._receiver(node.obj, depth)}[{start}:{stop}]", _POSTFIX
 
     def _expr_NamedArg(self, node: ast.NamedArg, depth: int):
         return f"{node.name.name}: {self.expr(node.value, depth)}", _LOOSE

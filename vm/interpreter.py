@@ -27,7 +27,6 @@ checked against each other.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import typing
@@ -677,6 +676,7 @@ class Interpreter:
             ast.MethodCall: self._method_call,
             ast.Field: self._field,
             ast.Index: self._index,
+            ast.Slice: self._slice,
             ast.TupleExpr: lambda node, env: tuple([self.eval(item, env) for item in node.items]),
             ast.ArrayExpr: lambda node, env: [self.eval(item, env) for item in node.items],
             ast.MapExpr: self._map,
@@ -776,6 +776,15 @@ class Interpreter:
         obj, index = self.eval(node.obj, env), self.eval(node.index, env)
         try:
             return ops.get_index(obj, index)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _slice(self, node: ast.Slice, env: Scope):
+        obj = self.eval(node.obj, env)
+        start = None if node.start is None else self.eval(node.start, env)
+        stop = None if node.stop is None else self.eval(node.stop, env)
+        try:
+            return ops.get_slice(obj, start, stop)
         except EskerError as error:
             raise _located(error, node.span)
 
@@ -1124,19 +1133,3 @@ def run_source(text: str, path: str, stdout: TextIO | None = None) -> int:
         return 1
     return 0
 
-
-def _main(argv: list[str] | None = None) -> int:
-    """`python -m esker.vm.interpreter run FILE`: `esker run --engine tree FILE`, kept so this
-    engine can be run on its own (e.g. by the conformance runner's --esker)."""
-    from .cli import main
-
-    parser = argparse.ArgumentParser(prog="python -m esker.vm.interpreter")
-    parser.add_argument("command", choices=["run"])
-    parser.add_argument("--engine", choices=["tree"], default="tree")
-    parser.add_argument("file")
-    args = parser.parse_args(argv)
-    return main(["run", "--engine", "tree", args.file])
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

@@ -39,8 +39,8 @@ MAX_NESTING = 200
 MAX_DIAGNOSTICS = 100
 
 KEYWORDS = frozenset(
-    "and as break catch const continue else enum false fn for if import in let match nil not or "
-    "return struct throw true try while yield".split()
+    "and as break catch const continue else enum false finally fn for if import in let match nil not "
+    "or return struct throw true try while yield".split()
 )
 #: Token kinds of keywords: the keyword in capitals (`let` -> LET).
 KEYWORD_KINDS = frozenset(word.upper() for word in KEYWORDS)
@@ -49,7 +49,8 @@ PUNCTUATION = {
     "+": "PLUS", "-": "MINUS", "*": "STAR", "/": "SLASH", "//": "DSLASH", "%": "PERCENT",
     "**": "POW", "==": "EQEQ", "!=": "NE", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE",
     "=": "EQ", "+=": "PLUSEQ", "-=": "MINUSEQ", "*=": "STAREQ", "/=": "SLASHEQ",
-    "//=": "DSLASHEQ", "%=": "PERCENTEQ", "&": "AMP", "|": "PIPE", "^": "CARET", "~": "TILDE",
+    "//=": "DSLASHEQ", "%=": "PERCENTEQ", "**=": "POWEQ", "&=": "AMPEQ", "|=": "PIPEEQ",
+    "^=": "CARETEQ", "<<=": "SHLEQ", ">>=": "SHREQ", "&": "AMP", "|": "PIPE", "^": "CARET", "~": "TILDE",
     "<<": "SHL", ">>": "SHR", "(": "LPAR", ")": "RPAR", "[": "LSQB", "]": "RSQB",
     "{": "LBRACE", "}": "RBRACE", ",": "COMMA", ".": "DOT", ":": "COLON", ";": "SEMI",
     "=>": "ARROW", "?": "QUESTION", "..": "DOTDOT", "..=": "DOTDOTEQ", "...": "ELLIPSIS",
@@ -60,18 +61,18 @@ LITERAL_KINDS = frozenset({"INT", "FLOAT", "STRING"})
 FSTRING_KINDS = frozenset({"FSTRING_START", "FSTRING_TEXT", "FIELD_OPEN", "FIELD_SPEC", "FIELD_CLOSE",
                            "FSTRING_END"})
 #: A newline after one of these ends the statement (§1); after anything else it is layout.
-_ENDS_EXPRESSION = LITERAL_KINDS | {"FSTRING_END", "NAME", "TRUE", "FALSE", "NIL", "RETURN", "BREAK", "CONTINUE",
-                                    "YIELD", "RPAR", "RSQB", "RBRACE"}
+_ENDS_EXPRESSION = LITERAL_KINDS | {"FSTRING_END", "NAME", "TRUE", "FALSE", "NIL", "RETURN", "BREAK",
+                                    "CONTINUE", "YIELD", "RPAR", "RSQB", "RBRACE"}
 #: A `{` after one of these (or at the start of a statement) opens a block, elsewhere a map.
-_BLOCK_BRACE_AFTER = LITERAL_KINDS | {"FSTRING_END", "NAME", "TRUE", "FALSE", "NIL", "RPAR", "RSQB", "RBRACE",
-                                      "ELSE", "TRY", "CATCH", "ARROW"}
+_BLOCK_BRACE_AFTER = LITERAL_KINDS | {"FSTRING_END", "NAME", "TRUE", "FALSE", "NIL", "RPAR", "RSQB",
+                                      "RBRACE", "ELSE", "TRY", "CATCH", "FINALLY", "ARROW"}
 _STATEMENT_START_AFTER = frozenset({None, "NEWLINE", "SEMI", "LBRACE"})
 #: Keywords that only begin statements, so never stand inside an expression's brackets.
 _STATEMENT_ONLY = frozenset({"LET", "CONST", "STRUCT", "ENUM", "IMPORT", "IF", "ELSE", "WHILE",
                              "FOR", "RETURN", "BREAK", "CONTINUE", "THROW", "TRY", "CATCH",
-                             "YIELD"})
+                             "FINALLY", "YIELD"})
 #: A newline just before one of these is not a separator.
-_CONTINUES_LINE = frozenset({"ELSE", "CATCH", "DOT"})
+_CONTINUES_LINE = frozenset({"ELSE", "CATCH", "FINALLY", "DOT"})
 _OPENERS = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE", "MAPBRACE": "RBRACE",
             "FIELD_OPEN": "FIELD_CLOSE"}
 CLOSERS = frozenset(_OPENERS.values())
@@ -85,7 +86,8 @@ _MASTER = re.compile(r"""
   | (?P<string>(?:rf|fr|r|f)?")
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<number>[0-9]|\.[0-9])
-  | (?P<punct>\.\.\.|\.\.=|\.\.|//=|\*\*|//|==|!=|<=|>=|<<|>>|\+=|-=|\*=|/=|%=|=>|[-+*/%<>=&|^~()\[\]{},.:;?])
+  | (?P<punct>\.\.\.|\.\.=|\.\.|//=|\*\*=|<<=|>>=|\*\*|//|==|!=|<=|>=|<<|>>|\+=|-=|\*=|/=|%=|&=|\|=|\^=|=>
+               |[-+*/%<>=&|^~()\[\]{},.:;?])
   | (?P<invalid>(?:[^\t\n\r\f\x20-\x7e]|[$`@'\\!])+)
 """, re.VERBOSE)
 
@@ -447,10 +449,25 @@ class _Scanner:
             kind, value, problem = "INT", *self.based_integer(match)
         else:
             kind, value, problem = self.decimal(match)
+            if kind == "INT" and not problem and self.bare_point(end):
+                # `1.` as in Python or C: a float whose fraction was left out.
+                end += 1
+                literal = self.text[start:end]
+                kind, value, problem = "FLOAT", float(value), \
+                    f"a float needs a digit after the point (`{literal}0`)"
         if problem:
             self.report("E0004", start, end, f"malformed number `{literal}`: {problem}")
         self.emit(kind, start, end, value)
         return end
+
+    def bare_point(self, pos: int) -> bool:
+        """Whether an integer literal ending at `pos` is followed by a `.` that
+        starts neither a range (`1..2`) nor a member name (`1.x`, an
+        AttributeError at run time, not a lexical error)."""
+        if self.text[pos:pos + 1] != ".":
+            return False
+        following = self.text[pos + 1:pos + 2]
+        return following != "." and not (following.isalnum() or following == "_")
 
     @staticmethod
     def based_integer(match: re.Match) -> tuple[int, str | None]:

@@ -41,7 +41,6 @@ few instructions.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import TextIO
@@ -337,6 +336,18 @@ def _op_slice(vm, stack, base, a, b, c):
     stack[base + a] = stack[base + b][c:]
 
 
+def _op_getslice(vm, stack, base, a, b, c):
+    stack[base + a] = ops.get_slice(stack[base + b], stack[base + c], stack[base + c + 1])
+
+
+def _op_in(vm, stack, base, a, b, c):
+    stack[base + a] = ops.contains(stack[base + b], stack[base + c])
+
+
+def _op_not_in(vm, stack, base, a, b, c):
+    stack[base + a] = not ops.contains(stack[base + b], stack[base + c])
+
+
 def _op_payload(vm, stack, base, a, b, c):
     stack[base + a] = stack[base + b].payload
 
@@ -566,6 +577,8 @@ _DECODERS = {
     "UNPACK": _simple(_op_unpack),
     "CHECKLEN": _simple(_op_checklen),
     "SLICE": _simple(_op_slice),
+    "GETSLICE": _simple(_op_getslice),
+    "IN": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, d.c, _op_not_in if d.k else _op_in),
     "PAYLOAD": _simple(_op_payload),
     **{name: _decode_arith for name in _OPERATOR},
     **{name + "K": _decode_arith_constant for name in _OPERATOR},
@@ -1602,19 +1615,3 @@ def run_source(text: str, path: str, stdout: TextIO | None = None) -> int:
 
     return call_with_deep_stack(run)
 
-
-def _main(argv: list[str] | None = None) -> int:
-    """`python -m esker.vm.machine run FILE`: `esker run --engine vm FILE`, kept so this
-    engine can be run on its own (e.g. by the conformance runner's --esker)."""
-    from .cli import main
-
-    parser = argparse.ArgumentParser(prog="python -m esker.vm.machine")
-    parser.add_argument("command", choices=["run"])
-    parser.add_argument("--engine", choices=["vm"], default="vm")
-    parser.add_argument("file")
-    args = parser.parse_args(argv)
-    return main(["run", "--engine", "vm", args.file])
-
-
-if __name__ == "__main__":
-    sys.exit(_main())
