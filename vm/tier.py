@@ -37,6 +37,8 @@ from .opcodes import OPCODES, Op, decode, opcode_of
 from .proto import FAR_BASE, LOCAL_LIMIT, Proto
 from .runtime import builtins, ops
 from .runtime.errors import EskerError, TraceEntry, runtime_error
+from .runtime.formatting import format_text
+from .runtime.printing import to_str
 from .runtime.values import Builtin, EnumValue, Generator, Module, StructInstance, StructType
 from . import machine
 from .machine import H
@@ -522,6 +524,17 @@ def _loadnil(t, pc, d, out):
     return ("next", pc + 1)
 
 
+def _in(t, pc, d, out):
+    test = f"contains({t.reg(d.b)}, {t.reg(d.c)})"
+    out.append(f"{t.reg(d.a)} = {'not ' if d.k else ''}{test}")
+    return ("next", pc + 1)
+
+
+def _concat(t, pc, d, out):
+    out.append(f"{t.reg(d.a)} = ''.join(({_items(t, d.a, d.b)}{',' if d.b == 1 else ''}))")
+    return ("next", pc + 1)
+
+
 def _lfalseskip(t, pc, d, out):
     out.append(f"{t.reg(d.a)} = False")
     return ("goto", pc + 2)
@@ -563,14 +576,14 @@ def _getbuiltin(t, pc, d, out):
 
 
 def _straight(*templates: str):
-    """A translation from templates of straight-line code: {A} {B} {C} name the
-    registers, {b} {c} {bx} {k} the operands, {K} constant Bx, {name} the
+    """A translation from templates of straight-line code: {A} {B} {C} {C1} name
+    the registers (C1: the one after C), {b} {c} {bx} {k} the operands, {K} constant Bx, {name} the
     decoded constant C, and {T} {I} a site's cache of a struct type and slot."""
     text = "\n".join(templates)
 
     def translate(t: _Translator, pc: int, d, out: list) -> tuple:
-        fields = {"A": t.reg(d.a), "B": t.reg(d.b), "C": t.reg(d.c), "b": d.b, "c": d.c, "bx": d.bx,
-                  "k": bool(d.k)}
+        fields = {"A": t.reg(d.a), "B": t.reg(d.b), "C": t.reg(d.c), "C1": t.reg(d.c + 1), "b": d.b, "c": d.c,
+                  "bx": d.bx, "k": bool(d.k)}
         if "{K}" in text:
             fields["K"] = t.const(t.proto.constants[d.bx])
         if "{name}" in text:
@@ -846,7 +859,10 @@ TRANSLATIONS = {
     "GETFIELD": _straight(*_GETFIELD), "SETFIELD": _straight(*_SETFIELD),
     "RANGE": _straight("{A} = make_range({B}, {C}, {k})"), "UNPACK": _unpack,
     "CHECKLEN": _straight("unpack({A}, {bx})"), "SLICE": _straight("{A} = {B}[{c}:]"),
-    "PAYLOAD": _straight("{A} = {B}.payload"),
+    "PAYLOAD": _straight("{A} = {B}.payload"), "GETSLICE": _straight("{A} = get_slice({B}, {C}, {C1})"),
+    "IN": _in,
+    "TOSTR": _straight("{A} = {B} if type({B}) is str else to_str({B})"),
+    "FORMAT": _straight("{A} = format_text({B}, {name})"), "CONCAT": _concat,
     **{name: _arith for name in _ARITH},
     **{name + "K": _arith_constant for name in _ARITH},
     "ADDI": _arith_constant,
@@ -1123,7 +1139,7 @@ class Tier:
         names = {name: getattr(ops, name) for name in (
             "add", "sub", "mul", "truediv", "floordiv", "mod", "power", "bit_and", "bit_or", "bit_xor", "shl",
             "shr", "less", "less_equal", "greater", "greater_equal", "equals", "get_index", "set_index",
-            "check_key", "make_range", "call_native", "neg", "bit_not")}
+            "check_key", "make_range", "call_native", "neg", "bit_not", "get_slice", "contains")}
         names.update(
             vm=vm, frames=vm.frames, B=vm.builtins, host_depth=self.host_depth, MARK=MARK, TAIL=TAIL, END=_END,
             EskerError=EskerError, runtime_error=runtime_error, VMClosure=machine.VMClosure,
@@ -1133,7 +1149,8 @@ class Tier:
             close=machine._close, close_far=machine._close_far, field_slot=field_slot,
             set_field_slot=set_field_slot, deep=self.deep, call_cached=self.call_cached,
             call_closure=self.call_closure, finish_tail=self.finish_tail, tail=self.tail, method=self.method,
-            callx=self.callx, iterate=self.iterate, iterate_pairs=self.iterate_pairs)
+            callx=self.callx, iterate=self.iterate, iterate_pairs=self.iterate_pairs, to_str=to_str,
+            format_text=format_text)
         return names
 
     # ---------------------------------------------------------- iteration
