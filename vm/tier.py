@@ -1286,8 +1286,14 @@ def _iterators(code: list) -> list[tuple[int, int, int, int]]:
             if entry[0] == foriter and entry[4] <= pc]
 
 
-def python_sources(proto: Proto, path: str) -> list[Source]:
-    """The Python each function of a module compiles to (`esker dis --python`)."""
+def python_sources(proto: Proto, path: str | None = None) -> list[Source]:
+    """The Python each function of a module (or of a function and the
+    functions nested in it) compiles to: `esker dis --python`, editors' views."""
     vm = machine.VM()
     vm._load(proto, path)
     return [translate(each, vm._codes[each]) for each in proto.walk()]
+
+
+def python_source(proto: Proto) -> Source:
+    """The Python one function compiles to."""
+    return python_sources(proto)[0]
