@@ -2,14 +2,16 @@
 -- compiles to (the server's `esker/disassemble` request) in a split beside
 -- it, refreshes the listing as the buffer changes, highlights the
 -- instructions compiled from the cursor's line, and <CR> on an instruction
--- jumps to the source it came from.
+-- jumps to the source it came from. `p` in the view (or :EskerBytecode
+-- python) switches to the Python the compiled tier generates, and back.
 local M = {}
 
 local namespace = vim.api.nvim_create_namespace('esker-bytecode')
 vim.cmd('highlight default link EskerBytecodeCurrent Visual')
 
 -- Open views by source buffer: { buf = the view's buffer, result = the listing
--- shown, note = why it may be out of date, timer = the refresh debounce }.
+-- shown, note = why it may be out of date, timer = the refresh debounce,
+-- python = whether it shows the compiled tier's Python instead of bytecode }.
 local views = {}
 
 -- JSON null arrives as vim.NIL: treat it as absent.
@@ -138,7 +140,7 @@ local function refresh(src)
     show(no_listing('esker-lsp is not attached to this buffer: see :help esker'))
     return
   end
-  local params = { textDocument = { uri = vim.uri_from_bufnr(src) } }
+  local params = { textDocument = { uri = vim.uri_from_bufnr(src) }, view = view.python and 'python' or 'bytecode' }
   lsp.request(client, 'esker/disassemble', params, function(err, result)
     vim.schedule(function()
       if err then
@@ -228,6 +230,9 @@ local function create_view(src)
   vim.keymap.set('n', '<CR>', function()
     jump_to_source(src)
   end, { buffer = buf, desc = 'Esker: go to the source of this instruction' })
+  vim.keymap.set('n', 'p', function()
+    M.open(src, nil, views[src].python and 'bytecode' or 'python')
+  end, { buffer = buf, desc = 'Esker: switch between bytecode and the compiled Python' })
 
   local view = { buf = buf, group = vim.api.nvim_create_augroup('EskerBytecode' .. src, { clear = true }) }
   local function on(events, target, callback)
@@ -257,8 +262,10 @@ local function show_window(buf)
 end
 
 --- Opens (or refreshes) the bytecode view of buffer `src` (default: the current
---- one), scrolled to the function at `position` (an LSP position) if given.
-function M.open(src, position)
+--- one), scrolled to the function at `position` (an LSP position) if given;
+--- `kind` 'python' shows the compiled tier's Python, 'bytecode' the bytecode
+--- (nil: what the view showed last, bytecode at first).
+function M.open(src, position, kind)
   if src == nil or src == 0 then
     src = vim.api.nvim_get_current_buf()
   end
@@ -271,6 +278,9 @@ function M.open(src, position)
   end
   if vim.fn.bufwinid(views[src].buf) == -1 then
     show_window(views[src].buf)
+  end
+  if kind == 'python' or kind == 'bytecode' then
+    views[src].python = kind == 'python'
   end
   views[src].reveal = present(position)
   refresh(src)
