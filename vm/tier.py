@@ -398,11 +398,12 @@ def _binop(symbol: str, x: str, y: str, kx=_NONE, ky=_NONE) -> str:
             return f"({x} {symbol} {y}) if type({other}) is int else {slow}" if type(known) is int else slow
         return f"({x} {symbol} {y}) if type({x}) is int and type({y}) is int else {slow}"
     if symbol == "/":
-        if ky is not _NONE:
-            return f"({x} / {y}) if type({x}) is float else {slow}" if type(ky) is float and ky else slow
-        if kx is not _NONE:
-            return f"({x} / {y}) if type({y}) is float and {y} else {slow}" if type(kx) is float else slow
-        return f"({x} / {y}) if type({x}) is float and type({y}) is float and {y} else {slow}"
+        # Python divides ints and floats as the runtime does, unless an int is too large for a float.
+        if known is not _NONE:
+            usable = type(known) in (int, float) and abs(known) < _FLOAT_SAFE and (kx is not _NONE or known)
+            guard = _divisible(other) + (f" and {y}" if kx is not _NONE else "")
+            return f"({x} / {y}) if {guard} else {slow}" if usable else slow
+        return f"({x} / {y}) if {_divisible(x)} and {_divisible(y)} and {y} else {slow}"
     divides = symbol in ("//", "%")
     if known is not _NONE:
         if type(known) not in (int, float) or (divides and ky is not _NONE and not ky):
@@ -415,6 +416,14 @@ def _binop(symbol: str, x: str, y: str, kx=_NONE, ky=_NONE) -> str:
     if divides:
         guard += f" and {y}"
     return f"({x} {symbol} {y}) if {guard} else {slow}"
+
+
+#: Ints below this convert to floats exactly enough that `/` cannot overflow.
+_FLOAT_SAFE = 10 ** 300
+
+
+def _divisible(x: str) -> str:
+    return f"(type({x}) is float or (type({x}) is int and -{_FLOAT_SAFE:.0e} < {x} < {_FLOAT_SAFE:.0e}))"
 
 
 def _arith(t: _Translator, pc: int, d, out: list) -> tuple:
@@ -749,6 +758,8 @@ def _method(t, pc, d, out):
     out.extend("    " + text for text in inner)
     out.append("  else:")
     out.append(f"    {a} = method(o, {name}, [{', '.join(args)}])")
+    out.append("elif t is Module and type(f := o.members.get(" + name + ")) is Builtin:")
+    out.append(f"  {a} = call_native(vm, f, [{', '.join(args)}])")
     out.append("else:")
     out.append(f"  {a} = method(o, {name}, [{', '.join(args)}])")
     return ("next", pc + 1)
@@ -1143,7 +1154,8 @@ class Tier:
         names.update(
             vm=vm, frames=vm.frames, B=vm.builtins, host_depth=self.host_depth, MARK=MARK, TAIL=TAIL, END=_END,
             EskerError=EskerError, runtime_error=runtime_error, VMClosure=machine.VMClosure,
-            StructInstance=StructInstance, StructType=StructType, EnumValue=EnumValue,
+            StructInstance=StructInstance, StructType=StructType, EnumValue=EnumValue, Module=Module,
+            Builtin=Builtin,
             missing_global=machine._missing_global, assign_missing=machine._assign_missing,
             unpack=machine._unpack, capture=machine._capture, capture_far=machine._capture_far,
             close=machine._close, close_far=machine._close_far, field_slot=field_slot,
@@ -1224,9 +1236,13 @@ class Tier:
         return TAIL
 
     def finish_tail(self):
-        closure, args = self.pending
-        self.pending = None
-        return self.call_closure(closure, args)
+        """Makes the tail calls a compiled body left to its caller, one after another."""
+        while True:
+            closure, args = self.pending
+            self.pending = None
+            value = self._call_once(closure, args)
+            if value is not TAIL:
+                return value
 
     def method(self, receiver, name: str, args: list):
         """`receiver.name(args)` when the site's fast path does not apply."""
