@@ -126,16 +126,6 @@ def _constant_key(value) -> tuple:
 
 # ------------------------------------------------------------------ folding
 
-def _text_span(node: ast.FString, pieces: list, position: int) -> Span:
-    """Where the text piece `pieces[position]` is loaded: text before the
-    first field at the f-string, any other with the field next to it, so
-    that stepping by line goes from field to field without jumping back."""
-    if position == 0:
-        return node.span
-    fields = [piece for piece in pieces[position:] if type(piece) is not str]
-    return (fields[0] if fields else pieces[position - 1]).span
-
-
 _SCALARS = (type(None), bool, int, float, str)
 
 
@@ -202,9 +192,6 @@ def _text_span(node: ast.FString, pieces: list, position: int) -> Span:
         return node.span
     fields = [piece for piece in pieces[position:] if type(piece) is not str]
     return (fields[0] if fields else pieces[position - 1]).span
-
-
-_SCALARS = (type(None), bool, int, float, str)
 
 
 def _fstring_pieces(node: ast.FString) -> list:
