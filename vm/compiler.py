@@ -184,7 +184,14 @@ def _constant_of(node: ast.Node):
     return _NOT_CONSTANT
 
 
-_SCALARS = (type(None), bool, int, float, str)
+def _text_span(node: ast.FString, pieces: list, position: int) -> Span:
+    """Where the text piece `pieces[position]` is loaded: text before the
+    first field at the f-string, any other with the field next to it, so
+    that stepping by line goes from field to field without jumping back."""
+    if position == 0:
+        return node.span
+    fields = [piece for piece in pieces[position:] if type(piece) is not str]
+    return (fields[0] if fields else pieces[position - 1]).span
 
 
 def _fstring_pieces(node: ast.FString) -> list:
@@ -1791,11 +1798,14 @@ class _Compiler:
         reg = fs.freereg
         size = max(2, self.batch_size(1))
         count = 0
-        for piece in pieces:
+        for position, piece in enumerate(pieces):
             if count == size:
                 fs.abc(Op.CONCAT, reg, count, 0, node.span)
                 fs.freereg, count = reg + 1, 1
-            piece_exp = _constant_exp(piece, node.span) if type(piece) is str else self.format_field(piece)
+            if type(piece) is str:
+                piece_exp = _constant_exp(piece, _text_span(node, pieces, position))
+            else:
+                piece_exp = self.format_field(piece)
             fs.exp_to_next_reg(piece_exp)
             count += 1
         fs.abc(Op.CONCAT, reg, count, 0, node.span)
