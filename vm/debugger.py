@@ -33,7 +33,7 @@ from .modules import ModuleLoader
 from .parser import parse
 from .proto import FAR_BASE
 from .runtime import ops
-from .runtime.errors import EskerError, error_kind, format_uncaught, headline, runtime_error
+from .runtime.errors import EskerError, ProgramExit, error_kind, format_uncaught, headline, runtime_error
 from .runtime.printing import quote, to_repr, to_str
 from .runtime.values import EnumValue, Function, Module, StructInstance
 from .source import SourceText, Span
@@ -583,6 +583,8 @@ class Debugger:
         except EskerError as error:
             self._events.output("stderr", format_uncaught(error) + "\n")
             status = 1
+        except ProgramExit as leaving:
+            status = leaving.status
         except SessionEnded:
             pass
         except Exception as error:  # a fault of the VM must still end the session
