@@ -192,12 +192,44 @@ class Match(Node):
 
 
 @dataclass(eq=False)
+class FStringText(Node):
+    """Literal text of an f-string, escapes decoded and `{{`/`}}` as braces."""
+
+    value: str
+
+
+@dataclass(eq=False)
+class FormatSpec(Node):
+    """The spec after the `:` of a replacement field, as written (the span
+    leaves out the `:`)."""
+
+    text: str
+
+
+@dataclass(eq=False)
+class FormatField(Node):
+    """`{expr}` or `{expr:spec}` in an f-string: the value converted with
+    `str`, or formatted by the spec. The span covers the braces."""
+
+    expr: "Expr"
+    spec: FormatSpec | None = None
+
+
+@dataclass(eq=False)
+class FString(Node):
+    """`f"..."` (also raw `rf"..."` and triple-quoted): literal texts and
+    replacement fields, in order."""
+
+    parts: list[FStringText | FormatField]
+
+
+@dataclass(eq=False)
 class ErrorExpr(Node):
     """Placeholder where an expression failed to parse."""
 
 
 Expr = Union[Literal, Name, Unary, Binary, Logical, Conditional, RangeExpr, Call, MethodCall,
-             Field, Index, Slice, TupleExpr, ArrayExpr, MapExpr, FnExpr, Match, ErrorExpr]
+             Field, Index, Slice, TupleExpr, ArrayExpr, MapExpr, FnExpr, Match, FString, ErrorExpr]
 
 
 # ------------------------------------------------------------------ patterns

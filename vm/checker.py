@@ -20,6 +20,7 @@ from .diagnostics import Diagnostic, Related, make
 from .modules import ModuleLoader, ModuleReadError
 from .source import SourceText, Span
 from .parser import parse
+from .runtime.formatting import SpecError, parse_spec
 from .symbols import (BUILTIN_ARITY, Scope, Symbol, SymbolKind, SymbolTable, builtin_scope, member_symbols,
                       struct_fields)
 
@@ -729,10 +730,19 @@ class _Checker:
             self._operator_chain(node)
         elif isinstance(node, ast.ErrorExpr):
             self._broken(node)
+        elif isinstance(node, ast.FormatSpec):
+            self._format_spec(node)
         else:
             for child in ast.children(node):
                 self._expr(child)
         return None
+
+    def _format_spec(self, node: ast.FormatSpec) -> None:
+        """E0015 for a spec that is wrong whatever the value (§13.3)."""
+        try:
+            parse_spec(node.text)
+        except SpecError as error:
+            self._report("E0015", node.span, f"invalid format spec `{node.text}`: {error.message}")
 
     def _operator_chain(self, node: ast.Binary | ast.Logical) -> None:
         # `a + b + c ...` nests to the left as deep as the chain is long, so

@@ -30,6 +30,7 @@ from .opcodes import (K_IN_EXTRAARG, MAX_BX, MAX_C, OFFSET_SBX, OFFSET_SC, OPCOD
 from .proto import FAR_BASE, LOCAL_LIMIT, Handler, LocalVar, Proto, UpvalueDesc
 from .runtime import builtins, ops
 from .runtime.errors import EskerError
+from .runtime.printing import to_str
 from .source import NO_SPAN, SourceText, Span
 
 #: The register field value that means "no register" (TESTSET whose value is not kept).
@@ -178,7 +179,40 @@ def _constant_of(node: ast.Node):
     if kind is ast.TupleExpr:
         items = [_constant_of(item) for item in node.items]
         return _NOT_CONSTANT if _NOT_CONSTANT in items else tuple(items)
+    if kind is ast.FString:
+        pieces = _fstring_pieces(node)
+        return "".join(pieces) if all(type(piece) is str for piece in pieces) else _NOT_CONSTANT
     return _NOT_CONSTANT
+
+
+def _text_span(node: ast.FString, pieces: list, position: int) -> Span:
+    """Where the text piece `pieces[position]` is loaded: text before the
+    first field at the f-string, any other with the field next to it, so
+    that stepping by line goes from field to field without jumping back."""
+    if position == 0:
+        return node.span
+    fields = [piece for piece in pieces[position:] if type(piece) is not str]
+    return (fields[0] if fields else pieces[position - 1]).span
+
+
+def _fstring_pieces(node: ast.FString) -> list:
+    """An f-string's parts as they are built: text (adjacent texts and
+    fields of constant scalars folded together) and the other fields."""
+    pieces: list = []
+    for part in node.parts:
+        if type(part) is ast.FStringText:
+            text = part.value
+        else:
+            value = _constant_of(part.expr) if part.spec is None else _NOT_CONSTANT
+            if value is _NOT_CONSTANT or type(value) not in _SCALARS:
+                pieces.append(part)
+                continue
+            text = to_str(value)
+        if pieces and type(pieces[-1]) is str:
+            pieces[-1] += text
+        elif text:
+            pieces.append(text)
+    return pieces
 
 
 def _valid_key(value) -> bool:
@@ -693,7 +727,8 @@ class _Compiler:
             ast.Conditional: self.conditional, ast.RangeExpr: self.range, ast.Call: self.call,
             ast.MethodCall: self.method_call, ast.Field: self.field, ast.Index: self.index, ast.Slice: self.slice,
             ast.TupleExpr: self.tuple, ast.ArrayExpr: self.array, ast.MapExpr: self.map,
-            ast.FnExpr: self.function_literal, ast.Match: self.match, ast.ErrorExpr: self.unparsed_expression,
+            ast.FnExpr: self.function_literal, ast.Match: self.match, ast.FString: self.fstring,
+            ast.ErrorExpr: self.unparsed_expression,
         }
 
     # ---------------------------------------------------------- functions
@@ -1891,6 +1926,49 @@ class _Compiler:
             fs.abc(Op.NEWMAP if start == 0 else Op.SETPAIRS, reg, len(chunk), 0, node.span)
             fs.freereg = reg + 1
         return _Exp(NONRELOC, reg, span=node.span)
+
+    # ---------------------------------------------------------- f-strings
+
+    def fstring(self, node: ast.FString) -> _Exp:
+        """The pieces of an f-string go to consecutive registers — text as
+        constants, fields through TOSTR or FORMAT — and CONCAT joins them, in
+        batches; a text-only f-string is a constant."""
+        fs = self.fs
+        pieces = _fstring_pieces(node)
+        if all(type(piece) is str for piece in pieces):
+            return _constant_exp("".join(pieces), node.span)
+        if len(pieces) == 1:
+            return self.format_field(pieces[0])
+        reg = fs.freereg
+        size = max(2, self.batch_size(1))
+        count = 0
+        for position, piece in enumerate(pieces):
+            if count == size:
+                fs.abc(Op.CONCAT, reg, count, 0, node.span)
+                fs.freereg, count = reg + 1, 1
+            if type(piece) is str:
+                piece_exp = _constant_exp(piece, _text_span(node, pieces, position))
+            else:
+                piece_exp = self.format_field(piece)
+            fs.exp_to_next_reg(piece_exp)
+            count += 1
+        fs.abc(Op.CONCAT, reg, count, 0, node.span)
+        fs.freereg = reg + 1
+        return _Exp(NONRELOC, reg, span=node.span)
+
+    def format_field(self, field: ast.FormatField) -> _Exp:
+        """A field's value as a string: TOSTR, or FORMAT by its spec."""
+        fs = self.fs
+        value = self.expr(field.expr)
+        if field.spec is None and type(field.expr) is ast.FString:
+            return value
+        reg = fs.exp_to_any_reg(value)
+        fs.free_exp(value)
+        if field.spec is None:
+            return _Exp(RELOC, fs.abc(Op.TOSTR, 0, reg, 0, field.expr.span), span=field.expr.span)
+        span = field.expr.span.merge(field.spec.span)
+        spec = fs.constant(field.spec.text, span)
+        return _Exp(RELOC, fs.abc_k(Op.FORMAT, 0, reg, spec, span), span=span)
 
     # ---------------------------------------------------------- match
 

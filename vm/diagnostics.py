@@ -83,7 +83,8 @@ CODES: dict[str, CodeInfo] = _codes(
              "statement of a file is reported in one pass."),
     CodeInfo("E0002", E, "unterminated string",
              "A string literal reaches the end of its line (or of the file) without its closing "
-             "`\"`. Strings cannot span lines; use `\\n` for a newline."),
+             "`\"`. Only triple-quoted strings (`\"\"\"…\"\"\"`, also `r\"\"\"` and `f\"\"\"`) span "
+             "lines; elsewhere use `\\n` for a newline."),
     CodeInfo("E0003", E, "unknown escape sequence",
              "Inside a string only `\\n \\t \\r \\0 \\\\ \\\" \\u{HEX}` are escapes. `\\u{...}` must "
              "name a Unicode scalar value (at most 10FFFF, not a surrogate)."),
@@ -116,6 +117,17 @@ CODES: dict[str, CodeInfo] = _codes(
     CodeInfo("E0013", E, "file too large",
              "Source files are limited to 4 MiB of text (see `MAX_SOURCE_CHARS` in vm/parser.py), "
              "which keeps every tool responsive; split a larger program into modules."),
+    CodeInfo("E0014", E, "malformed f-string",
+             "An f-string's replacement field is broken: a `{` not closed by `}` before the end of "
+             "the f-string (or, for a one-line f-string, of the line), an empty field `{}`, a single "
+             "`}` in the text (write `}}`; `{{` is a literal `{`), `{…}` nested inside a format "
+             "spec, or Python syntax Esker does not have (`!r` conversions, `{x=}`). A conditional "
+             "`c ? a : b` inside a field needs parentheses, since its `:` would start the spec."),
+    CodeInfo("E0015", E, "invalid format spec",
+             "The text after `:` in an f-string field is not a format spec: "
+             "`[[fill]align][sign][#][0][width][grouping][.precision][type]`, with align one of "
+             "`< > ^ =`, sign `+ - ` or a space, grouping `,` or `_`, and type one of "
+             "`s d b o x X c e E f F g G %` (or none). See docs/language.md for what each part does."),
     # Names and scopes: E01xx
     CodeInfo("E0101", E, "undefined name",
              "Every name must be declared before it is read or assigned (functions, structs and "

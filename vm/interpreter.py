@@ -41,7 +41,8 @@ from .parser import parse
 from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught,
                              named_arguments_error, runtime_error)
-from .runtime.printing import to_repr
+from .runtime.formatting import format_text
+from .runtime.printing import to_repr, to_str
 from .runtime.values import EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
 from .source import SourceText, Span
 
@@ -725,8 +726,23 @@ class Interpreter:
             ast.MapExpr: self._map,
             ast.FnExpr: lambda node, env: TreeFunction(self._functions[node], env),
             ast.Match: self._match,
+            ast.FString: self._fstring,
             ast.ErrorExpr: _unparsed,
         }
+
+    def _fstring(self, node: ast.FString, env: Scope):
+        """Each field is converted as soon as its value is known, as Python does."""
+        return "".join([part.value if type(part) is ast.FStringText else self._format_field(part, env)
+                        for part in node.parts])
+
+    def _format_field(self, field: ast.FormatField, env: Scope) -> str:
+        value = self.eval(field.expr, env)
+        if field.spec is None:
+            return to_str(value)
+        try:
+            return format_text(value, field.spec.text)
+        except EskerError as error:
+            raise _located(error, field.expr.span.merge(field.spec.span))
 
     def _name(self, node: ast.Name, env: Scope):
         name = node.name
@@ -1029,7 +1045,7 @@ class Interpreter:
         return replace(node, **changes)
 
     def _evaluated_part(self, part: ast.Node, env: Scope):
-        if isinstance(part, (ast.NamedArg, ast.MapEntry)):
+        if isinstance(part, (ast.NamedArg, ast.MapEntry, ast.FormatField)):
             return (yield from self._with_operands(part, env))
         if isinstance(part, _EXPRESSIONS):
             return _Value(part.span, (yield from self._gen_value(part, env)))

@@ -52,10 +52,13 @@ from .proto import FAR_BASE, LOCAL_LIMIT, Proto
 from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught, named_arguments_error,
                              runtime_error)
-from .runtime.printing import to_repr
+from .runtime.formatting import format_text
+from .runtime.printing import to_repr, to_str
 from .runtime.values import Builtin, EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
 
 DEFAULT_MAX_DEPTH = 200_000
+#: Frames a debugger's expression may use above the program's, however deep it is.
+EVALUATION_HEADROOM = 10_000
 #: What an unpassed parameter holds until its default runs (never visible to programs).
 ABSENT = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
 _END = object()
@@ -356,6 +359,18 @@ def _op_unary(vm, stack, base, a, b, c):
     stack[base + a] = c(stack[base + b])
 
 
+def _op_tostr(vm, stack, base, a, b, c):
+    stack[base + a] = to_str(stack[base + b])
+
+
+def _op_format(vm, stack, base, a, b, c):
+    stack[base + a] = format_text(stack[base + b], c)
+
+
+def _op_concat(vm, stack, base, a, b, c):
+    stack[base + a] = "".join(stack[base + a: base + a + b])
+
+
 def _op_not(vm, stack, base, a, b, c):
     value = stack[base + b]
     stack[base + a] = value is None or value is False
@@ -581,6 +596,9 @@ _DECODERS = {
     "UNM": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, ops.neg, _op_unary),
     "BNOT": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, ops.bit_not, _op_unary),
     "NOT": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, 0, _op_not),
+    "TOSTR": _simple(_op_tostr),
+    "FORMAT": _simple(_op_format),
+    "CONCAT": _simple(_op_concat),
     "EQ": _decode_fused("EQ"),
     "LT": _decode_fused("LT"),
     "LE": _decode_fused("LE"),
@@ -692,6 +710,7 @@ class VM:
         """Runs a nested dispatch loop above a boundary entry. However it ends,
         `frames` is left as it was (Python's own recursion limit can strike anywhere)."""
         depth = len(self.frames)
+        caller = self._native_caller
         self.frames.append(boundary)
         try:
             return self._execute(closure, stack, base, opens, pc)
@@ -699,6 +718,8 @@ class VM:
             raise runtime_error("StackOverflow", "maximum recursion depth exceeded") from None
         finally:
             del self.frames[depth:]
+            # A native call made inside the nested loop must not pass for the caller of the next one.
+            self._native_caller = caller
 
     # ---------------------------------------------------------- programs and modules
 
@@ -871,8 +892,9 @@ class VM:
             raise self._overflow()
         generator.resumer = None
         generator.state = _RUNNING
+        caller = self._native_caller or (None, None, 0, 0)
         try:
-            return self._nested((None, None, 0, 0, generator), generator.closure, generator.stack, 0,
+            return self._nested((*caller, generator), generator.closure, generator.stack, 0,
                                 generator.opens, generator.pc)
         finally:
             if generator.state == _RUNNING:
@@ -1407,6 +1429,8 @@ class VM:
                         elif op == THROW:
                             raise EskerError(stack[base + a])
                         elif op == CALLX:
+                            if tracing:
+                                self._native_caller = (closure, stack, base, pc)
                             f, fbase, count, value = self._callx(stack, base, a, b, c)
                             if f is None:
                                 stack[base + a] = value
@@ -1514,6 +1538,12 @@ class VM:
             self._top = (closure, stack, base, pc)
             self._debugger.on_interrupt(DebugFrame(closure, stack, base, pc))
 
+    def enter_native(self, frame: "DebugFrame", pc: int) -> None:
+        """Instruction `pc` of `frame` is about to run code on a nested loop that
+        no call instruction announces (an import runs the module's body): the
+        stack shows `frame` below that code."""
+        self._native_caller = (frame.closure, frame.stack, frame.base, pc + 1)
+
     def debug_frames(self) -> list["DebugFrame"]:
         """The frames of the stopped program, innermost first."""
         if self._top is None:
@@ -1524,7 +1554,8 @@ class VM:
             if ret is None:
                 stack = code
             elif type(ret) is VMGenerator:
-                stack = ret.consumer[0] if ret.resumer is not None else None
+                # Resumed by a for loop: the consumer's frame; from Python: the native call's caller.
+                stack = ret.consumer[0] if ret.resumer is not None else code
             if closure is not None and stack is not None:
                 found.append(DebugFrame(closure, stack, base, max(pc - 1, 0)))
         return found
@@ -1546,9 +1577,16 @@ class VM:
                    for frame in self.debug_frames() for handler in frame.proto.handlers)
 
     def call_proto(self, proto: Proto, values: list):
-        """Calls a function proto compiled on its own (a debugger's expression)."""
+        """Calls a function proto compiled on its own (a debugger's expression),
+        with room for EVALUATION_HEADROOM frames above the program's, so that
+        expressions work also where the program overflowed its stack."""
         self._load(proto)
-        return self._call_closure(VMClosure(proto, self._codes[proto], []), list(values))
+        limit, top = self.max_depth, self._top
+        self.max_depth = max(limit, len(self.frames) + EVALUATION_HEADROOM)
+        try:
+            return self._call_closure(VMClosure(proto, self._codes[proto], []), list(values))
+        finally:
+            self.max_depth, self._top = limit, top
 
 
 class DebugFrame:

@@ -167,6 +167,14 @@ OPCODES: list[OpInfo] = [
     _abc("IN", "R[A] := R[B] in R[C]",
          "Membership: an element of an array or tuple, an int of a range, a key of a map, a "
          "substring of a string; a TypeError for any other R[C].", b="R", c="R", k="not in"),
+    # ------------------------------------------------------------ strings
+    _abc("TOSTR", "R[A] := str(R[B])", "A replacement field of an f-string without a spec.", b="R"),
+    _abc("FORMAT", "R[A] := format(R[B], K[C])",
+         "A replacement field with a format spec: K[C] is the spec's text, checked at compile time; "
+         "a spec that does not fit the value (`{\"a\":d}`) raises ValueError.", b="R", c="K"),
+    _abc("CONCAT", "R[A] := R[A] .. R[A+1] .. ... .. R[A+B-1]",
+         "Joins the pieces of an f-string, all strings by now (literal text, TOSTR and FORMAT "
+         "results). A long f-string is joined in batches, the text so far staying in R[A].", b="N"),
     # ------------------------------------------------------------ comparisons and jumps
     _abc("EQ", "if ((R[A] == R[B]) ~= k) then pc++", _TEST_NOTE, b="R", k="polarity", skips=True),
     _abc("LT", "if ((R[A] < R[B]) ~= k) then pc++", _TEST_NOTE, b="R", k="polarity", skips=True),

@@ -515,6 +515,22 @@ class _AstBuilder:
         return ast.MapEntry(span, children[0].node, children[2].node)
 
     @_builds
+    def fstring(self, span, children):
+        parts = [ast.FStringText(child.extent, child.node.value) if child.type == "FSTRING_TEXT" else child.node
+                 for child in children[1:-1]]
+        return ast.FString(span, parts)
+
+    @_builds
+    def format_field(self, span, children):
+        spec = None
+        if children[2].type == "FIELD_SPEC":
+            token = children[2].node
+            where = token.span  # without its `:`
+            spec = ast.FormatSpec(Span(where.start + 1, where.end, where.line, where.col + 1, where.end_line,
+                                       where.end_col), token.value)
+        return ast.FormatField(span, children[1].node, spec)
+
+    @_builds
     def match(self, span, children):
         return ast.Match(span, children[1].node, _built(children[3:]))
 
@@ -900,14 +916,17 @@ class _Run:
 
 # ------------------------------------------------------------ error messages
 
-_CLOSER_OF = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE", "MAPBRACE": "RBRACE"}
-_TEXT_OF = {kind: text for text, kind in PUNCTUATION.items()} | {"MAPBRACE": "{"}
-_OPENER_TEXT = {"RPAR": "(", "RSQB": "[", "RBRACE": "{"}
+_CLOSER_OF = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE", "MAPBRACE": "RBRACE",
+              "FIELD_OPEN": "FIELD_CLOSE"}
+_TEXT_OF = {kind: text for text, kind in PUNCTUATION.items()} | {
+    "MAPBRACE": "{", "FIELD_OPEN": "{", "FIELD_CLOSE": "}", "FIELD_SPEC": ":"}
+_OPENER_TEXT = {"RPAR": "(", "RSQB": "[", "RBRACE": "{", "FIELD_CLOSE": "{"}
 _ENDINGS = CLOSERS | {"$END", "NEWLINE", "SEMI"}
 _VALUE_END = frozenset({"NAME", "INT", "FLOAT", "STRING", "TRUE", "FALSE", "NIL", "RPAR", "RSQB",
-                        "RBRACE"})
+                        "RBRACE", "FSTRING_END"})
 _WORDS = {"NAME": "a name", "INT": "a number", "FLOAT": "a number", "STRING": "a string",
-          "NEWLINE": "a new line", "$END": "the end of the file"}
+          "NEWLINE": "a new line", "$END": "the end of the file", "FSTRING_START": "a string",
+          "FSTRING_TEXT": "text", "FIELD_SPEC": "a format spec", "FSTRING_END": "the end of the f-string"}
 #: Tokens that continue an expression.
 _CONTINUATIONS = frozenset({
     "PLUS", "MINUS", "STAR", "SLASH", "DSLASH", "PERCENT", "POW", "EQEQ", "NE", "LT", "LE", "GT",
@@ -922,6 +941,9 @@ _WORD_ORDER = ["EQ", "ARROW", "LBRACE", "IN", "COLON", "NAME", "LPAR", "IF", "CA
 
 def _syntax_error(lexed: Lexed, item: _Item, expected: set[str]) -> tuple[str, str]:
     """The code and message of an unexpected token."""
+    fstring_problem = _fstring_error(lexed, item, expected)
+    if fstring_problem is not None:
+        return "E0014", fstring_problem
     prefix = "unexpected end of file" if item.type == "$END" else f"unexpected {_describe_token(item.node)}"
     if item.index in lexed.stray:
         return "E0005", f"{prefix}: there is no open `{_OPENER_TEXT[item.type]}` for it to close"
@@ -939,8 +961,32 @@ def _syntax_error(lexed: Lexed, item: _Item, expected: set[str]) -> tuple[str, s
     return "E0001", f"{prefix}: expected {_expected_words(expected)}"
 
 
+_FIELD_ENDS = ("FIELD_CLOSE", "FIELD_SPEC")
+
+
+def _fstring_error(lexed: Lexed, item: _Item, expected: set[str]) -> str | None:
+    """A message for the mistakes that are particular to f-string fields."""
+    tokens = lexed.tokens
+    if item.type == "EQ" and item.index + 1 < len(tokens) and tokens[item.index + 1].kind in _FIELD_ENDS:
+        return "Esker f-strings have no `{x=}` form: write `x={x}`"
+    if item.type not in _FIELD_ENDS:
+        return None
+    if tokens[item.index - 1].kind == "FIELD_OPEN":
+        return ("empty expression in an f-string: put an expression between `{` and `}` "
+                "(write `{{` for a literal `{`)")
+    if item.type == "FIELD_SPEC" and "COLON" in expected:
+        return ("a `:` in an f-string field starts its format spec: put the conditional in "
+                "parentheses, `{(c ? a : b)}`")
+    return None
+
+
 def _describe_token(token: Token) -> str:
-    text = token.text if len(token.text) <= 24 else token.text[:21] + "..."
+    if token.kind == "FSTRING_END":
+        return "end of the f-string"
+    if token.kind == "FIELD_SPEC":
+        return f"format spec `{token.text}`"
+    text = token.text.split("\n")[0]
+    text = text if len(text) <= 24 else text[:21] + "..."
     if token.kind == "NAME":
         return f"name `{text}`"
     if token.kind in ("INT", "FLOAT"):
@@ -988,6 +1034,8 @@ def _bracket_label(tokens: list[Token], index: int) -> str:
         return "block"
     if kind == "MAPBRACE":
         return "map"
+    if kind == "FIELD_OPEN":
+        return "f-string field"
     if kind == "LSQB":
         return "index" if before in _VALUE_END else "array"
     if before == "FN" or (before == "NAME" and index >= 2 and tokens[index - 2].kind == "FN"):
