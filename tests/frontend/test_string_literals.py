@@ -132,6 +132,15 @@ def test_the_end_of_the_text_is_known_to_be_code_string_or_comment():
     assert scan('x = "a" + ').ends_in == "code"
 
 
+def test_the_lexer_knows_when_more_lines_could_close_the_text():
+    assert scan('x = """\nabc').in_triple_quotes
+    assert scan('x = f"""{a +').in_triple_quotes
+    assert scan('x = rf"""{a} \\').in_triple_quotes
+    assert not scan('x = "abc').in_triple_quotes
+    assert not scan('x = f"{a').in_triple_quotes
+    assert not scan('x = """abc"""').in_triple_quotes
+
+
 # ------------------------------------------------------------------ the syntax tree
 
 def test_an_f_string_parses_to_text_and_fields():
