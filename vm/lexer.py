@@ -57,9 +57,6 @@ PUNCTUATION = {
 }
 
 LITERAL_KINDS = frozenset({"INT", "FLOAT", "STRING"})
-#: Token kinds of f-strings (see the module docstring).
-FSTRING_KINDS = frozenset({"FSTRING_START", "FSTRING_TEXT", "FIELD_OPEN", "FIELD_SPEC", "FIELD_CLOSE",
-                           "FSTRING_END"})
 #: A newline after one of these ends the statement (§1); after anything else it is layout.
 _ENDS_EXPRESSION = LITERAL_KINDS | {"FSTRING_END", "NAME", "TRUE", "FALSE", "NIL", "RETURN", "BREAK",
                                     "CONTINUE", "YIELD", "RPAR", "RSQB", "RBRACE"}
@@ -703,6 +700,8 @@ class _Scanner:
             else:
                 break
         self.emit("FIELD_SPEC", start, pos, "".join(parts))
+        if pos == len(text):
+            self.ends_in = "string"  # a spec is text, not code
         return pos
 
     def nested_field_in_spec(self, start: int) -> int:
