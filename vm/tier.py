@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from .opcodes import OPCODES, Op, decode, opcode_of
 from .proto import FAR_BASE, LOCAL_LIMIT, Proto
 from .runtime import builtins, ops
-from .runtime.errors import EskerError, TraceEntry, runtime_error
+from .runtime.errors import EskerError, ProgramExit, TraceEntry, runtime_error
 from .runtime.formatting import format_text
 from .runtime.printing import to_str
 from .runtime.values import Builtin, EnumValue, Generator, Module, StructInstance, StructType
@@ -267,32 +267,55 @@ class _Translator:
             self._handlers()
 
     def _handlers(self) -> None:
+        """The handler table, as the VM's unwinding reads it: the frame's trace
+        entry first (unless RETHROW throws an error that has it already, or
+        `exit()` is on its way out), then the first handler covering the pc
+        (only `finally` handlers stop `exit()`); else the frame is left."""
         pad = " " * 12
-        self.line(pad + "except EskerError as e:", -1)
+        finally_handlers = any(handler.is_finally for handler in self.proto.handlers)
+        caught = "(EskerError, ProgramExit)" if finally_handlers else "EskerError"
+        self.line(pad + f"except {caught} as e:", -1)
         self.line(pad + "    p = PCS[e.__traceback__.tb_lineno]", -1)
+        if finally_handlers:
+            self.line(pad + "    exiting = type(e) is ProgramExit", -1)
+            self.line(pad + "    if exiting: pass", -1)
+            self.line(pad + "    elif e is vm._rethrowing: vm._rethrowing = None", -1)
+            self.line(pad + "    else: leave(e, p)", -1)
+        else:
+            self.line(pad + "    leave(e, p)", -1)
         for handler in self.proto.handlers:
-            self.line(pad + f"    if {handler.start_pc} <= p < {handler.end_pc}:", -1)
+            applies = "" if handler.is_finally or not finally_handlers else " and not exiting"
+            self.line(pad + f"    if {handler.start_pc} <= p < {handler.end_pc}{applies}:", -1)
             if self.captured:
                 self.line(pad + f"        if O: close(O, {handler.level})", -1)
             if self.proto.num_far:
                 self.line(pad + f"        close_far(r0, {handler.far_level})", -1)
             if handler.register is not None:
-                self.line(pad + f"        {self.reg(handler.register)} = e.value", -1)
+                value = "e" if handler.is_finally else "e.value"
+                self.line(pad + f"        {self.reg(handler.register)} = {value}", -1)
             self.line(pad + f"        L = {handler.target_pc}", -1)
             self.line(pad + "        continue", -1)
-        self.line(pad + "    raise", -1)
+        self._leave(pad + "    ")
+
+    def _leave(self, pad: str) -> None:
+        """The frame is left by an error: its upvalues are closed."""
+        if self.captured:
+            self.line(pad + "if O: close(O, 0)", -1)
+        if self.proto.num_far:
+            self.line(pad + "close_far(r0, 0)", -1)
+        self.line(pad + "raise", -1)
 
     def _epilogue(self) -> None:
-        self.line("    except EskerError as e:", -1)
-        self.line("        leave(e, PCS[e.__traceback__.tb_lineno])", -1)
-        if self.captured:
-            self.line("        if O: close(O, 0)", -1)
-        if self.proto.num_far:
-            self.line("        close_far(r0, 0)", -1)
-        self.line("        raise", -1)
+        if not self.proto.handlers:
+            self.line("    except EskerError as e:", -1)
+            self.line("        leave(e, PCS[e.__traceback__.tb_lineno])", -1)
+            self._leave("        ")
         if not self.generator:
             self.line("    finally:", -1)
             self.line("        frames.pop()", -1)
+        elif self.proto.handlers:
+            self.line("    finally:", -1)
+            self.line("        pass", -1)
 
     def line(self, text: str, pc: int) -> None:
         self.lines.append(text)
@@ -765,6 +788,22 @@ def _method(t, pc, d, out):
     return ("next", pc + 1)
 
 
+def _tailmethod(t, pc, d, out):
+    args = ", ".join(t.reg(index) for index in range(d.a + 1, d.a + 1 + d.b))
+    out.append(f"v = tail_method({t.reg(d.a)}, {t.const(t.code[pc][3])}, [{args}])")
+    if t.generator:
+        out.append("if v is TAIL: finish_tail()")
+    if t.captured:
+        out.append("if O: close(O, 0)")
+    out.append("return" if t.generator else "return v")
+    return ("stop",)
+
+
+def _rethrow(t, pc, d, out):
+    _window(t, pc, d, out, (d.a,))
+    return ("stop",)
+
+
 def _callx(t, pc, d, out):
     window = ", ".join(t.reg(index) for index in range(d.a, d.a + 1 + d.b))
     out.append(f"{t.reg(d.a)} = callx({d.a}, {d.b}, {t.const(t.code[pc][3])}, [{window}])")
@@ -887,7 +926,8 @@ TRANSLATIONS = {
     "TESTARG": _pattern, "JMP": _jmp,
     "TESTTUPLE": _pattern, "TESTARRAY": _pattern, "TESTARRAYMIN": _pattern, "TESTRANGE": _pattern,
     "TESTVARIANT": _pattern, "TESTSTRUCT": _pattern, "MATCHERROR": _matcherror,
-    "CALL": _call, "TAILCALL": _tailcall, "METHOD": _method, "CALLX": _callx,
+    "CALL": _call, "TAILCALL": _tailcall, "METHOD": _method, "TAILMETHOD": _tailmethod, "CALLX": _callx,
+    "RETHROW": _rethrow,
     "RETURN": _return, "RETURN0": _return0, "CLOSURE": _closure, "CLOSE": _close,
     "FORPREP": _forprep, "FORLOOP": _forloop, "ITERPREP": _iterprep, "FORITER": _foriter,
     "GENSTART": _genstart, "YIELD": _yield, "THROW": _throw, "FAIL": _fail, "IMPORT": _import,
@@ -1047,7 +1087,7 @@ class Tier:
                 value = self._replace_frame(state, closure, stack, base, pc, opens)
             if value is TAIL:
                 value = self.finish_tail()
-        except EskerError as error:
+        except (EskerError, ProgramExit) as error:
             raise machine.FrameLeft(error) from None
         finally:
             frames.append(record)
@@ -1153,7 +1193,7 @@ class Tier:
             "check_key", "make_range", "call_native", "neg", "bit_not", "get_slice", "contains")}
         names.update(
             vm=vm, frames=vm.frames, B=vm.builtins, host_depth=self.host_depth, MARK=MARK, TAIL=TAIL, END=_END,
-            EskerError=EskerError, runtime_error=runtime_error, VMClosure=machine.VMClosure,
+            EskerError=EskerError, ProgramExit=ProgramExit, runtime_error=runtime_error, VMClosure=machine.VMClosure,
             StructInstance=StructInstance, StructType=StructType, EnumValue=EnumValue, Module=Module,
             Builtin=Builtin,
             missing_global=machine._missing_global, assign_missing=machine._assign_missing,
@@ -1161,7 +1201,7 @@ class Tier:
             close=machine._close, close_far=machine._close_far, field_slot=field_slot,
             set_field_slot=set_field_slot, deep=self.deep, call_cached=self.call_cached,
             call_closure=self.call_closure, finish_tail=self.finish_tail, tail=self.tail, method=self.method,
-            callx=self.callx, iterate=self.iterate, iterate_pairs=self.iterate_pairs, to_str=to_str,
+            callx=self.callx, tail_method=self.tail_method, iterate=self.iterate, iterate_pairs=self.iterate_pairs, to_str=to_str,
             format_text=format_text)
         return names
 
@@ -1257,6 +1297,14 @@ class Tier:
             return builtins.call_method(vm, receiver, name, args)
         return self.call_closure(target, [receiver, *args] if start == 0 else args)
 
+    def tail_method(self, receiver, name: str, args: list):
+        """TAILMETHOD: an Esker method, member or static method is left to the
+        caller as a tail call (TAIL); anything else is called here."""
+        target, start, _ = self.vm._method_callee(receiver, name, 0, 0)
+        if target is None:
+            return builtins.call_method(self.vm, receiver, name, args)
+        return self.tail(target, [receiver, *args] if start == 0 else args)
+
     def callx(self, a: int, count: int, descriptor: tuple, window: list):
         """CALLX (named arguments, spread): the VM's own decoding of the call."""
         target, start, number, value = self.vm._callx(window, -a, a, count, descriptor)
@@ -1269,7 +1317,7 @@ def _next_or_leave(vm, stack, base, a, body, c) -> None:
     """R[A] := the compiled generator body's next value, or END when it returned."""
     try:
         stack[base + a] = next(body, _END)
-    except EskerError as error:
+    except (EskerError, ProgramExit) as error:
         raise machine.FrameLeft(error) from None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from esker.vm.opcodes import OPCODES
+from esker.vm.symbols import BUILTIN_NAMES
 from esker.vm.tier import TRANSLATIONS, python_sources
 from tier_support import run_mode
 from vm_support import compile_text
@@ -238,3 +239,38 @@ def test_dis_python_shows_each_function_with_its_pcs(esker, tmp_path):
     assert only.stdout.startswith("# fib (p.esk:1)\ndef fib_1(F, r0):") and "<module>" not in only.stdout
     missing = esker("dis", "--python", "--function", "nope", "p.esk", cwd=tmp_path)
     assert missing.status == 2 and "no function named nope" in missing.stderr
+
+
+def test_finally_rethrow_and_exit_across_tiers():
+    text = """\
+fn risky(n) {
+    try {
+        if n % 3 == 0 { throw Error("ValueError", "bad " + str(n)) }
+        return n
+    } finally {
+        print("cleanup", n)
+    }
+}
+fn loop() {
+    let t = 0
+    for i in 1..8 {
+        try { t += risky(i) } catch e { print("caught", e.message) } finally { t += 100 }
+        if i == 5 { continue }
+    }
+    return t
+}
+print(loop())
+try { risky(3) } finally { print("outer finally") }
+"""
+    report = _same_everywhere(text)
+    assert "error[ValueError]: bad 3\n  at risky (test.esk:3:" in report
+
+
+@pytest.mark.skipif("exit" not in BUILTIN_NAMES, reason="exit() is not a builtin yet")
+def test_exit_runs_finally_blocks_in_compiled_code(esker, tmp_path):
+    (tmp_path / "p.esk").write_text("fn leave(n) { try { if n == 300 { exit(3) } } finally { if n == 300 { "
+                                    'print("finally", n) } } }\n'
+                                    'try { for i in 0..1000 { leave(i) } } finally { print("outer") }\n')
+    for options in (["--tier", "vm"], ["--tier-threshold", "0"], ["--tier-threshold", "1"]):
+        done = esker("run", *options, "p.esk", cwd=tmp_path)
+        assert (done.status, done.stdout, done.stderr) == (3, "finally 300\nouter\n", ""), options
