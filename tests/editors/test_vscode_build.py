@@ -86,3 +86,49 @@ def test_bundle_includes_the_language_client_and_loads(vsix):
     result = run(["node", "-e", LOAD_BUNDLE, bundle])
     assert_ok(result)
     assert json.loads(result.stdout) == ["activate", "deactivate"]
+
+
+# Feeds the bytecode view's listing logic (src/listing.ts, bundled) the
+# answers of docs/language-server.md and prints what the view would show.
+VIEW_SCENARIOS = """
+const { accept, render, viewLinesOf, sourceAt } = require(process.argv[1]);
+const range = (line, start, end) => ({ start: { line, character: start }, end: { line, character: end } });
+const listed = {
+  listing: 'function f (a.esk:1-2), 1 instructions\\nsummary\\n       0  [2:5]      RETURN0\\n',
+  functions: [{ name: 'f', range: range(0, 0, 12), listingStart: 0, listingEnd: 3,
+                instructions: [{ pc: 0, opname: 'RETURN0', text: 'RETURN0', listingLine: 2, range: range(1, 4, 10) }] }],
+  missing: [{ name: 'g', range: range(3, 0, 9), reason: 'line 4: undefined name `x`' }],
+  message: 'This file has errors: only the functions without errors are compiled.',
+};
+const nothing = { listing: '', functions: [], missing: [{ name: '<module>', range: range(0, 0, 3), reason: 'line 1: oops' }],
+                  message: 'This file has errors: only the functions without errors are compiled.' };
+const partly = accept(undefined, listed);
+const view = render(partly);
+const stale = render(accept(partly, nothing));
+console.log(JSON.stringify({
+  partly: view.text.split('\\n'), offset: view.offset,
+  highlighted: viewLinesOf(listed.functions, 1, view.offset), source: sourceAt(listed.functions, 5, view.offset),
+  nothing: render(accept(undefined, nothing)).text.split('\\n'),
+  stale: stale.text.split('\\n').slice(0, 3), staleOffset: stale.offset,
+}));
+"""
+
+
+def test_bytecode_view_notes_what_is_missing_above_the_listing(node_bin, tmp_path):
+    bundle = tmp_path / "listing.js"
+    assert_ok(run([node_bin / "esbuild", "src/listing.ts", "--bundle", "--platform=node", "--format=cjs",
+                   f"--outfile={bundle}"]))
+    result = run(["node", "-e", VIEW_SCENARIOS, bundle])
+    assert_ok(result)
+    found = json.loads(result.stdout)
+    assert found["partly"][:4] == ["(This file has errors: only the functions without errors are compiled.)",
+                                   "(not compiled: g — line 4: undefined name `x`)", "",
+                                   "function f (a.esk:1-2), 1 instructions"]
+    assert found["offset"] == 3
+    assert found["highlighted"] == [5] and found["source"]["start"] == {"line": 1, "character": 4}
+    assert found["nothing"] == ["(This file has errors: only the functions without errors are compiled.)",
+                                "(not compiled: <module> — line 1: oops)", ""]
+    # While nothing compiles, the last listing stays, marked out of date.
+    assert found["stale"][0].startswith("(out of date: This file has errors")
+    assert found["stale"][1] == "(not compiled: <module> — line 1: oops)"
+    assert found["staleOffset"] == 3
