@@ -5,6 +5,7 @@ its annotated samples, the TypeScript type-checks, the bundle loads, and
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -64,7 +65,8 @@ def test_typescript_type_checks(node_bin):
 def vsix(node_bin, tmp_path_factory) -> Path:
     """The packaged extension (packaging runs the bundler first)."""
     target = tmp_path_factory.mktemp("vsix") / "esker.vsix"
-    assert_ok(run([node_bin / "vsce", "package", "--allow-missing-repository", "--out", target], timeout=300))
+    assert_ok(run([node_bin / "vsce", "package", "--allow-missing-repository", "--no-rewrite-relative-links",
+                   "--out", target], timeout=300))
     return target
 
 
@@ -74,6 +76,9 @@ def test_package_holds_the_bundle_grammar_and_manifest_only(vsix):
             "extension/" + LISTING_GRAMMAR, "extension/language-configuration.json", "extension/readme.md"} <= names
     assert not [name for name in names if name.startswith(("extension/src/", "extension/node_modules/",
                                                            "extension/tests/")) or name.endswith(".map")]
+    # The README's pictures come from docs/images.
+    pictures = re.findall(r"\]\((images/[\w.-]+\.png)\)", (VSCODE / "README.md").read_text(encoding="utf-8"))
+    assert pictures and {"extension/" + picture for picture in pictures} <= names
     packaged = json.loads(zipfile.ZipFile(vsix).read("extension/package.json"))
     assert packaged["contributes"]["debuggers"][0]["type"] == "esker"
 
