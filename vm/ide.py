@@ -23,7 +23,7 @@ from .checker import check
 from .compiler import CompileError, compile_program
 from .diagnostics import Diagnostic, Severity
 from .disassembler import Options, format_proto
-from .lexer import KEYWORDS, MAX_DIAGNOSTICS, MAX_SOURCE_CHARS, tokenize
+from .lexer import KEYWORDS, MAX_DIAGNOSTICS, MAX_SOURCE_CHARS, scan, tokenize
 from .modules import ModuleLoader
 from .parser import parse
 from .proto import FAR_BASE, Proto
@@ -107,7 +107,8 @@ class SignatureHelp:
 @dataclass(frozen=True)
 class SemanticToken:
     span: Span
-    #: A `SymbolKind` value (what the name denotes).
+    #: A `SymbolKind` value (what the name denotes), or "string" for the
+    #: literal text of an f-string (so its fields read as code around it).
     kind: str
     #: Any of "declaration", "readonly", "defaultLibrary".
     modifiers: tuple[str, ...] = ()
@@ -719,11 +720,12 @@ _MEMBER_PREFIX = re.compile(r"(?:(?P<chain>[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*
 
 def completions(index: FileIndex, offset: int) -> list[Completion]:
     """What may be typed at `offset`: members after `.`, else the names in
-    scope, the builtins and the keywords. Nothing inside comments or strings."""
+    scope, the builtins and the keywords. Nothing inside comments or strings
+    (but inside the `{…}` of an f-string, which is code)."""
+    if _in_comment_or_string(index, offset):
+        return []
     line_start = index.text.rfind("\n", 0, offset) + 1
     before = index.text[line_start:offset]
-    if _in_comment_or_string(before):
-        return []
     member = _MEMBER_PREFIX.search(before)
     if member is not None:
         return _member_completions(index, offset, member)
@@ -732,9 +734,10 @@ def completions(index: FileIndex, offset: int) -> list[Completion]:
     return _scope_completions(index, offset)
 
 
-def _in_comment_or_string(line_before: str) -> bool:
-    _, comments, problems = tokenize(line_before)
-    return bool(comments) or any(problem.code == "E0002" for problem in problems)
+def _in_comment_or_string(index: FileIndex, offset: int) -> bool:
+    """Whether `offset` is in a comment or in string text, from the text of
+    its statement up to it (a string may have begun on an earlier line)."""
+    return scan(index.text[_statement_start(index, offset):offset]).ends_in != "code"
 
 
 def _scope_completions(index: FileIndex, offset: int) -> list[Completion]:
@@ -908,13 +911,14 @@ def _open_call(index: FileIndex, offset: int) -> tuple[list[str], int] | None:
     whose `(` is still open at `offset`, from the tokens before it (the
     file may not parse while a call is being typed)."""
     start = _statement_start(index, offset)
-    tokens, _, _ = tokenize(index.text[start:offset])
+    # Without the empty tokens that end an f-string cut off at `offset`.
+    tokens = [token for token in tokenize(index.text[start:offset])[0] if token.text]
     depth, commas = 0, 0
     for position in range(len(tokens) - 1, -1, -1):
         kind = tokens[position].kind
-        if kind in ("RPAR", "RSQB", "RBRACE"):
+        if kind in ("RPAR", "RSQB", "RBRACE", "FIELD_CLOSE"):
             depth += 1
-        elif kind in ("LPAR", "LSQB", "LBRACE", "MAPBRACE"):
+        elif kind in ("LPAR", "LSQB", "LBRACE", "MAPBRACE", "FIELD_OPEN"):
             if depth > 0:
                 depth -= 1
             elif kind == "LBRACE":
@@ -1015,19 +1019,39 @@ def semantic_tokens(index: FileIndex) -> list[SemanticToken]:
             found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.FIELD.value)
         elif isinstance(node, ast.MethodCall) and node.name.span.start not in found:
             found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.METHOD.value)
+        elif isinstance(node, ast.FString):
+            for span in _fstring_text_spans(node, index.analysis.source):
+                found[span.start] = SemanticToken(span, "string")
     return sorted(found.values(), key=lambda token: token.span.start)
+
+
+def _fstring_text_spans(node: ast.FString, source: SourceText) -> Iterator[Span]:
+    """The text of an f-string around its fields (prefix and quotes included),
+    one span per line, since a token of the protocol cannot cross lines."""
+    start = node.span.start
+    for field in [part for part in node.parts if type(part) is ast.FormatField] + [None]:
+        end = node.span.end if field is None else field.span.start
+        while start < end:
+            line_end = source.text.find("\n", start, end)
+            stop = end if line_end < 0 else line_end
+            if stop > start:
+                yield source.span(start, stop)
+            start = stop + 1 if line_end >= 0 else end
+        if field is not None:
+            start = field.span.end
 
 
 # ------------------------------------------------------- folding, selection
 
 def folding_ranges(index: FileIndex) -> list[Fold]:
-    """Blocks, bodies and multi-line literals; runs of comment lines; runs
-    of imports."""
+    """Blocks, bodies and multi-line literals (strings included); runs of
+    comment lines; runs of imports."""
     folds: dict[int, Fold] = {}
     bracketed = (ast.Block, ast.StructDecl, ast.EnumDecl, ast.Match, ast.ArrayExpr, ast.MapExpr, ast.Call,
-                 ast.MethodCall)
+                 ast.MethodCall, ast.FString)
     for node in walk(index.program):
-        if isinstance(node, bracketed) and node.span.end_line - 1 > node.span.line:
+        multi_line_string = type(node) is ast.Literal and type(node.value) is str
+        if (isinstance(node, bracketed) or multi_line_string) and node.span.end_line - 1 > node.span.line:
             start = node.span.line
             folds[start] = max(folds.get(start, Fold(start, start)), Fold(start, node.span.end_line - 1),
                                key=lambda fold: fold.end_line)
