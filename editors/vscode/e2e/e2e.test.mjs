@@ -185,6 +185,9 @@ test('a step in the Disassembly view advances one instruction', async () => {
   const step = await stepInstruction('Debug: Step Over');
   assert.equal(step.after, step.before + 1, step.text);
   assert.match(step.text, /ADD/);
+  // GETUPVAL has copied the upvalue into its register.
+  await vscode.page.locator('.debug-variables .monaco-list-row').filter({ hasText: /r1 \(temp\)\s*=\s*10/ }).first()
+    .waitFor();
   await picture('disassembly-step');
 });
 
