@@ -56,6 +56,8 @@ from .runtime.printing import to_repr, to_str
 from .runtime.values import Builtin, EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
 
 DEFAULT_MAX_DEPTH = 200_000
+#: Frames a debugger's expression may use above the program's, however deep it is.
+EVALUATION_HEADROOM = 10_000
 #: What an unpassed parameter holds until its default runs (never visible to programs).
 ABSENT = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
 _END = object()
@@ -696,6 +698,7 @@ class VM:
         """Runs a nested dispatch loop above a boundary entry. However it ends,
         `frames` is left as it was (Python's own recursion limit can strike anywhere)."""
         depth = len(self.frames)
+        caller = self._native_caller
         self.frames.append(boundary)
         try:
             return self._execute(closure, stack, base, opens, pc)
@@ -703,6 +706,8 @@ class VM:
             raise runtime_error("StackOverflow", "maximum recursion depth exceeded") from None
         finally:
             del self.frames[depth:]
+            # A native call made inside the nested loop must not pass for the caller of the next one.
+            self._native_caller = caller
 
     # ---------------------------------------------------------- programs and modules
 
@@ -875,8 +880,9 @@ class VM:
             raise self._overflow()
         generator.resumer = None
         generator.state = _RUNNING
+        caller = self._native_caller or (None, None, 0, 0)
         try:
-            return self._nested((None, None, 0, 0, generator), generator.closure, generator.stack, 0,
+            return self._nested((*caller, generator), generator.closure, generator.stack, 0,
                                 generator.opens, generator.pc)
         finally:
             if generator.state == _RUNNING:
@@ -1398,6 +1404,8 @@ class VM:
                         elif op == THROW:
                             raise EskerError(stack[base + a])
                         elif op == CALLX:
+                            if tracing:
+                                self._native_caller = (closure, stack, base, pc)
                             f, fbase, count, value = self._callx(stack, base, a, b, c)
                             if f is None:
                                 stack[base + a] = value
@@ -1482,6 +1490,12 @@ class VM:
             self._top = (closure, stack, base, pc)
             self._debugger.on_interrupt(DebugFrame(closure, stack, base, pc))
 
+    def enter_native(self, frame: "DebugFrame", pc: int) -> None:
+        """Instruction `pc` of `frame` is about to run code on a nested loop that
+        no call instruction announces (an import runs the module's body): the
+        stack shows `frame` below that code."""
+        self._native_caller = (frame.closure, frame.stack, frame.base, pc + 1)
+
     def debug_frames(self) -> list["DebugFrame"]:
         """The frames of the stopped program, innermost first."""
         if self._top is None:
@@ -1492,7 +1506,8 @@ class VM:
             if ret is None:
                 stack = code
             elif type(ret) is VMGenerator:
-                stack = ret.consumer[0] if ret.resumer is not None else None
+                # Resumed by a for loop: the consumer's frame; from Python: the native call's caller.
+                stack = ret.consumer[0] if ret.resumer is not None else code
             if closure is not None and stack is not None:
                 found.append(DebugFrame(closure, stack, base, max(pc - 1, 0)))
         return found
@@ -1513,9 +1528,16 @@ class VM:
                    for frame in self.debug_frames() for handler in frame.proto.handlers)
 
     def call_proto(self, proto: Proto, values: list):
-        """Calls a function proto compiled on its own (a debugger's expression)."""
+        """Calls a function proto compiled on its own (a debugger's expression),
+        with room for EVALUATION_HEADROOM frames above the program's, so that
+        expressions work also where the program overflowed its stack."""
         self._load(proto)
-        return self._call_closure(VMClosure(proto, self._codes[proto], []), list(values))
+        limit, top = self.max_depth, self._top
+        self.max_depth = max(limit, len(self.frames) + EVALUATION_HEADROOM)
+        try:
+            return self._call_closure(VMClosure(proto, self._codes[proto], []), list(values))
+        finally:
+            self.max_depth, self._top = limit, top
 
 
 class DebugFrame:
