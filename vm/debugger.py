@@ -34,7 +34,7 @@ from .modules import ModuleLoader
 from .opcodes import Op, opcode_of
 from .proto import FAR_BASE
 from .runtime import ops
-from .runtime.errors import EskerError, error_kind, format_uncaught, headline
+from .runtime.errors import EskerError, ProgramExit, error_kind, format_uncaught, headline
 from .runtime.printing import to_str
 from .source import SourceText, Span
 
@@ -404,6 +404,8 @@ class Debugger:
         except EskerError as error:
             self._output.emit("stderr", format_uncaught(error) + "\n")
             status = 1
+        except ProgramExit as leaving:
+            status = leaving.status
         except SessionEnded:
             pass
         except Exception as error:  # a fault of the VM must still end the session
