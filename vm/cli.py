@@ -220,28 +220,32 @@ def run_analysis(result: Analysis, loader: ModuleLoader, engine: str) -> int:
         proto = _compile_or_report(result)
         return 2 if proto is None else run_proto(proto, loader, result.path)
     from .interpreter import Interpreter
-    from .runtime.errors import EskerError, format_uncaught
 
-    try:
-        Interpreter(loader=loader).run_program(result.program, result.source)
-    except EskerError as error:
-        _flush()
-        print(format_uncaught(error), file=sys.stderr)
-        return 1
-    return 0
+    return _finish(lambda: Interpreter(loader=loader).run_program(result.program, result.source))
 
 
 def run_proto(proto, loader: ModuleLoader, path: str) -> int:
     """Run a compiled module on the register VM; the exit status."""
     from .machine import VM
-    from .runtime.errors import EskerError, format_uncaught
+
+    return _finish(lambda: VM(loader=loader).run_main(proto, path))
+
+
+def _finish(start) -> int:
+    """Runs a program to its end; the exit status: 0, 1 after reporting an
+    uncaught error, or the status given to `exit()` (its `finally` blocks
+    have run and printed by then, so the output is flushed in order)."""
+    from .runtime.errors import EskerError, ProgramExit, format_uncaught
 
     try:
-        VM(loader=loader).run_main(proto, path)
+        start()
     except EskerError as error:
         _flush()
         print(format_uncaught(error), file=sys.stderr)
         return 1
+    except ProgramExit as leaving:
+        _flush()
+        return leaving.status
     return 0
 
 

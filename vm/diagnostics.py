@@ -169,7 +169,8 @@ CODES: dict[str, CodeInfo] = _codes(
              UNNECESSARY),
     CodeInfo("W0103", W, "unreachable code",
              "The statement follows a `return`, `break`, `continue` or `throw` in the same block, "
-             "so it can never run.", UNNECESSARY),
+             "or a `try` statement that always leaves (its `finally` does, or its body and `catch` "
+             "both do), so it can never run.", UNNECESSARY),
     CodeInfo("W0104", W, "wrong number of arguments",
              "A call passes more or fewer arguments than the function accepts (after defaults and "
              "rest parameters). The program still runs; the call raises `ArityError`."),
@@ -190,6 +191,11 @@ CODES: dict[str, CodeInfo] = _codes(
              "`x in c` needs an array, tuple, range, map or string `c`, and a string `x` when `c` is "
              "a string. With a literal of another type (`1 in 5`, `1 in \"abc\"`) the expression "
              "raises `TypeError` when it runs."),
+    CodeInfo("W0110", W, "jump out of `finally`",
+             "A `return`, `break` or `continue` that leaves a `finally` block replaces whatever was "
+             "leaving the `try`: a value being returned, and also an error being thrown, which is "
+             "then silently lost. Move the jump after the `try` statement. (A `throw` in `finally` "
+             "is not reported: replacing the error is what it says.)"),
 )
 
 

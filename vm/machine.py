@@ -50,7 +50,8 @@ from .modules import ModuleLoader, ModuleReadError
 from .opcodes import K_IN_EXTRAARG, OFFSET_SC, OPCODES, Op, decode, opcode_of
 from .proto import FAR_BASE, LOCAL_LIMIT, Proto
 from .runtime import builtins, ops
-from .runtime.errors import EskerError, TraceEntry, arity_error, format_uncaught, named_arguments_error, runtime_error
+from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught, named_arguments_error,
+                             runtime_error)
 from .runtime.formatting import format_text
 from .runtime.printing import to_repr, to_str
 from .runtime.values import Builtin, EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
@@ -192,7 +193,7 @@ _DISPATCH = (
     "SETUPVAL", "GEI", "GT", "CLOSURE", "RETURN0", "MULK", "LTI", "EQ",
     "GTI", "ITERPREP", "TESTSET", "GENSTART", "LE", "LEI", "TEST", "BINOP",
     "SETGLOBAL", "GE", "CLOSE", "LFALSESKIP", "PTEST", "THROW", "CALLX", "NOP",
-    "TRAP",
+    "TAILMETHOD", "TRAP",
 )
 H = {name: number for number, name in enumerate(_DISPATCH)}
 
@@ -381,6 +382,13 @@ def _op_matcherror(vm, stack, base, a, b, c):
 
 def _op_fail(vm, stack, base, a, b, c):
     raise runtime_error(*b)
+
+
+def _op_rethrow(vm, stack, base, a, b, c):
+    error = stack[base + a]
+    if type(error) is EskerError:
+        vm._rethrowing = error
+    raise error
 
 
 def _op_import(vm, stack, base, a, b, c):
@@ -620,6 +628,7 @@ _DECODERS = {
     "CALL": _plain("CALL", "a", "b"),
     "TAILCALL": _plain("TAILCALL", "a", "b"),
     "METHOD": lambda ctx, proto, pc, d: (H["METHOD"], d.a, d.b, ctx.constant(proto, pc, d.c), 0),
+    "TAILMETHOD": lambda ctx, proto, pc, d: (H["TAILMETHOD"], d.a, d.b, ctx.constant(proto, pc, d.c), 0),
     "CALLX": lambda ctx, proto, pc, d: (H["CALLX"], d.a, d.b, ctx.constant(proto, pc, d.c), 0),
     "RETURN": _plain("RETURN", "a"),
     "RETURN0": _plain("RETURN0"),
@@ -632,6 +641,7 @@ _DECODERS = {
     "GENSTART": _plain("GENSTART"),
     "YIELD": _plain("YIELD", "a"),
     "THROW": _plain("THROW", "a"),
+    "RETHROW": _simple(_op_rethrow),
     "FAIL": lambda ctx, proto, pc, d: (H["SIMPLE"], 0, proto.constants[d.bx], 0, _op_fail),
     "IMPORT": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, proto.constants[d.bx], ctx.importer, _op_import),
     "STRUCT": _simple(_op_struct),
@@ -668,6 +678,10 @@ class VM:
         self._disarmed: list[tuple] = []
         self._top: tuple | None = None
         self._native_caller: tuple | None = None
+        #: The open upvalues of each nested loop's stack, innermost last.
+        self._nested_opens: list[list] = []
+        # The error RETHROW is throwing again (its trace has this frame already).
+        self._rethrowing: EskerError | None = None
 
     # ---------------------------------------------------------- engine protocol
 
@@ -700,12 +714,20 @@ class VM:
         depth = len(self.frames)
         caller = self._native_caller
         self.frames.append(boundary)
+        self._nested_opens.append(opens)
         try:
-            return self._execute(closure, stack, base, opens, pc)
+            while True:
+                try:
+                    return self._execute(closure, stack, base, opens, pc)
+                except Redirect as redirect:
+                    # A debugger moved the innermost frame (goto): go on from there.
+                    closure, stack, base, opens, pc = (redirect.closure, redirect.stack, redirect.base,
+                                                       redirect.opens, redirect.pc)
         except RecursionError:
             raise runtime_error("StackOverflow", "maximum recursion depth exceeded") from None
         finally:
             del self.frames[depth:]
+            self._nested_opens.pop()
             # A native call made inside the nested loop must not pass for the caller of the next one.
             self._native_caller = caller
 
@@ -901,24 +923,36 @@ class VM:
 
     # ---------------------------------------------------------- errors
 
-    def _unwind(self, error: EskerError, closure: VMClosure, stack: list, base: int, pc: int, opens: list):
+    def _unwind(self, error: EskerError | ProgramExit, closure: VMClosure, stack: list, base: int, pc: int,
+                opens: list):
         """Finds the handler of an error: records a trace entry per frame left,
-        closes upvalues; the state to continue in, or raises out of this loop."""
+        closes upvalues; the state to continue in, or raises out of this loop.
+
+        `exit()` (a ProgramExit) stops only at finally handlers and leaves no
+        trace; an error thrown again by RETHROW has its entry for this frame
+        already, from where it was first thrown."""
         frames = self.frames
-        if self._debugger is not None:
+        exiting = type(error) is ProgramExit
+        traced = exiting or error is self._rethrowing
+        self._rethrowing = None
+        if self._debugger is not None and not traced:
             self._top = (closure, stack, base, max(pc - 1, 0))
             self._debugger.on_throw(error)
         while True:
             proto = closure.proto
             at = max(pc - 1, 0)
-            span = proto.spans[at]
-            error.trace.append(TraceEntry(proto.display_name, proto.source_path, span.line, span.col))
+            if not traced:
+                span = proto.spans[at]
+                error.trace.append(TraceEntry(proto.display_name, proto.source_path, span.line, span.col))
+            traced = exiting
             for handler in proto.handlers:
-                if handler.start_pc <= at < handler.end_pc:
+                if handler.start_pc <= at < handler.end_pc and (handler.is_finally or not exiting):
                     _close(opens, base + handler.level)
                     if proto.num_far:
                         _close_far(stack[base], handler.far_level)
-                    if handler.register is not None:
+                    if handler.is_finally:
+                        stack[base + handler.register] = error
+                    elif handler.register is not None:
                         stack[base + handler.register] = error.value
                     return closure, stack, base, handler.target_pc, opens
             _close(opens, base)
@@ -948,6 +982,7 @@ class VM:
                  TESTSET=H["TESTSET"], GENSTART=H["GENSTART"], LE=H["LE"], LEI=H["LEI"], TEST=H["TEST"],
                  BINOP=H["BINOP"], SETGLOBAL=H["SETGLOBAL"], GE=H["GE"], CLOSE=H["CLOSE"],
                  LFALSESKIP=H["LFALSESKIP"], PTEST=H["PTEST"], THROW=H["THROW"], CALLX=H["CALLX"], NOP=H["NOP"],
+                 TAILMETHOD=H["TAILMETHOD"],
                  StructInstance=StructInstance, EnumValue=EnumValue, VMClosure=VMClosure, Module=Module,
                  Builtin=Builtin,
                  VMGenerator=VMGenerator, add=ops.add, sub=ops.sub, mul=ops.mul, truediv=ops.truediv,
@@ -1422,11 +1457,34 @@ class VM:
                             pc = 0
                         else:  # NOP
                             pass
+                    elif op == TAILMETHOD:
+                        receiver = stack[base + a]
+                        f, fbase, count = self._method_callee(receiver, c, base + a, b)
+                        if f is not None:
+                            if opens and opens[-1].index >= base:
+                                _close(opens, base)
+                            stack[base: base + count] = stack[fbase: fbase + count]
+                            if base + f.size > len(stack):
+                                _grow(stack, base + f.size)
+                            if f.nparams != count:
+                                self._adjust(f, stack, base, count)
+                            closure, code, upvals, pc = f, f.code, f.upvals, 0
+                        else:
+                            if tracing:
+                                self._native_caller = (closure, stack, base, pc)
+                            value = call_method(self, receiver, c, stack[base + a + 1: base + a + 1 + b])
+                            closure, code, base, pc, ret = frames.pop()
+                            if ret is None:
+                                return value
+                            stack[ret] = value
+                            upvals = closure.upvals
+                        if flag[0]:
+                            self._service(closure, stack, base, pc)
                     else:
                         # TRAP: its A operand is the entry it stands in for
                         pc -= 1
                         self._trap(closure, stack, base, pc, code, a)
-            except EskerError as error:
+            except (EskerError, ProgramExit) as error:
                 closure, stack, base, pc, opens = self._unwind(error, closure, stack, base, pc, opens)
             except RecursionError:
                 error = runtime_error("StackOverflow", "maximum recursion depth exceeded")
@@ -1496,6 +1554,30 @@ class VM:
         stack shows `frame` below that code."""
         self._native_caller = (frame.closure, frame.stack, frame.base, pc + 1)
 
+    def is_captured(self, frame: "DebugFrame", register: int) -> bool:
+        """Whether a closure captured register `register` of `frame`, the
+        innermost frame (an open upvalue points at it)."""
+        if register >= FAR_BASE:
+            area = frame.stack[frame.base]
+            return isinstance(area, SpillArea) and register - FAR_BASE in area.opens
+        index = frame.base + register
+        return any(upval.cells is frame.stack and upval.index == index for upval in self._innermost_opens())
+
+    def redirect(self, frame: "DebugFrame", pc: int) -> Redirect:
+        """The exception that continues `frame`, the innermost frame, at `pc`
+        when a debugger hook raises it (the debugger checks that this is safe)."""
+        return Redirect(frame.closure, frame.stack, frame.base, self._innermost_opens(), pc)
+
+    def _innermost_opens(self) -> list:
+        """The open upvalues of the innermost frame's stack: a generator's own
+        when it runs in one, else those of its nested loop."""
+        for closure, code, base, pc, ret in reversed(self.frames):
+            if type(ret) is VMGenerator:
+                return ret.opens
+            if ret is None:
+                break
+        return self._nested_opens[-1]
+
     def debug_frames(self) -> list["DebugFrame"]:
         """The frames of the stopped program, innermost first."""
         if self._top is None:
@@ -1523,8 +1605,9 @@ class VM:
         return self._globals_of.get(proto, {})
 
     def error_will_be_caught(self) -> bool:
-        """Whether a handler of some frame covers where the current error is."""
-        return any(handler.start_pc <= frame.pc < handler.end_pc
+        """Whether a `catch` handler of some frame covers where the current
+        error is (a `finally` handler runs its block and throws it again)."""
+        return any(handler.start_pc <= frame.pc < handler.end_pc and not handler.is_finally
                    for frame in self.debug_frames() for handler in frame.proto.handlers)
 
     def call_proto(self, proto: Proto, values: list):
@@ -1538,6 +1621,17 @@ class VM:
             return self._call_closure(VMClosure(proto, self._codes[proto], []), list(values))
         finally:
             self.max_depth, self._top = limit, top
+
+
+class Redirect(Exception):
+    """Raised by a debugger inside the dispatch loop (from a hook) to continue
+    the innermost frame at another pc: the nested loop running that frame
+    starts again there; everything else (frames below, values) stays as it is.
+    Built by `VM.redirect`."""
+
+    def __init__(self, closure: VMClosure, stack: list, base: int, opens: list, pc: int):
+        super().__init__(pc)
+        self.closure, self.stack, self.base, self.opens, self.pc = closure, stack, base, opens, pc
 
 
 class DebugFrame:
