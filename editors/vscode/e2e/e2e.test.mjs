@@ -4,7 +4,8 @@
  * code lenses, the live bytecode view in both directions and on files that
  * do not compile, and a debug session that stops inside a closure, shows
  * Registers and Upvalues, steps one instruction in the Disassembly view,
- * evaluates in the debug console and prints the program's output. It saves
+ * evaluates in the debug console and prints the program's output; and the
+ * error, with its interpreter picker, when esker-lsp cannot be found. It saves
  * the README's pictures on the way. Run by run.sh, which installs what it needs.
  *
  * Environment: ESKER_E2E_VSIX (the packaged extension), ESKER_E2E_VENV (a
@@ -12,6 +13,8 @@
  * ESKER_E2E_SCREENSHOTS (where the pictures go).
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { launch, until } from './vscode.mjs';
 
@@ -219,4 +222,24 @@ test("the debug console evaluates an expression and shows the program's output",
   });
   // The status bar loses its debugging colour when the session ends.
   await vscode.page.locator('.part.statusbar.debugging').waitFor({ state: 'detached' });
+});
+
+test('without esker-lsp on PATH or in a workspace venv, the error offers to pick an interpreter', async () => {
+  // Take the workspace's .venv away and restart the server.
+  const venv = path.join(vscode.workspace, '.venv');
+  fs.renameSync(venv, `${venv}-hidden`);
+  try {
+    await vscode.command('Esker: Restart Language Server');
+    const toast = vscode.page.locator('.notifications-toasts .notification-toast')
+      .filter({ hasText: 'cannot start the language server' }).first();
+    await toast.waitFor();
+    assert.match(await toast.innerText(), /not found on PATH nor in a \.venv or venv folder of the workspace/);
+    await toast.locator('.monaco-button', { hasText: 'Pick Interpreter…' }).click();
+    const input = vscode.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await vscode.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse…' }).first().waitFor();
+    await vscode.page.keyboard.press('Escape');
+  } finally {
+    fs.renameSync(`${venv}-hidden`, venv);
+  }
 });
