@@ -9,6 +9,8 @@ instructions of the line under the cursor.
 
 from __future__ import annotations
 
+import os
+
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
@@ -73,6 +75,8 @@ def _command_arguments(arguments: tuple) -> tuple[str, types.Position | None]:
 
 async def listing(server: EskerServer, uri: str, position: types.Position | None,
                   within: types.Range | None) -> protocol.DisassembleResult:
+    roots = server.workspace_roots()
+
     def compute(snapshot: Snapshot) -> protocol.DisassembleResult:
         lines = snapshot.document.lines
         start = end = None
@@ -80,7 +84,7 @@ async def listing(server: EskerServer, uri: str, position: types.Position | None
             start, end = lines.offsets(within)
         elif position is not None:
             start = end = lines.offset(position)
-        return disassemble_result(snapshot, ide.disassemble(snapshot.facts, start, end))
+        return disassemble_result(snapshot, ide.disassemble(snapshot.facts, start, end), roots)
 
     found = await server.query(uri, compute)
     if found is None:
@@ -88,7 +92,7 @@ async def listing(server: EskerServer, uri: str, position: types.Position | None
     return found
 
 
-def disassemble_result(snapshot: Snapshot, found: ide.Listing) -> protocol.DisassembleResult:
+def disassemble_result(snapshot: Snapshot, found: ide.Listing, roots: list[str]) -> protocol.DisassembleResult:
     lines = snapshot.document.lines
     functions = []
     for function in found.functions:
@@ -98,7 +102,23 @@ def disassemble_result(snapshot: Snapshot, found: ide.Listing) -> protocol.Disas
         functions.append(protocol.ListedFunction(name=function.name, range=lines.range(function.span),
                                                  listing_start=function.listing_start,
                                                  listing_end=function.listing_end, instructions=instructions))
-    return protocol.DisassembleResult(listing=found.text, functions=functions, message=found.message)
+    missing = [protocol.MissingFunction(name=item.name, range=lines.range(item.span), reason=item.reason)
+               for item in found.missing]
+    listing = _relative_headers(found, snapshot.document.analysis_path, roots)
+    return protocol.DisassembleResult(listing=listing, functions=functions, missing=missing, message=found.message)
+
+
+def _relative_headers(found: ide.Listing, path: str, roots: list[str]) -> str:
+    """The listing with the file's path in each function header (`function f
+    (PATH:1-4), ...`) relative to the workspace folder that holds it."""
+    root = max((root for root in roots if path.startswith(root.rstrip(os.sep) + os.sep)), key=len, default=None)
+    if root is None or not found.functions:
+        return found.text
+    text = found.text.split("\n")
+    for function in found.functions:
+        header = function.listing_start
+        text[header] = text[header].replace(f"({path}:", f"({os.path.relpath(path, root)}:", 1)
+    return "\n".join(text)
 
 
 def lenses(snapshot: Snapshot, item: ide.Lens) -> list[types.CodeLens]:

@@ -679,6 +679,8 @@ class VM:
         self._disarmed: list[tuple] = []
         self._top: tuple | None = None
         self._native_caller: tuple | None = None
+        #: The open upvalues of each nested loop's stack, innermost last.
+        self._nested_opens: list[list] = []
         # The error RETHROW is throwing again (its trace has this frame already).
         self._rethrowing: EskerError | None = None
 
@@ -713,12 +715,20 @@ class VM:
         depth = len(self.frames)
         caller = self._native_caller
         self.frames.append(boundary)
+        self._nested_opens.append(opens)
         try:
-            return self._execute(closure, stack, base, opens, pc)
+            while True:
+                try:
+                    return self._execute(closure, stack, base, opens, pc)
+                except Redirect as redirect:
+                    # A debugger moved the innermost frame (goto): go on from there.
+                    closure, stack, base, opens, pc = (redirect.closure, redirect.stack, redirect.base,
+                                                       redirect.opens, redirect.pc)
         except RecursionError:
             raise runtime_error("StackOverflow", "maximum recursion depth exceeded") from None
         finally:
             del self.frames[depth:]
+            self._nested_opens.pop()
             # A native call made inside the nested loop must not pass for the caller of the next one.
             self._native_caller = caller
 
@@ -1544,6 +1554,30 @@ class VM:
         stack shows `frame` below that code."""
         self._native_caller = (frame.closure, frame.stack, frame.base, pc + 1)
 
+    def is_captured(self, frame: "DebugFrame", register: int) -> bool:
+        """Whether a closure captured register `register` of `frame`, the
+        innermost frame (an open upvalue points at it)."""
+        if register >= FAR_BASE:
+            area = frame.stack[frame.base]
+            return isinstance(area, SpillArea) and register - FAR_BASE in area.opens
+        index = frame.base + register
+        return any(upval.cells is frame.stack and upval.index == index for upval in self._innermost_opens())
+
+    def redirect(self, frame: "DebugFrame", pc: int) -> Redirect:
+        """The exception that continues `frame`, the innermost frame, at `pc`
+        when a debugger hook raises it (the debugger checks that this is safe)."""
+        return Redirect(frame.closure, frame.stack, frame.base, self._innermost_opens(), pc)
+
+    def _innermost_opens(self) -> list:
+        """The open upvalues of the innermost frame's stack: a generator's own
+        when it runs in one, else those of its nested loop."""
+        for closure, code, base, pc, ret in reversed(self.frames):
+            if type(ret) is VMGenerator:
+                return ret.opens
+            if ret is None:
+                break
+        return self._nested_opens[-1]
+
     def debug_frames(self) -> list["DebugFrame"]:
         """The frames of the stopped program, innermost first."""
         if self._top is None:
@@ -1587,6 +1621,17 @@ class VM:
             return self._call_closure(VMClosure(proto, self._codes[proto], []), list(values))
         finally:
             self.max_depth, self._top = limit, top
+
+
+class Redirect(Exception):
+    """Raised by a debugger inside the dispatch loop (from a hook) to continue
+    the innermost frame at another pc: the nested loop running that frame
+    starts again there; everything else (frames below, values) stays as it is.
+    Built by `VM.redirect`."""
+
+    def __init__(self, closure: VMClosure, stack: list, base: int, opens: list, pc: int):
+        super().__init__(pc)
+        self.closure, self.stack, self.base, self.opens, self.pc = closure, stack, base, opens, pc
 
 
 class DebugFrame:
