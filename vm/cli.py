@@ -182,8 +182,7 @@ def command_check(args) -> int:
 
 
 def command_run(args) -> int:
-    if not os.path.isfile(args.file):
-        print(f"esker: cannot open {args.file}: no such file", file=sys.stderr)
+    if not _is_program_file(args.file):
         return 2
     if args.file.endswith(BYTECODE_SUFFIX):
         if args.engine != "vm":
@@ -293,11 +292,23 @@ def _compile_or_report(result: Analysis):
         return None
 
 
+def _is_program_file(path: str) -> bool:
+    """Whether `path` is a file; if not, says what it is instead."""
+    if os.path.isfile(path):
+        return True
+    if os.path.isdir(path):
+        main = os.path.join(path, "main.esk")
+        hint = f"; did you mean {main}?" if os.path.isfile(main) else "; give the .esk file to run"
+        print(f"esker: cannot open {path}: it is a directory{hint}", file=sys.stderr)
+    else:
+        print(f"esker: cannot open {path}: no such file", file=sys.stderr)
+    return False
+
+
 def _analysed_without_errors(path: str) -> Analysis | None:
     """Check a program and the modules it imports; print the errors and
     return None if there are any."""
-    if not os.path.isfile(path):
-        print(f"esker: cannot open {path}: no such file", file=sys.stderr)
+    if not _is_program_file(path):
         return None
     reports = check_program(path, ModuleLoader())
     broken = [r for r in reports if any(d.severity == Severity.ERROR for d in r.diagnostics)]

@@ -46,7 +46,7 @@ import sys
 from typing import TextIO
 
 from .deep import call_with_deep_stack
-from .modules import ModuleLoader, ModuleReadError
+from .modules import ModuleLoader, ModuleReadError, describe as describe_import, missing as missing_module, module_identity
 from .opcodes import K_IN_EXTRAARG, OFFSET_SC, OPCODES, Op, decode, opcode_of
 from .proto import FAR_BASE, LOCAL_LIMIT, Proto
 from .runtime import builtins, ops
@@ -54,7 +54,8 @@ from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, f
                              runtime_error)
 from .runtime.formatting import format_text
 from .runtime.printing import to_repr, to_str
-from .runtime.values import Builtin, EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
+from .runtime.values import (Builtin, EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
+                             StructType)
 
 DEFAULT_MAX_DEPTH = 200_000
 #: Frames a debugger's expression may use above the program's, however deep it is.
@@ -763,7 +764,7 @@ class VM:
     def run_main(self, proto: Proto, path: str) -> None:
         """Runs a compiled main module; raises EskerError if an error is not caught."""
         self._load(proto, path)
-        self._modules[os.path.abspath(path)] = _LOADING
+        self._modules[module_identity(path)] = _LOADING
         self._call_closure(VMClosure(proto, self._codes[proto], []), [])
 
     def _load(self, root: Proto, path: str | None = None) -> dict:
@@ -785,13 +786,13 @@ class VM:
             self._tier.loaded(protos)
         return module_globals
 
-    def import_module(self, parts: tuple, importer: str) -> Module:
-        """`import a.b`: the module, run the first time it is imported."""
-        dotted = ".".join(parts)
-        path = self.loader.resolve(list(parts), importer)
+    def import_module(self, spec: tuple | str, importer: str) -> Module:
+        """`import a.b` or `import "lib/f.esk"`: the module, run the first time
+        it is imported."""
+        dotted, name = describe_import(spec)
+        path = self.loader.locate(spec, importer)
         if path is None:
-            raise runtime_error("ImportError", f"module {dotted} not found (looked beside the importing file "
-                                               "and in ESKER_PATH)")
+            raise runtime_error("ImportError", missing_module(spec))
         known = self._modules.get(path)
         if known is _LOADING:
             raise runtime_error("ImportError", f"circular import of module {dotted}")
@@ -806,8 +807,7 @@ class VM:
             self._call_closure(VMClosure(root, self._codes[root], []), [])
         finally:
             del self._modules[path]
-        module = Module(dotted, path, {name: module_globals[name] for name in root.exports
-                                       if name in module_globals})
+        module = Module(name, path, ModuleMembers(module_globals, root.exports))
         self._modules[path] = module
         return module
 
