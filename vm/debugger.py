@@ -14,6 +14,7 @@ on the program's thread as a job. Nothing here knows about DAP.
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import re
@@ -33,7 +34,8 @@ from .modules import ModuleLoader
 from .parser import parse
 from .proto import FAR_BASE
 from .runtime import ops
-from .runtime.errors import EskerError, error_kind, format_uncaught, headline, runtime_error
+from .runtime.errors import EskerError, ProgramExit, error_kind, format_uncaught, headline, runtime_error
+from .runtime.host import Host
 from .runtime.printing import quote, to_repr, to_str
 from .runtime.values import EnumValue, Function, Module, StructInstance
 from .source import SourceText, Span
@@ -560,7 +562,10 @@ class Debugger:
         from .machine import VM
 
         root, path = self._program
-        self._vm = VM(loader=self._loader, stdout=_Output(self._events))
+        # Standard input is the protocol's channel, never the program's.
+        host = Host(stdin=io.StringIO(), stdout=_Output(self._events, "stdout"),
+                    stderr=_Output(self._events, "stderr"))
+        self._vm = VM(loader=self._loader, host=host)
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
         self._terminating = self._pause_requested = False
@@ -583,6 +588,8 @@ class Debugger:
         except EskerError as error:
             self._events.output("stderr", format_uncaught(error) + "\n")
             status = 1
+        except ProgramExit as leaving:
+            status = leaving.status
         except SessionEnded:
             pass
         except Exception as error:  # a fault of the VM must still end the session
@@ -1132,14 +1139,15 @@ class _LineTable:
 
 
 class _Output:
-    """The program's stdout: every write becomes an output event at once."""
+    """The program's stdout or stderr: every write becomes an output event at once."""
 
-    def __init__(self, events: DebugEvents):
+    def __init__(self, events: DebugEvents, category: str):
         self._events = events
+        self._category = category
 
     def write(self, text: str) -> int:
         if text:
-            self._events.output("stdout", text)
+            self._events.output(self._category, text)
         return len(text)
 
     def flush(self) -> None:

@@ -145,6 +145,22 @@ class Builtin:
         self.max_args = max_args
 
 
+class BoundMethod:
+    """A method used as a value, bound to its receiver: `p.double`, `xs.push`.
+
+    `method` is a struct or enum method (an engine's function, called with the
+    receiver as its first argument) or the library entry of a builtin type's
+    method. `name` is how it prints: `Point.double`, `array.push`.
+    """
+
+    __slots__ = ("receiver", "method", "name")
+
+    def __init__(self, receiver: object, method: object, name: str):
+        self.receiver = receiver
+        self.method = method
+        self.name = name
+
+
 class Function:
     """Base class of the closures of an engine; `name` is None for anonymous functions."""
 
