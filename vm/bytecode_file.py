@@ -30,7 +30,7 @@ from .proto import Handler, LocalVar, Proto, UpvalueDesc
 from .source import Span
 
 MAGIC = b"ESKC"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 _HEADER = struct.Struct(">4sHII")
 
 

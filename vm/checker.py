@@ -20,6 +20,7 @@ from .diagnostics import Diagnostic, Related, make
 from .modules import ModuleLoader, ModuleReadError
 from .source import SourceText, Span
 from .parser import parse
+from .runtime.formatting import SpecError, parse_spec
 from .symbols import (BUILTIN_ARITY, Scope, Symbol, SymbolKind, SymbolTable, builtin_scope, member_symbols,
                       struct_fields)
 
@@ -179,6 +180,13 @@ def _assigned_names(program: ast.Program) -> set[str]:
             names.update(target.name for target in targets if isinstance(target, ast.Name))
         pending.extend(ast.children(node))
     return names
+
+
+def _literal_type(value) -> str:
+    """The type of a literal's value, as messages name it: `an int`, `nil`."""
+    if value is None:
+        return "nil"
+    return {bool: "a bool", int: "an int", float: "a float", str: "a string"}[type(value)]
 
 
 def _module_name(path: str) -> str:
@@ -667,21 +675,45 @@ class _Checker:
             self._match(node)
         elif isinstance(node, (ast.Binary, ast.Logical)):
             self._operator_chain(node)
+        elif isinstance(node, ast.FormatSpec):
+            self._format_spec(node)
         else:
             for child in ast.children(node):
                 self._expr(child)
         return None
+
+    def _format_spec(self, node: ast.FormatSpec) -> None:
+        """E0015 for a spec that is wrong whatever the value (§13.3)."""
+        try:
+            parse_spec(node.text)
+        except SpecError as error:
+            self._report("E0015", node.span, f"invalid format spec `{node.text}`: {error.message}")
 
     def _operator_chain(self, node: ast.Binary | ast.Logical) -> None:
         # `a + b + c ...` nests to the left as deep as the chain is long, so
         # walk that spine with a loop rather than one Python frame per operator.
         rights = []
         while isinstance(node, (ast.Binary, ast.Logical)):
+            if node.op in ("in", "not in"):
+                self._check_membership(node)
             rights.append(node.right)
             node = node.left
         self._expr(node)
         for right in reversed(rights):
             self._expr(right)
+
+    def _check_membership(self, node: ast.Binary) -> None:
+        """W0109 for `x in c` whose literal operands make it a TypeError at run time."""
+        container, item = node.right, node.left
+        if isinstance(container, ast.Literal) and not isinstance(container.value, str):
+            self._report("W0109", container.span,
+                         f"`{node.op}` needs an array, tuple, range, map or string on the right, not "
+                         f"{_literal_type(container.value)}: this raises TypeError")
+        elif (isinstance(container, ast.Literal) and isinstance(item, ast.Literal)
+              and not isinstance(item.value, str)):
+            self._report("W0109", item.span,
+                         f"`{node.op}` on a string needs a string on the left, not {_literal_type(item.value)}: "
+                         "this raises TypeError")
 
     def _member(self, owner: Symbol, name: ast.Ident, variants_only: bool = False) -> Symbol | None:
         """Resolve `owner.name` when `owner` is a module or a type, recording the

@@ -9,8 +9,6 @@ this module only parses arguments, prints, and chooses exit statuses:
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
 import os
 import sys
 from dataclasses import dataclass
@@ -142,6 +140,8 @@ def _is_terminal(stream) -> bool:
 # ----------------------------------------------------------------- commands
 
 def command_check(args) -> int:
+    import json
+
     loader = ModuleLoader()
     all_items: list[dict] = []
     any_error = False
@@ -256,6 +256,8 @@ def command_fmt(args) -> int:
 
 def _report_or_write(args, path: str, text: str, formatted: str) -> int:
     if args.diff:
+        import difflib
+
         sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), formatted.splitlines(True),
                                                    path, f"{path} (formatted)"))
     elif args.check:
@@ -354,6 +356,8 @@ def _load_bytecode(path: str):
 
 
 def command_dis(args) -> int:
+    import json
+
     from .disassembler import Options, format_proto, to_json
 
     if args.file.endswith(BYTECODE_SUFFIX):

@@ -30,6 +30,7 @@ from .opcodes import (K_IN_EXTRAARG, MAX_BX, MAX_C, OFFSET_SBX, OFFSET_SC, OPCOD
 from .proto import FAR_BASE, LOCAL_LIMIT, Handler, LocalVar, Proto, UpvalueDesc
 from .runtime import builtins, ops
 from .runtime.errors import EskerError
+from .runtime.printing import to_str
 from .source import NO_SPAN, SourceText, Span
 
 #: The register field value that means "no register" (TESTSET whose value is not kept).
@@ -177,7 +178,33 @@ def _constant_of(node: ast.Node):
     if kind is ast.TupleExpr:
         items = [_constant_of(item) for item in node.items]
         return _NOT_CONSTANT if _NOT_CONSTANT in items else tuple(items)
+    if kind is ast.FString:
+        pieces = _fstring_pieces(node)
+        return "".join(pieces) if all(type(piece) is str for piece in pieces) else _NOT_CONSTANT
     return _NOT_CONSTANT
+
+
+_SCALARS = (type(None), bool, int, float, str)
+
+
+def _fstring_pieces(node: ast.FString) -> list:
+    """An f-string's parts as they are built: text (adjacent texts and
+    fields of constant scalars folded together) and the other fields."""
+    pieces: list = []
+    for part in node.parts:
+        if type(part) is ast.FStringText:
+            text = part.value
+        else:
+            value = _constant_of(part.expr) if part.spec is None else _NOT_CONSTANT
+            if value is _NOT_CONSTANT or type(value) not in _SCALARS:
+                pieces.append(part)
+                continue
+            text = to_str(value)
+        if pieces and type(pieces[-1]) is str:
+            pieces[-1] += text
+        elif text:
+            pieces.append(text)
+    return pieces
 
 
 def _valid_key(value) -> bool:
@@ -659,9 +686,10 @@ class _Compiler:
             ast.Literal: lambda node: _constant_exp(node.value, node.span), ast.Name: self.name,
             ast.Unary: self.unary, ast.Binary: self.binary, ast.Logical: self.logical,
             ast.Conditional: self.conditional, ast.RangeExpr: self.range, ast.Call: self.call,
-            ast.MethodCall: self.method_call, ast.Field: self.field, ast.Index: self.index,
+            ast.MethodCall: self.method_call, ast.Field: self.field, ast.Index: self.index, ast.Slice: self.slice,
             ast.TupleExpr: self.tuple, ast.ArrayExpr: self.array, ast.MapExpr: self.map,
-            ast.FnExpr: self.function_literal, ast.Match: self.match, ast.ErrorExpr: self.unparsed_expression,
+            ast.FnExpr: self.function_literal, ast.Match: self.match, ast.FString: self.fstring,
+            ast.ErrorExpr: self.unparsed_expression,
         }
 
     # ---------------------------------------------------------- functions
@@ -1468,6 +1496,8 @@ class _Compiler:
     def binary(self, node: ast.Binary) -> _Exp:
         if node.op in _COMPARISONS:
             return self.comparison(node)
+        if node.op in ("in", "not in"):
+            return self.membership(node)
         left = self.operand(self.expr(node.left), [node.right])
         return self.arithmetic(node.op, left, node.right, node.span)
 
@@ -1522,6 +1552,12 @@ class _Compiler:
                 return self.test_exp(immediate, reg, value + OFFSET_SC, k, node.span)
             constant = Op.EQK if equality else _CONSTANT_COMPARISONS[op]
             return self.test_exp(constant, reg, fs.constant(value, node.span), k, node.span)
+        r1, r2 = self.operand_registers(left, right)
+        return self.test_exp(_COMPARISONS[op], r1, r2, k, node.span)
+
+    def operand_registers(self, left: _Exp, right: _Exp) -> tuple[int, int]:
+        """Both operands in registers (freed for the result), left one first."""
+        fs = self.fs
         if left.is_constant():
             # The right operand may end in jumps still to be turned into a value:
             # that comes first, then the constant's load.
@@ -1531,7 +1567,19 @@ class _Compiler:
             r1 = fs.exp_to_any_reg(left)
             r2 = fs.exp_to_any_reg(right)
         fs.free_exps(left, right)
-        return self.test_exp(_COMPARISONS[op], r1, r2, k, node.span)
+        return r1, r2
+
+    def membership(self, node: ast.Binary) -> _Exp:
+        """`x in c` / `x not in c`: folded for constants, else one IN."""
+        left = self.operand(self.expr(node.left), [node.right])
+        right = self.expr(node.right)
+        if left.is_constant() and right.is_constant():
+            folded = _fold_binary(node.op, left.value(), right.value())
+            if folded is not _NOT_CONSTANT:
+                return _constant_exp(folded, node.span)
+        r1, r2 = self.operand_registers(left, right)
+        negated = int(node.op == "not in")
+        return _Exp(RELOC, self.fs.abc(Op.IN, 0, r1, r2, node.span, negated), span=node.span)
 
     def test_exp(self, op: Op, a: int, b: int, k: int, span: Span) -> _Exp:
         return _Exp(JMP, self.fs.cond_jump(op, a, b, 0, k, span), span=span)
@@ -1589,6 +1637,19 @@ class _Compiler:
         if type(value) is int and 0 <= value <= MAX_C:
             return _Exp(INDEXI, table, value, node.span)
         return _Exp(INDEX, table, fs.exp_to_any_reg(key), node.span)
+
+    def slice(self, node: ast.Slice) -> _Exp:
+        """`obj[start:stop]`: the bounds in two consecutive registers (nil when left out)."""
+        fs = self.fs
+        bounds = [bound for bound in (node.start, node.stop) if bound is not None]
+        obj = self.operand(self.expr(node.obj), bounds)
+        fs.exp_to_any_reg(obj)
+        first = fs.freereg
+        for bound in (node.start, node.stop):
+            fs.exp_to_next_reg(_Exp(NIL, span=node.span) if bound is None else self.expr(bound))
+        fs.free_regs(first, first + 1)
+        fs.free_exp(obj)
+        return _Exp(RELOC, fs.abc(Op.GETSLICE, 0, obj.info, first, node.span), span=node.span)
 
     def function_literal(self, node: ast.FnExpr) -> _Exp:
         fs = self.fs
@@ -1714,6 +1775,46 @@ class _Compiler:
             fs.abc(Op.NEWMAP if start == 0 else Op.SETPAIRS, reg, len(chunk), 0, node.span)
             fs.freereg = reg + 1
         return _Exp(NONRELOC, reg, span=node.span)
+
+    # ---------------------------------------------------------- f-strings
+
+    def fstring(self, node: ast.FString) -> _Exp:
+        """The pieces of an f-string go to consecutive registers — text as
+        constants, fields through TOSTR or FORMAT — and CONCAT joins them, in
+        batches; a text-only f-string is a constant."""
+        fs = self.fs
+        pieces = _fstring_pieces(node)
+        if all(type(piece) is str for piece in pieces):
+            return _constant_exp("".join(pieces), node.span)
+        if len(pieces) == 1:
+            return self.format_field(pieces[0])
+        reg = fs.freereg
+        size = max(2, self.batch_size(1))
+        count = 0
+        for piece in pieces:
+            if count == size:
+                fs.abc(Op.CONCAT, reg, count, 0, node.span)
+                fs.freereg, count = reg + 1, 1
+            piece_exp = _constant_exp(piece, node.span) if type(piece) is str else self.format_field(piece)
+            fs.exp_to_next_reg(piece_exp)
+            count += 1
+        fs.abc(Op.CONCAT, reg, count, 0, node.span)
+        fs.freereg = reg + 1
+        return _Exp(NONRELOC, reg, span=node.span)
+
+    def format_field(self, field: ast.FormatField) -> _Exp:
+        """A field's value as a string: TOSTR, or FORMAT by its spec."""
+        fs = self.fs
+        value = self.expr(field.expr)
+        if field.spec is None and type(field.expr) is ast.FString:
+            return value
+        reg = fs.exp_to_any_reg(value)
+        fs.free_exp(value)
+        if field.spec is None:
+            return _Exp(RELOC, fs.abc(Op.TOSTR, 0, reg, 0, field.expr.span), span=field.expr.span)
+        span = field.expr.span.merge(field.spec.span)
+        spec = fs.constant(field.spec.text, span)
+        return _Exp(RELOC, fs.abc_k(Op.FORMAT, 0, reg, spec, span), span=span)
 
     # ---------------------------------------------------------- match
 

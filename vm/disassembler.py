@@ -112,6 +112,8 @@ def _instruction(proto: Proto, pc: int) -> Instruction:
     if info.k:
         texts.append(f"k{decoded.k}")
         args.append(decoded.k)
+    if info.name == "CONCAT" and decoded.b:
+        comments.append(f"R{decoded.a} .. R{decoded.a + decoded.b - 1}")
     target = _test_target(proto, pc) if info.skips else None
     return Instruction(pc, info.name, tuple(args), word, span, " ".join(texts), ", ".join(comments), target)
 

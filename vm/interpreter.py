@@ -27,7 +27,6 @@ checked against each other.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import typing
@@ -42,8 +41,9 @@ from .parser import parse
 from .runtime import builtins, ops
 from .runtime.errors import (EskerError, TraceEntry, arity_error, format_uncaught, named_arguments_error,
                              runtime_error)
+from .runtime.formatting import format_text
 from .runtime.host import Host
-from .runtime.printing import to_repr
+from .runtime.printing import to_repr, to_str
 from .runtime.values import EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
 from .source import SourceText, Span
 
@@ -675,13 +675,29 @@ class Interpreter:
             ast.MethodCall: self._method_call,
             ast.Field: self._field,
             ast.Index: self._index,
+            ast.Slice: self._slice,
             ast.TupleExpr: lambda node, env: tuple([self.eval(item, env) for item in node.items]),
             ast.ArrayExpr: lambda node, env: [self.eval(item, env) for item in node.items],
             ast.MapExpr: self._map,
             ast.FnExpr: lambda node, env: TreeFunction(self._functions[node], env),
             ast.Match: self._match,
+            ast.FString: self._fstring,
             ast.ErrorExpr: _unparsed,
         }
+
+    def _fstring(self, node: ast.FString, env: Scope):
+        """Each field is converted as soon as its value is known, as Python does."""
+        return "".join([part.value if type(part) is ast.FStringText else self._format_field(part, env)
+                        for part in node.parts])
+
+    def _format_field(self, field: ast.FormatField, env: Scope) -> str:
+        value = self.eval(field.expr, env)
+        if field.spec is None:
+            return to_str(value)
+        try:
+            return format_text(value, field.spec.text)
+        except EskerError as error:
+            raise _located(error, field.expr.span.merge(field.spec.span))
 
     def _name(self, node: ast.Name, env: Scope):
         name = node.name
@@ -759,6 +775,15 @@ class Interpreter:
         obj, index = self.eval(node.obj, env), self.eval(node.index, env)
         try:
             return ops.get_index(obj, index)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _slice(self, node: ast.Slice, env: Scope):
+        obj = self.eval(node.obj, env)
+        start = None if node.start is None else self.eval(node.start, env)
+        stop = None if node.stop is None else self.eval(node.stop, env)
+        try:
+            return ops.get_slice(obj, start, stop)
         except EskerError as error:
             raise _located(error, node.span)
 
@@ -952,7 +977,7 @@ class Interpreter:
         return replace(node, **changes)
 
     def _evaluated_part(self, part: ast.Node, env: Scope):
-        if isinstance(part, (ast.NamedArg, ast.MapEntry)):
+        if isinstance(part, (ast.NamedArg, ast.MapEntry, ast.FormatField)):
             return (yield from self._with_operands(part, env))
         if isinstance(part, _EXPRESSIONS):
             return _Value(part.span, (yield from self._gen_value(part, env)))
@@ -1107,19 +1132,3 @@ def run_source(text: str, path: str, stdout: TextIO | None = None) -> int:
         return 1
     return 0
 
-
-def _main(argv: list[str] | None = None) -> int:
-    """`python -m esker.vm.interpreter run FILE`: `esker run --engine tree FILE`, kept so this
-    engine can be run on its own (e.g. by the conformance runner's --esker)."""
-    from .cli import main
-
-    parser = argparse.ArgumentParser(prog="python -m esker.vm.interpreter")
-    parser.add_argument("command", choices=["run"])
-    parser.add_argument("--engine", choices=["tree"], default="tree")
-    parser.add_argument("file")
-    args = parser.parse_args(argv)
-    return main(["run", "--engine", "tree", args.file])
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

@@ -41,7 +41,6 @@ few instructions.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import TextIO
@@ -52,8 +51,9 @@ from .opcodes import K_IN_EXTRAARG, OFFSET_SC, OPCODES, Op, decode, opcode_of
 from .proto import FAR_BASE, LOCAL_LIMIT, Proto
 from .runtime import builtins, ops
 from .runtime.errors import EskerError, TraceEntry, arity_error, format_uncaught, named_arguments_error, runtime_error
+from .runtime.formatting import format_text
 from .runtime.host import Host
-from .runtime.printing import to_repr
+from .runtime.printing import to_repr, to_str
 from .runtime.values import Builtin, EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
 
 DEFAULT_MAX_DEPTH = 200_000
@@ -337,12 +337,36 @@ def _op_slice(vm, stack, base, a, b, c):
     stack[base + a] = stack[base + b][c:]
 
 
+def _op_getslice(vm, stack, base, a, b, c):
+    stack[base + a] = ops.get_slice(stack[base + b], stack[base + c], stack[base + c + 1])
+
+
+def _op_in(vm, stack, base, a, b, c):
+    stack[base + a] = ops.contains(stack[base + b], stack[base + c])
+
+
+def _op_not_in(vm, stack, base, a, b, c):
+    stack[base + a] = not ops.contains(stack[base + b], stack[base + c])
+
+
 def _op_payload(vm, stack, base, a, b, c):
     stack[base + a] = stack[base + b].payload
 
 
 def _op_unary(vm, stack, base, a, b, c):
     stack[base + a] = c(stack[base + b])
+
+
+def _op_tostr(vm, stack, base, a, b, c):
+    stack[base + a] = to_str(stack[base + b])
+
+
+def _op_format(vm, stack, base, a, b, c):
+    stack[base + a] = format_text(stack[base + b], c)
+
+
+def _op_concat(vm, stack, base, a, b, c):
+    stack[base + a] = "".join(stack[base + a: base + a + b])
 
 
 def _op_not(vm, stack, base, a, b, c):
@@ -554,6 +578,8 @@ _DECODERS = {
     "UNPACK": _simple(_op_unpack),
     "CHECKLEN": _simple(_op_checklen),
     "SLICE": _simple(_op_slice),
+    "GETSLICE": _simple(_op_getslice),
+    "IN": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, d.c, _op_not_in if d.k else _op_in),
     "PAYLOAD": _simple(_op_payload),
     **{name: _decode_arith for name in _OPERATOR},
     **{name + "K": _decode_arith_constant for name in _OPERATOR},
@@ -561,6 +587,9 @@ _DECODERS = {
     "UNM": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, ops.neg, _op_unary),
     "BNOT": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, ops.bit_not, _op_unary),
     "NOT": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, 0, _op_not),
+    "TOSTR": _simple(_op_tostr),
+    "FORMAT": _simple(_op_format),
+    "CONCAT": _simple(_op_concat),
     "EQ": _decode_fused("EQ"),
     "LT": _decode_fused("LT"),
     "LE": _decode_fused("LE"),
@@ -1587,19 +1616,3 @@ def run_source(text: str, path: str, stdout: TextIO | None = None) -> int:
 
     return call_with_deep_stack(run)
 
-
-def _main(argv: list[str] | None = None) -> int:
-    """`python -m esker.vm.machine run FILE`: `esker run --engine vm FILE`, kept so this
-    engine can be run on its own (e.g. by the conformance runner's --esker)."""
-    from .cli import main
-
-    parser = argparse.ArgumentParser(prog="python -m esker.vm.machine")
-    parser.add_argument("command", choices=["run"])
-    parser.add_argument("--engine", choices=["vm"], default="vm")
-    parser.add_argument("file")
-    args = parser.parse_args(argv)
-    return main(["run", "--engine", "vm", args.file])
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

@@ -284,3 +284,26 @@ def test_calls_of_unknown_callees_are_not_checked():
 ])
 def test_field_access_on_values_of_unknown_type_is_fine(text):
     assert codes(text) == []
+
+
+# ------------------------------------------------------------ 0.2 operators
+
+def test_in_on_a_literal_that_cannot_contain_anything():
+    expect("print(1 in 5)\n", "W0109", WARNING, "1:12",
+           "`in` needs an array, tuple, range, map or string on the right, not an int: this raises TypeError")
+    expect("print(x not in nil)\nlet x = 1\n", "W0109", WARNING, "1:16",
+           "`not in` needs an array, tuple, range, map or string on the right, not nil: this raises TypeError")
+    expect('print(1.5 in "abc")\n', "W0109", WARNING, "1:7",
+           "`in` on a string needs a string on the left, not a float: this raises TypeError")
+
+
+@pytest.mark.parametrize("text", [
+    'print("a" in "abc")', "print(1 in [1])", "print(1 in 0..3)", "let s = 5\nprint(s in [s])",
+    'let n = 1\nprint(n in "abc")', "print(1 in (1, 2))",
+])
+def test_in_on_values_that_may_contain_is_quiet(text):
+    assert "W0109" not in codes(text + "\n")
+
+
+def test_in_is_checked_inside_operator_chains():
+    assert codes("print(1 + 2 in 3 or 4 in 5)\n") == ["W0109", "W0109"]

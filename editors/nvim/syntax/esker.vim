@@ -7,7 +7,7 @@ endif
 syntax keyword eskerConditional if else match
 syntax keyword eskerRepeat while for in
 syntax keyword eskerStatement return break continue yield throw
-syntax keyword eskerException try catch
+syntax keyword eskerException try catch finally
 syntax keyword eskerDeclaration let const
 syntax keyword eskerInclude import as
 syntax keyword eskerLogical and or not
