@@ -4,6 +4,7 @@ turned into the status, as `esker run` does."""
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
@@ -29,11 +30,18 @@ def captured_host(stdin: str = "", args: tuple[str, ...] = (), **options) -> Hos
     return Host(args, stdin=io.StringIO(stdin), stdout=io.StringIO(), stderr=io.StringIO(), **options)
 
 
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str, path: str):
+    """A program parsed once for both engines (neither changes the tree)."""
+    parsed = parse(text, path)
+    assert not parsed.diagnostics, [item.message for item in parsed.diagnostics]
+    return parsed
+
+
 def run_program(text: str, engine: str = "vm", *, stdin: str = "", args: tuple[str, ...] = (),
                 host: Host | None = None, path: str = "test.esk") -> Run:
     """Runs a program that parses cleanly on `engine`; its output and status."""
-    parsed = parse(text, path)
-    assert not parsed.diagnostics, [item.message for item in parsed.diagnostics]
+    parsed = _parsed(text, path)
     host = host or captured_host(stdin, args)
 
     def go() -> int:

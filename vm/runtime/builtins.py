@@ -342,15 +342,16 @@ def _max(engine, args):
 
 
 @define("sum(iterable[, start])", "`start` (0) plus every value of the iterable, added left to right with `+`.",
-        "",
+        """The ints of a range are summed exactly (however many there are) and
+        then added to `start`.""",
         """print(sum([1, 2, 3]), sum([0.5, 0.25], 1), sum(0..101), sum([[1], [2]], []))""",
         """6 1.75 5050 [1, 2]""")
 def _sum(engine, args):
     total = args[1] if len(args) > 1 else 0
     iterable = args[0]
-    if type(iterable) is Range and type(total) is int:
-        count = ops.range_length(iterable)  # an arithmetic series, however long
-        return total + count * iterable.start + iterable.step * count * (count - 1) // 2
+    if type(iterable) is Range:
+        count = ops.range_length(iterable)  # an arithmetic series
+        return ops.add(total, count * iterable.start + iterable.step * count * (count - 1) // 2)
     for value in ops.iterate(engine, iterable):
         total = ops.add(total, value)
     return total
