@@ -16,15 +16,15 @@ from typing import Callable, Iterator
 
 from . import ast
 from .deep import call_with_deep_stack
-from .diagnostics import Diagnostic, Related, make
-from .modules import ModuleLoader, ModuleReadError
+from .diagnostics import Diagnostic, Related, Severity, make
+from .modules import ModuleLoader, ModuleReadError, module_identity
 from .source import SourceText, Span
-from .parser import parse
+from .parser import ParseResult, parse
 from .runtime.formatting import SpecError, parse_spec
 from .symbols import (BUILTIN_ARITY, Scope, Symbol, SymbolKind, SymbolTable, builtin_scope, member_symbols,
                       struct_fields)
 
-ParseModule = Callable[[str, str], ast.Program]
+ParseModule = Callable[[str, str], ParseResult]
 
 _TERMINATORS = {ast.Return: "return", ast.Break: "break", ast.Continue: "continue", ast.Throw: "throw"}
 _HOISTED = (ast.FnDecl, ast.StructDecl, ast.EnumDecl)
@@ -45,7 +45,8 @@ def check(program: ast.Program, source: SourceText, loader: ModuleLoader | None 
     """Resolve the names of `program` and report its compile-time diagnostics.
 
     `parse_module(text, path)` parses imported modules (the Esker parser by
-    default). Diagnostics inside imported modules are not reported here.
+    default). Diagnostics inside imported modules are not reported here; an
+    import of a module with syntax errors is (E0114, pointing at the first).
     """
     def run() -> CheckResult:
         graph = _ModuleGraph(loader or ModuleLoader(), parse_module or _parse_with_esker, source.path, program)
@@ -55,8 +56,8 @@ def check(program: ast.Program, source: SourceText, loader: ModuleLoader | None 
     return call_with_deep_stack(run)
 
 
-def _parse_with_esker(text: str, path: str) -> ast.Program:
-    return parse(text, path).program
+def _parse_with_esker(text: str, path: str) -> ParseResult:
+    return parse(text, path)
 
 
 # ------------------------------------------------------------------ helpers
@@ -182,11 +183,45 @@ def _assigned_names(program: ast.Program) -> set[str]:
     return names
 
 
+def _always_leaves(stmt: ast.Node, allowed: set[str]) -> str | None:
+    """How `stmt` always leaves its block, for messages ("a `return`"), or None
+    when the statement after it can run. A `try` always leaves when its
+    `finally` does, or when its body and its `catch` (if any) both do; `if`
+    and loops are not followed (a branch may be left out)."""
+    keyword = _TERMINATORS.get(type(stmt))
+    if keyword is not None:
+        return f"a `{keyword}`" if keyword in allowed else None
+    if isinstance(stmt, ast.Block):
+        return _block_leaves(stmt, allowed)
+    if not isinstance(stmt, ast.Try):
+        return None
+    final = stmt.finalizer and _block_leaves(stmt.finalizer, allowed)
+    if final is not None:
+        return f"a `try` whose `finally` always ends in {final}"
+    body = _block_leaves(stmt.body, allowed)
+    if body is None or (stmt.handler is not None and _block_leaves(stmt.handler, allowed) is None):
+        return None
+    return "a `try` whose blocks all end in `return`, `throw`, `break` or `continue`"
+
+
+def _block_leaves(block: ast.Block, allowed: set[str]) -> str | None:
+    for stmt in block.body:
+        found = _always_leaves(stmt, allowed)
+        if found is not None:
+            return found
+    return None
+
+
 def _literal_type(value) -> str:
     """The type of a literal's value, as messages name it: `an int`, `nil`."""
     if value is None:
         return "nil"
     return {bool: "a bool", int: "an int", float: "a float", str: "a string"}[type(value)]
+
+
+def _quoted(label: str) -> str:
+    """A module as messages name it: `geometry` or "lib/text.esk"."""
+    return label if label.startswith('"') else f"`{label}`"
 
 
 def _module_name(path: str) -> str:
@@ -208,6 +243,8 @@ class _Module:
     reassigned: set[Symbol] = field(default_factory=set)
     #: Resolved paths of the imports that run while the module loads.
     load_imports: list[str] = field(default_factory=list)
+    #: The first syntax error of the module, if it has any: its exports may then be incomplete.
+    syntax_error: Diagnostic | None = None
 
 
 class _ModuleGraph:
@@ -217,15 +254,19 @@ class _ModuleGraph:
     def __init__(self, loader: ModuleLoader, parse_module: ParseModule, path: str, program: ast.Program):
         self.loader = loader
         self.parse_module = parse_module
-        self.importer = None if path.startswith("<") else os.path.abspath(path)
+        self.importer = None if path.startswith("<") else module_identity(path)
         self._modules: dict[str, _Module] = {}
         if self.importer is not None:
             # The file being checked takes part in the graph as it is now,
             # not as it was last saved.
             self._modules[self.importer] = self._describe(program, self.importer)
 
-    def resolve(self, parts: list[str]) -> str | None:
-        return self.loader.resolve(parts, self.importer)
+    def resolve(self, stmt: ast.Import, importer: str | None = None) -> str | None:
+        """The identity of the module an import names, or None when there is no such file."""
+        importer = self.importer if importer is None else importer
+        if stmt.path is not None:
+            return self.loader.resolve_path(stmt.path.value, importer)
+        return self.loader.resolve([part.name for part in stmt.parts], importer)
 
     def module(self, path: str) -> _Module:
         if path not in self._modules:
@@ -234,7 +275,10 @@ class _ModuleGraph:
             except ModuleReadError as error:
                 self._modules[path] = _Module(path, problem=str(error))
             else:
-                self._modules[path] = self._describe(self.parse_module(text, path), path)
+                parsed = self.parse_module(text, path)
+                module = self._describe(parsed.program, path)
+                module.syntax_error = next((d for d in parsed.diagnostics if d.severity == Severity.ERROR), None)
+                self._modules[path] = module
         return self._modules[path]
 
     def _describe(self, program: ast.Program, path: str) -> _Module:
@@ -247,8 +291,8 @@ class _ModuleGraph:
     def _load_imports(self, program: ast.Program, path: str) -> list[str]:
         found = []
         for node in _walk_outside_functions(program):
-            if isinstance(node, ast.Import) and node.parts:
-                resolved = self.loader.resolve([part.name for part in node.parts], path)
+            if isinstance(node, ast.Import) and (node.parts or node.path):
+                resolved = self.resolve(node, path)
                 if resolved is not None:
                     found.append(resolved)
         return found
@@ -313,6 +357,8 @@ class _Checker:
         # The struct or enum whose method is being walked, if any.
         self.method_of: Symbol | None = None
         self.loop_depth = 0
+        # Inside a `finally` block: the loop depth where it starts (None elsewhere).
+        self.finally_loops: int | None = None
         self.assigned: set[Symbol] = set()
         self.calls: list[_PendingCall] = []
         # Symbols never reported as unused: replaced duplicates, methods' `self`.
@@ -321,13 +367,15 @@ class _Checker:
         # Per block, where its `let`s and imports are (for "declared later").
         self.later_declarations: dict[Scope, dict[str, Span]] = {}
         self.variant_patterns: dict[ast.PVariant, tuple[Symbol, Symbol | None]] = {}
+        # Where the parser skipped code after a syntax error (reads there are unknown).
+        self.broken: list[Span] = []
         self.statements = {
             ast.Let: self._let, ast.Assign: self._assign, ast.ExprStmt: lambda s: self._expr(s.expr),
             ast.If: self._if, ast.While: self._while, ast.For: self._for, ast.Break: self._loop_jump,
             ast.Continue: self._loop_jump, ast.Return: self._function_exit, ast.Yield: self._function_exit,
             ast.Throw: lambda s: self._expr(s.value), ast.Try: self._try, ast.Import: self._import,
             ast.FnDecl: self._fn_decl, ast.StructDecl: self._type_decl, ast.EnumDecl: self._type_decl,
-            ast.Block: self._scoped_block,
+            ast.Block: self._scoped_block, ast.ErrorStmt: self._broken,
         }
 
     def run(self, program: ast.Program) -> CheckResult:
@@ -379,12 +427,12 @@ class _Checker:
 
     @contextmanager
     def _function_body(self) -> Iterator[None]:
-        saved = self.in_function, self.loop_depth
-        self.in_function, self.loop_depth = True, 0
+        saved = self.in_function, self.loop_depth, self.finally_loops
+        self.in_function, self.loop_depth, self.finally_loops = True, 0, None
         try:
             yield
         finally:
-            self.in_function, self.loop_depth = saved
+            self.in_function, self.loop_depth, self.finally_loops = saved
 
     @contextmanager
     def _loop(self) -> Iterator[None]:
@@ -457,7 +505,7 @@ class _Checker:
             if isinstance(stmt, ast.Let):
                 for bind in ast.binders(stmt.target):
                     later.setdefault(bind.name, bind.span)
-            elif isinstance(stmt, ast.Import) and stmt.parts:
+            elif isinstance(stmt, ast.Import) and (stmt.parts or stmt.path):
                 later.setdefault(stmt.bound_name.name, stmt.bound_name.span)
 
     def _declared_later(self, name: str, offset: int) -> Span | None:
@@ -481,10 +529,10 @@ class _Checker:
         ended_by = None
         for stmt in stmts:
             if ended_by is not None and not isinstance(stmt, (*_HOISTED, ast.ErrorStmt)):
-                self._report("W0103", stmt.span, f"unreachable code: it follows a `{ended_by}`")
+                self._report("W0103", stmt.span, f"unreachable code: it follows {ended_by}")
                 return
-            keyword = _TERMINATORS.get(type(stmt))
-            ended_by = ended_by or (keyword if keyword in allowed else None)
+            if ended_by is None:
+                ended_by = _always_leaves(stmt, allowed)
 
     def _let(self, stmt: ast.Let) -> None:
         if stmt.value is not None:
@@ -507,14 +555,26 @@ class _Checker:
             where = target.span
             if symbol is not None:
                 self.assigned.add(symbol)
+        elif isinstance(target, ast.Field):
+            owner = self._expr(target.obj)
+            symbol = self._member(owner, target.name) if owner is not None else None
+            where = target.name.span
+            if owner is not None and owner.kind is SymbolKind.MODULE and not self._is_constant(symbol):
+                self._report("W0111", where, f"cannot assign to `{_label(target)}` from outside module "
+                                             f"`{owner.name}`: this raises TypeError (give the module a "
+                                             f"function that assigns it)")
         else:
             symbol = self._expr(target)
-            where = target.name.span if isinstance(target, ast.Field) else target.span
-        if symbol is not None and symbol.kind is SymbolKind.CONSTANT:
+            where = target.span
+        if self._is_constant(symbol):
             related = ((Related(symbol.span, "declared with `const` here", symbol.module_path),)
                        if symbol.span else ())
             self._report("E0103", where, f"cannot assign to `{_label(target)}`: it is a constant",
                          related=related)
+
+    @staticmethod
+    def _is_constant(symbol: Symbol | None) -> bool:
+        return symbol is not None and symbol.kind is SymbolKind.CONSTANT
 
     def _if(self, stmt: ast.If) -> None:
         self._expr(stmt.cond)
@@ -540,15 +600,33 @@ class _Checker:
 
     def _try(self, stmt: ast.Try) -> None:
         self._scoped_block(stmt.body)
-        with self._scope("block", stmt.handler.span):
-            if stmt.name is not None:
-                self._declare_local(stmt.name.name, stmt.name.span, stmt, visible_from=stmt.handler.span.start)
-            self._block(stmt.handler.body)
+        if stmt.handler is not None:
+            with self._scope("block", stmt.handler.span):
+                if stmt.name is not None:
+                    self._declare_local(stmt.name.name, stmt.name.span, stmt,
+                                        visible_from=stmt.handler.span.start)
+                self._block(stmt.handler.body)
+        if stmt.finalizer is not None:
+            saved, self.finally_loops = self.finally_loops, self.loop_depth
+            try:
+                self._scoped_block(stmt.finalizer)
+            finally:
+                self.finally_loops = saved
+
+    def _check_leaving_finally(self, stmt: ast.Return | ast.Break | ast.Continue, keyword: str) -> None:
+        """W0110 for a jump out of a `finally` block: it would discard an error
+        on its way out of the `try` (PEP 765 warns about the same in Python)."""
+        if self.finally_loops is None or (keyword != "return" and self.loop_depth > self.finally_loops):
+            return
+        self._report("W0110", self._keyword_span(stmt, keyword),
+                     f"`{keyword}` leaves a `finally` block: an error thrown in the `try` would be "
+                     f"silently discarded (move the `{keyword}` after the `try` statement)")
 
     def _loop_jump(self, stmt: ast.Break | ast.Continue) -> None:
-        if self.loop_depth:
-            return
         keyword, code = ("break", "E0104") if isinstance(stmt, ast.Break) else ("continue", "E0105")
+        if self.loop_depth:
+            self._check_leaving_finally(stmt, keyword)
+            return
         where = "outside a loop" if not self.in_function else "outside a loop of this function"
         self._report(code, self._keyword_span(stmt, keyword), f"`{keyword}` {where}")
 
@@ -556,6 +634,8 @@ class _Checker:
         if not self.in_function:
             keyword, code = ("return", "E0106") if isinstance(stmt, ast.Return) else ("yield", "E0107")
             self._report(code, self._keyword_span(stmt, keyword), f"`{keyword}` outside a function")
+        elif isinstance(stmt, ast.Return):
+            self._check_leaving_finally(stmt, "return")
         if stmt.value is not None:
             self._expr(stmt.value)
 
@@ -588,30 +668,46 @@ class _Checker:
             self._block(body.body)
 
     def _import(self, stmt: ast.Import) -> None:
-        if not stmt.parts:
+        if not stmt.parts and stmt.path is None:
             return
         bound = stmt.bound_name
         module = self._declare_local(bound.name, bound.span, stmt, SymbolKind.MODULE, stmt.span.end)
-        parts = [part.name for part in stmt.parts]
-        where = stmt.parts[0].span.merge(stmt.parts[-1].span)
-        path = self.graph.resolve(parts)
-        dotted = ".".join(parts)
+        where = stmt.path.span if stmt.path is not None else stmt.parts[0].span.merge(stmt.parts[-1].span)
+        path = self.graph.resolve(stmt)
+        label = stmt.label
         if path is None:
-            self._report("E0110", where, f"module `{dotted}` not found: no {os.path.join(*parts)}.esk beside "
-                                         f"this file or in ESKER_PATH")
+            self._report("E0110", where, f"module {_quoted(label)} not found: {self._searched(stmt)}")
             return
         module.module_path = path
         if path not in self.imports:
             self.imports.append(path)
         info = self.graph.module(path)
         if info.exports is None:
-            self._report("E0110", where, f"module `{dotted}` cannot be read: {info.problem}")
+            self._report("E0110", where, f"module {_quoted(label)} cannot be read: {info.problem}")
             return
         module.members = info.exports
-        self.known_modules.add(module)
+        if info.syntax_error is None:
+            self.known_modules.add(module)
+        else:
+            self._report_broken_module(info, label, where)
         self.assigned |= info.reassigned
         if not self.in_function:
-            self._check_cycle(path, dotted, where)
+            self._check_cycle(path, label, where)
+
+    def _searched(self, stmt: ast.Import) -> str:
+        if stmt.path is not None:
+            return f"there is no file {stmt.path.value} relative to this file's folder"
+        return f"no {os.path.join(*(part.name for part in stmt.parts))}.esk beside this file or in ESKER_PATH"
+
+    def _report_broken_module(self, info: _Module, label: str, where: Span) -> None:
+        """E0114: the module does not parse, so it cannot run; its members are
+        not checked (the broken statements may declare them)."""
+        error = info.syntax_error
+        here = os.path.dirname(self.graph.importer) if self.graph.importer else os.getcwd()
+        shown = os.path.relpath(info.path, here)
+        self._report("E0114", where, f"module {_quoted(label)} has syntax errors; the first: "
+                                     f"{error.format(shown)}",
+                     related=(Related(error.span, error.message, info.path),))
 
     def _check_cycle(self, path: str, dotted: str, where: Span) -> None:
         cycle = self.graph.find_cycle(path)
@@ -625,7 +721,7 @@ class _Checker:
             self._report("E0111", where, "circular import: " + " → ".join(map(_module_name, ring)))
         else:
             chain = " → ".join(map(_module_name, cycle))
-            self._report("E0111", where, f"importing `{dotted}` leads to a circular import: {chain}")
+            self._report("E0111", where, f"importing {_quoted(dotted)} leads to a circular import: {chain}")
 
     # --------------------------------------------------------- expressions
 
@@ -675,6 +771,8 @@ class _Checker:
             self._match(node)
         elif isinstance(node, (ast.Binary, ast.Logical)):
             self._operator_chain(node)
+        elif isinstance(node, ast.ErrorExpr):
+            self._broken(node)
         elif isinstance(node, ast.FormatSpec):
             self._format_spec(node)
         else:
@@ -913,11 +1011,21 @@ class _Checker:
 
     # -------------------------------------------------------------- unused
 
+    def _broken(self, node: ast.ErrorStmt | ast.ErrorExpr) -> None:
+        self.broken.append(node.span)
+
     def _report_unused(self) -> None:
         for symbol in self.table.symbols:
             if (symbol.kind not in _LOCAL_KINDS or symbol.reads or symbol.name.startswith("_")
-                    or symbol in self.quiet or symbol.scope is None or symbol.scope.kind == "module"):
+                    or symbol in self.quiet or symbol.scope is None or symbol.scope.kind == "module"
+                    or self._maybe_read_in_broken_code(symbol)):
                 continue
             code, noun = ("W0102", "parameter") if symbol.kind is SymbolKind.PARAMETER else ("W0101", "variable")
             self._report(code, symbol.span, f"unused {noun} `{symbol.name}`: it is never read "
                                             f"(name it `_{symbol.name}` if that is intended)")
+
+    def _maybe_read_in_broken_code(self, symbol: Symbol) -> bool:
+        """Whether code that did not parse may have read `symbol` (it stands in
+        the symbol's scope): then "unused" would only echo the syntax error."""
+        scope = symbol.scope.span
+        return any(scope.start <= broken.start and broken.end <= scope.end for broken in self.broken)

@@ -20,6 +20,7 @@ from .modules import ModuleLoader
 from .source import SourceText
 
 ENGINES = ("vm", "tree")
+TIERS = ("auto", "vm")
 BYTECODE_SUFFIX = ".eskc"
 DEFAULT_ENGINE = "vm"
 
@@ -57,6 +58,8 @@ def _flush() -> None:
 def _argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="esker", description="The Esker language toolchain.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    _tier_options(parser, argparse.SUPPRESS)
+    parser.set_defaults(tier="auto", tier_threshold=None)
     commands = parser.add_subparsers(metavar="COMMAND")
 
     run = commands.add_parser("run", help="run a program (.esk source or .eskc bytecode)",
@@ -66,6 +69,7 @@ def _argument_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-depth", metavar="N",
                      help="the most nested calls before StackOverflow (default: $ESKER_MAX_DEPTH, else the "
                           "engine's own limit; the tree-walker never goes past its own)")
+    _tier_options(run, argparse.SUPPRESS)
     run.add_argument("file")
     run.add_argument("program_args", nargs=argparse.REMAINDER, metavar="ARGS",
                      help="the program's arguments (sys.args); everything after FILE is the program's")
@@ -80,6 +84,9 @@ def _argument_parser() -> argparse.ArgumentParser:
     dis.add_argument("file", help=".esk source or .eskc bytecode")
     dis.add_argument("--json", action="store_true", help="print the proto tree as JSON for tools")
     dis.add_argument("--no-source", action="store_true", help="do not show source lines beside the code")
+    dis.add_argument("--python", action="store_true",
+                     help="show the Python each function compiles to in the tier, lines marked with their pcs")
+    dis.add_argument("--function", metavar="NAME", help="only the functions named NAME (<module>: the top level)")
     dis.set_defaults(command=command_dis)
 
     compile_ = commands.add_parser("compile", help="compile a program to a bytecode file")
@@ -97,6 +104,30 @@ def _argument_parser() -> argparse.ArgumentParser:
     repl.set_defaults(command=command_repl)
 
     return parser
+
+
+def _tier_options(parser: argparse.ArgumentParser, default) -> None:
+    """--tier and --tier-threshold, accepted before the subcommand too
+    (`esker --tier-threshold 0 run FILE`), so a runner can add them to its command."""
+    parser.add_argument("--tier", choices=TIERS, default=default,
+                        help="auto: hot functions and loops are compiled to Python (default); vm: the VM only")
+    parser.add_argument("--tier-threshold", type=_count, metavar="N", default=default,
+                        help="calls or loop iterations before code is compiled (0: everything, at load)")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a number of calls, 0 or more, not {text!r}")
+    return int(text)
+
+
+def tier_threshold(args) -> int | None:
+    """The VM's tier threshold for these options (None: the VM alone)."""
+    if args.tier == "vm":
+        return None
+    from .tier import DEFAULT_THRESHOLD
+
+    return DEFAULT_THRESHOLD if args.tier_threshold is None else args.tier_threshold
 
 
 # ----------------------------------------------------------------- printing
@@ -164,13 +195,12 @@ def command_check(args) -> int:
 
 
 def command_run(args) -> int:
-    if not os.path.isfile(args.file):
-        print(f"esker: cannot open {args.file}: no such file", file=sys.stderr)
+    if not _is_program_file(args.file):
         return 2
     max_depth = _max_depth(args.max_depth, os.environ.get("ESKER_MAX_DEPTH"))
     if max_depth is None:
         return 2
-    options = RunOptions(_program_host(args.program_args), max_depth)
+    options = RunOptions(_program_host(args.program_args), max_depth, tier_threshold(args))
     if args.file.endswith(BYTECODE_SUFFIX):
         if args.engine != "vm":
             print("esker: bytecode files run on the vm engine only", file=sys.stderr)
@@ -190,11 +220,13 @@ def command_run(args) -> int:
 
 @dataclass
 class RunOptions:
-    """How `esker run` runs a program: its host (arguments, streams) and the
-    call-depth limit (None: the engine's default)."""
+    """How `esker run` runs a program: its host (arguments, streams), the
+    call-depth limit (0: the engine's default) and the VM's tier threshold
+    (None: the VM alone)."""
 
     host: object = None
-    max_depth: int | None = None
+    max_depth: int = 0
+    tier: int | None = None
 
 
 def _program_host(program_args: list[str]):
@@ -286,7 +318,7 @@ def run_analysis(result: Analysis, loader: ModuleLoader, engine: str, options: R
     # The tree-walker's calls recurse in Python: its own limit is also its ceiling.
     depth = min(options.max_depth, TREE_LIMIT) if options.max_depth else TREE_LIMIT
     interpreter = Interpreter(loader=loader, host=options.host, max_depth=depth)
-    return _program_status(lambda: interpreter.run_program(result.program, result.source))
+    return _finish(lambda: interpreter.run_program(result.program, result.source))
 
 
 def run_proto(proto, loader: ModuleLoader, path: str, options: RunOptions | None = None) -> int:
@@ -294,22 +326,25 @@ def run_proto(proto, loader: ModuleLoader, path: str, options: RunOptions | None
     from .machine import DEFAULT_MAX_DEPTH, VM
 
     options = options or RunOptions()
-    vm = VM(loader=loader, host=options.host, max_depth=options.max_depth or DEFAULT_MAX_DEPTH)
-    return _program_status(lambda: vm.run_main(proto, path))
+    vm = VM(loader=loader, host=options.host, max_depth=options.max_depth or DEFAULT_MAX_DEPTH,
+            tier_threshold=options.tier)
+    return _finish(lambda: vm.run_main(proto, path))
 
 
-def _program_status(run) -> int:
-    """Runs a program: 0 when it ends, 1 after reporting an uncaught error
-    (§7), or the status it gave `exit()`."""
+def _finish(start) -> int:
+    """Runs a program to its end; the exit status: 0, 1 after reporting an
+    uncaught error, or the status given to `exit()` (its `finally` blocks
+    have run and printed by then, so the output is flushed in order)."""
     from .runtime.errors import EskerError, ProgramExit, format_uncaught
 
     try:
-        run()
+        start()
     except EskerError as error:
         _flush()
         print(format_uncaught(error), file=sys.stderr)
         return 1
     except ProgramExit as leaving:
+        _flush()
         return leaving.status
     return 0
 
@@ -326,11 +361,23 @@ def _compile_or_report(result: Analysis):
         return None
 
 
+def _is_program_file(path: str) -> bool:
+    """Whether `path` is a file; if not, says what it is instead."""
+    if os.path.isfile(path):
+        return True
+    if os.path.isdir(path):
+        main = os.path.join(path, "main.esk")
+        hint = f"; did you mean {main}?" if os.path.isfile(main) else "; give the .esk file to run"
+        print(f"esker: cannot open {path}: it is a directory{hint}", file=sys.stderr)
+    else:
+        print(f"esker: cannot open {path}: no such file", file=sys.stderr)
+    return False
+
+
 def _analysed_without_errors(path: str) -> Analysis | None:
     """Check a program and the modules it imports; print the errors and
     return None if there are any."""
-    if not os.path.isfile(path):
-        print(f"esker: cannot open {path}: no such file", file=sys.stderr)
+    if not _is_program_file(path):
         return None
     reports = check_program(path, ModuleLoader())
     broken = [r for r in reports if any(d.severity == Severity.ERROR for d in r.diagnostics)]
@@ -368,11 +415,30 @@ def command_dis(args) -> int:
         source = result.source if result and not args.no_source else None
     if proto is None:
         return 2
+    if args.python:
+        return _print_python(proto, args.file, args.function)
     if args.json:
         json.dump(to_json(proto), sys.stdout, indent=2)
         print()
     else:
         sys.stdout.write(format_proto(proto, Options(source=source)))
+    return 0
+
+
+def _print_python(proto, path: str, function: str | None) -> int:
+    """`dis --python`: the tier's Python for each function (or those named `function`)."""
+    from .tier import python_sources
+
+    sources = [source for source in python_sources(proto, path)
+               if function is None or source.proto.display_name == function]
+    if not sources:
+        print(f"esker: no function named {function} in {path}", file=sys.stderr)
+        return 2
+    for number, source in enumerate(sources):
+        span = source.proto.span
+        where = f"{path}:{span.line}" if span is not None else path
+        print(("\n" if number else "") + f"# {source.proto.display_name} ({where})")
+        sys.stdout.write(source.annotated())
     return 0
 
 

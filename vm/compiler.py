@@ -20,7 +20,7 @@ raises CompileError, naming the limit and the place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from . import ast
@@ -55,7 +55,8 @@ _CONSTANT_COMPARISONS = {"<": Op.LTK, "<=": Op.LEK, ">": Op.GTK, ">=": Op.GEK}
 _ARITHMETIC = {"+": Op.ADD, "-": Op.SUB, "*": Op.MUL, "/": Op.DIV, "//": Op.IDIV, "%": Op.MOD,
                "**": Op.POW, "&": Op.BAND, "|": Op.BOR, "^": Op.BXOR, "<<": Op.SHL, ">>": Op.SHR}
 _WITH_CONSTANT = {op: Op[Op(code).name + "K"] for op, code in _ARITHMETIC.items()}
-_ENDS_FLOW = frozenset({Op.RETURN, Op.RETURN0, Op.TAILCALL, Op.THROW, Op.FAIL, Op.MATCHERROR})
+_ENDS_FLOW = frozenset({Op.RETURN, Op.RETURN0, Op.TAILCALL, Op.TAILMETHOD, Op.THROW, Op.RETHROW, Op.FAIL,
+                        Op.MATCHERROR})
 
 
 class CompileError(Exception):
@@ -184,7 +185,14 @@ def _constant_of(node: ast.Node):
     return _NOT_CONSTANT
 
 
-_SCALARS = (type(None), bool, int, float, str)
+def _text_span(node: ast.FString, pieces: list, position: int) -> Span:
+    """Where the text piece `pieces[position]` is loaded: text before the
+    first field at the f-string, any other with the field next to it, so
+    that stepping by line goes from field to field without jumping back."""
+    if position == 0:
+        return node.span
+    fields = [piece for piece in pieces[position:] if type(piece) is not str]
+    return (fields[0] if fields else pieces[position - 1]).span
 
 
 def _fstring_pieces(node: ast.FString) -> list:
@@ -227,6 +235,35 @@ class _Loop:
     breaks: list[int]
     continues: list[int]
     captured: bool = False
+    #: How many `finally` blocks enclose the loop: a jump out of the loop
+    #: passes through the ones opened since.
+    finallies: int = 0
+
+
+#: How a `finally` block was entered: its exit number. Beyond these two, each
+#: `return`, `break` or `continue` target that leaves through it has a number.
+NORMAL_EXIT, THROW_EXIT = 0, 1
+
+
+@dataclass(eq=False)
+class _Finally:
+    """A `try` with `finally` whose body or `catch` is being compiled: every way
+    out of them goes through its one `finally` block. The block starts with
+    the exit number in register `kind`, and the value being returned or the
+    error being thrown in register `value`; it ends by dispatching on the
+    exit number (a return passes through the enclosing `finally` blocks too)."""
+
+    kind: int
+    value: int
+    #: The exits taken through it, by key: ("return",), ("break", loop), ("continue", loop).
+    exits: list[tuple] = field(default_factory=list)
+    #: Jumps to the start of the `finally` block.
+    entries: list[int] = field(default_factory=list)
+
+    def exit_number(self, key: tuple) -> int:
+        if key not in self.exits:
+            self.exits.append(key)
+        return THROW_EXIT + 1 + self.exits.index(key)
 
 
 @dataclass(eq=False)
@@ -280,6 +317,8 @@ class _Function:
         self.block: _Block | None = None
         self.loop: _Loop | None = None
         self.try_depth = 0
+        #: The `finally` blocks around the code being compiled, innermost last.
+        self.finallies: list[_Finally] = []
         #: Names used inside functions nested in this one: the locals a call might change.
         self.captured_names: frozenset[str] = frozenset()
 
@@ -664,9 +703,10 @@ class _Compiler:
     def __init__(self, source: SourceText, program: ast.Program):
         self.source = source
         self.fs: _Function | None = None
-        #: Names declared at the module's top level: globals rather than builtins.
-        self.globals = set(ast.top_level_names(program)) | {
-            stmt.bound_name.name for stmt in program.body if type(stmt) is ast.Import}
+        #: Names declared at the module's top level (globals rather than builtins),
+        #: with the offset from which each is visible: before it, a name means the
+        #: builtin, as the checker resolves it (§13.1).
+        self.globals = ast.visible_from(program.body, 0)
         #: Top-level constants whose value is known: uses are folded.
         self.global_constants = _known_constants(program.body)
         #: Top-level names whose declaration has run by the point being compiled in
@@ -819,9 +859,11 @@ class _Compiler:
         """Lua's singlevaraux: a local of `fs`, an upvalue through the enclosing
         functions, or a global; `here` is False when an inner function asks."""
         if fs is None:
+            if self.globals.get(name, offset + 1) > offset:
+                return BUILTIN, 0
             if name in self.global_constants:
                 return CONST, self.global_constants[name]
-            return (GLOBAL if name in self.globals else BUILTIN), 0
+            return GLOBAL, 0
         var = fs.find_var(name, offset)
         if var is not None and var.constant is not _NOT_CONSTANT:
             return CONST, var.constant
@@ -960,17 +1002,33 @@ class _Compiler:
             self.fail("RuntimeError", "break, continue or return outside a function", node.span)
             return
         value = node.value
-        if value is None or (type(value) is ast.Literal and value.value is None):
+        if fs.finallies:
+            through = fs.finallies[-1]
+            result = _Exp(NIL, span=node.span) if value is None else self.expr(value)
+            fs.exp_into(result, through.value)
+            self.enter_finally(through, ("return",), node.span)
+        elif value is None or (type(value) is ast.Literal and value.value is None):
             fs.close_all_far(node.span)
             fs.abc(Op.RETURN0, 0, 0, 0, node.span)
         elif type(value) is ast.Call and self.can_tail_call(value):
             self.call(value, tail=True)
+        elif type(value) is ast.MethodCall and self.can_tail_call(value):
+            self.method_call(value, tail=True)
         else:
-            reg = fs.exp_to_any_reg(self.expr(value))
-            fs.close_all_far(node.span)
-            fs.abc(Op.RETURN, reg, 0, 0, node.span)
+            self.return_register(fs.exp_to_any_reg(self.expr(value)), node.span)
 
-    def can_tail_call(self, call: ast.Call) -> bool:
+    def return_register(self, reg: int, span: Span) -> None:
+        self.fs.close_all_far(span)
+        self.fs.abc(Op.RETURN, reg, 0, 0, span)
+
+    def enter_finally(self, through: _Finally, key: tuple, span: Span) -> None:
+        """Leaves by `key` through the `finally` block of `through` (the value
+        being returned is in its `value` register already)."""
+        fs = self.fs
+        fs.load_constant(through.kind, through.exit_number(key), span)
+        through.entries.append(fs.jump(span))
+
+    def can_tail_call(self, call: ast.Call | ast.MethodCall) -> bool:
         fs = self.fs
         return (fs.try_depth == 0 and not fs.proto.is_generator and not fs.is_module and not call.kwargs
                 and fs.freereg + 2 + len(call.args) < MAX_REGISTERS)
@@ -989,10 +1047,10 @@ class _Compiler:
 
     def import_statement(self, node: ast.Import) -> None:
         fs = self.fs
-        parts = tuple(part.name for part in node.parts)
+        spec = node.path.value if node.path is not None else tuple(part.name for part in node.parts)
         reg = fs.freereg
         fs.reserve(1, node.span)
-        fs.abx(Op.IMPORT, reg, fs.constant(parts, node.span), node.span)
+        fs.abx(Op.IMPORT, reg, fs.constant(spec, node.span), node.span)
         name = node.bound_name.name
         if fs.at_top_level():
             fs.abx(Op.DEFGLOBAL, reg, fs.constant(name, node.span), node.span)
@@ -1288,7 +1346,7 @@ class _Compiler:
         iteration's variables (from register `level` on) are closed if captured."""
         fs = self.fs
         outer = fs.loop
-        loop = _Loop(fs.freereg if level is None else level, fs.nfar, [], [])
+        loop = _Loop(fs.freereg if level is None else level, fs.nfar, [], [], finallies=len(fs.finallies))
         fs.loop = loop
         try:
             self.block(body, loop, before)
@@ -1311,13 +1369,21 @@ class _Compiler:
         if self.fs.loop is None:
             self.fail("RuntimeError", "break, continue or return outside a function", node.span)
         else:
-            self.fs.loop.breaks.append(self.fs.jump(node.span))
+            self.loop_jump("break", self.fs.loop, node.span)
 
     def continue_statement(self, node: ast.Continue) -> None:
         if self.fs.loop is None:
             self.fail("RuntimeError", "break, continue or return outside a function", node.span)
         else:
-            self.fs.loop.continues.append(self.fs.jump(node.span))
+            self.loop_jump("continue", self.fs.loop, node.span)
+
+    def loop_jump(self, keyword: str, loop: _Loop, span: Span) -> None:
+        """`break` or `continue` of `loop`, through the `finally` blocks opened inside it."""
+        fs = self.fs
+        if len(fs.finallies) > loop.finallies:
+            self.enter_finally(fs.finallies[-1], (keyword, loop), span)
+        else:
+            (loop.breaks if keyword == "break" else loop.continues).append(fs.jump(span))
 
     def for_statement(self, node: ast.For) -> None:
         fs = self.fs
@@ -1382,6 +1448,13 @@ class _Compiler:
         self.bind_locals(binding, copy, 0, node.span)
 
     def try_statement(self, node: ast.Try) -> None:
+        if node.finalizer is None:
+            self.try_catch(node)
+        else:
+            self.try_finally(node)
+
+    def try_catch(self, node: ast.Try) -> None:
+        """The body, and the `catch` block its handler enters (if there is one)."""
         fs = self.fs
         level, far_level = fs.freereg, fs.nfar
         start = fs.label()
@@ -1390,6 +1463,8 @@ class _Compiler:
             self.block(node.body)
         finally:
             fs.try_depth -= 1
+        if node.handler is None:
+            return
         end = fs.label()
         skip = fs.jump(_end_span(node.body.span))
         target = fs.label()
@@ -1404,6 +1479,82 @@ class _Compiler:
         if end > start:
             register = level if node.name is not None else None
             fs.proto.handlers.append(Handler(start, end, target, level, register, far_level))
+
+    def try_finally(self, node: ast.Try) -> None:
+        """`try … [catch …] finally …`: the `finally` block is compiled once.
+        Everything that leaves the body or the `catch` block enters it with an
+        exit number in a register of its own: falling off the end, an error
+        (through a finally handler), each return, break or continue target.
+        It ends by dispatching on that number. Inside, `return f(x)` is no
+        tail call, since the `finally` block must run after it."""
+        fs = self.fs
+        fs.enter_block()
+        level, far_level = fs.freereg, fs.nfar
+        fs.reserve(2, node.span)
+        through = _Finally(level, level + 1)
+        fs.declare("(finally exit)", through.kind, 0)
+        fs.declare("(finally value)", through.value, 0)
+        start = fs.label()
+        fs.finallies.append(through)
+        fs.try_depth += 1
+        try:
+            self.try_catch(node)
+        finally:
+            fs.try_depth -= 1
+            fs.finallies.pop()
+        end = fs.label()
+        entry_span = _start_span(node.finalizer.span)
+        fs.load_constant(through.kind, NORMAL_EXIT, entry_span)
+        entry = fs.label()
+        fs.patch(through.entries, entry)
+        if any(opcode_of(word) == Op.CLOSURE for word in fs.code[start:end]):
+            # A jump out of the body skipped the CLOSE of the blocks it left;
+            # the `finally` block reuses their registers.
+            fs.abx(Op.CLOSE, level + 2, far_level, entry_span)
+        self.block(node.finalizer)
+        done = self.finally_dispatch(through, end > start, _end_span(node.finalizer.span))
+        if end > start:
+            handler = fs.label()
+            fs.proto.handlers.append(Handler(start, end, handler, level, through.value, far_level,
+                                             is_finally=True))
+            fs.load_constant(through.kind, THROW_EXIT, entry_span)
+            fs.patch([fs.jump(entry_span)], entry)
+        fs.patch_here(done)
+        fs.leave_block(_end_span(node.span))
+
+    def finally_dispatch(self, through: _Finally, throws: bool, span: Span) -> list[int]:
+        """The end of a `finally` block: each exit number other than the normal
+        one goes on its way (a throw again, a return or jump through the
+        enclosing `finally` blocks); the normal exit falls through. Returns
+        the jumps to the code after the `try` statement."""
+        fs = self.fs
+        exits = ([("throw",)] if throws else []) + through.exits
+        numbers = [THROW_EXIT] * throws + [through.exit_number(key) for key in through.exits]
+        tests = [fs.cond_jump(Op.EQI, through.kind, number + OFFSET_SC, 0, 1, span) if fits_sc(number)
+                 else fs.cond_jump(Op.EQK, through.kind, fs.constant(number, span), 0, 1, span)
+                 for number in numbers]
+        if not tests:
+            return []
+        done = [fs.jump(span)]
+        for key, test in zip(exits, tests):
+            fs.patch_here([test])
+            if key[0] == "throw":
+                fs.abc(Op.RETHROW, through.value, 0, 0, span)
+            elif key[0] == "return":
+                self.return_through(through.value, span)
+            else:
+                self.loop_jump(key[0], key[1], span)
+        return done
+
+    def return_through(self, reg: int, span: Span) -> None:
+        """Returns the value in `reg`, through the enclosing `finally` blocks."""
+        fs = self.fs
+        if fs.finallies:
+            outer = fs.finallies[-1]
+            fs.abc(Op.MOVE, outer.value, reg, 0, span)
+            self.enter_finally(outer, ("return",), span)
+        else:
+            self.return_register(reg, span)
 
     # ---------------------------------------------------------- expressions
 
@@ -1683,7 +1834,7 @@ class _Compiler:
             self.fs.exp_to_next_reg(self.expr(arg.value))
         return len(kwargs)
 
-    def method_call(self, node: ast.MethodCall) -> _Exp:
+    def method_call(self, node: ast.MethodCall, tail: bool = False) -> _Exp:
         fs = self.fs
         base = fs.freereg
         name = node.name.name
@@ -1696,6 +1847,9 @@ class _Compiler:
         if node.kwargs:
             names = tuple(arg.name.name for arg in node.kwargs)
             fs.abc_k(Op.CALLX, base, count, fs.constant((name, names, False), node.span), node.span)
+        elif tail:
+            fs.close_all_far(node.span)
+            fs.abc_k(Op.TAILMETHOD, base, count, fs.constant(name, node.span), node.span)
         else:
             fs.abc_k(Op.METHOD, base, count, fs.constant(name, node.span), node.span)
         fs.freereg = base + 1
@@ -1791,11 +1945,14 @@ class _Compiler:
         reg = fs.freereg
         size = max(2, self.batch_size(1))
         count = 0
-        for piece in pieces:
+        for position, piece in enumerate(pieces):
             if count == size:
                 fs.abc(Op.CONCAT, reg, count, 0, node.span)
                 fs.freereg, count = reg + 1, 1
-            piece_exp = _constant_exp(piece, node.span) if type(piece) is str else self.format_field(piece)
+            if type(piece) is str:
+                piece_exp = _constant_exp(piece, _text_span(node, pieces, position))
+            else:
+                piece_exp = self.format_field(piece)
             fs.exp_to_next_reg(piece_exp)
             count += 1
         fs.abc(Op.CONCAT, reg, count, 0, node.span)
@@ -1992,6 +2149,11 @@ class _Compiler:
 
 def _nothing(node: ast.Node) -> None:
     """Declarations were compiled when their block started."""
+
+
+def _start_span(span: Span) -> Span:
+    """The empty span at the start of `span` (for code that enters a block)."""
+    return Span(span.start, span.start, span.line, span.col, span.line, span.col)
 
 
 def _end_span(span: Span) -> Span:

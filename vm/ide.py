@@ -23,7 +23,7 @@ from .checker import check
 from .compiler import CompileError, compile_program
 from .diagnostics import Diagnostic, Severity
 from .disassembler import Options, format_proto
-from .lexer import KEYWORDS, MAX_DIAGNOSTICS, MAX_SOURCE_CHARS, tokenize
+from .lexer import KEYWORDS, MAX_DIAGNOSTICS, MAX_SOURCE_CHARS, scan, tokenize
 from .modules import ModuleLoader
 from .parser import parse
 from .proto import FAR_BASE, Proto
@@ -109,7 +109,8 @@ class SignatureHelp:
 @dataclass(frozen=True)
 class SemanticToken:
     span: Span
-    #: A `SymbolKind` value (what the name denotes).
+    #: A `SymbolKind` value (what the name denotes), or "string" for the
+    #: literal text of an f-string (so its fields read as code around it).
     kind: str
     #: Any of "declaration", "readonly", "defaultLibrary".
     modifiers: tuple[str, ...] = ()
@@ -708,11 +709,12 @@ _MEMBER_PREFIX = re.compile(r"(?:(?P<chain>[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*
 
 def completions(index: FileIndex, offset: int) -> list[Completion]:
     """What may be typed at `offset`: members after `.`, else the names in
-    scope, the builtins and the keywords. Nothing inside comments or strings."""
+    scope, the builtins and the keywords. Nothing inside comments or strings
+    (but inside the `{…}` of an f-string, which is code)."""
+    if _in_comment_or_string(index, offset):
+        return []
     line_start = index.text.rfind("\n", 0, offset) + 1
     before = index.text[line_start:offset]
-    if _in_comment_or_string(before):
-        return []
     member = _MEMBER_PREFIX.search(before)
     if member is not None:
         return _member_completions(index, offset, member)
@@ -721,9 +723,10 @@ def completions(index: FileIndex, offset: int) -> list[Completion]:
     return _scope_completions(index, offset)
 
 
-def _in_comment_or_string(line_before: str) -> bool:
-    _, comments, problems = tokenize(line_before)
-    return bool(comments) or any(problem.code == "E0002" for problem in problems)
+def _in_comment_or_string(index: FileIndex, offset: int) -> bool:
+    """Whether `offset` is in a comment or in string text, from the text of
+    its statement up to it (a string may have begun on an earlier line)."""
+    return scan(index.text[_statement_start(index, offset):offset]).ends_in != "code"
 
 
 def _scope_completions(index: FileIndex, offset: int) -> list[Completion]:
@@ -899,13 +902,14 @@ def _open_call(index: FileIndex, offset: int) -> tuple[list[str], int] | None:
     whose `(` is still open at `offset`, from the tokens before it (the
     file may not parse while a call is being typed)."""
     start = _statement_start(index, offset)
-    tokens, _, _ = tokenize(index.text[start:offset])
+    # Without the empty tokens that end an f-string cut off at `offset`.
+    tokens = [token for token in tokenize(index.text[start:offset])[0] if token.text]
     depth, commas = 0, 0
     for position in range(len(tokens) - 1, -1, -1):
         kind = tokens[position].kind
-        if kind in ("RPAR", "RSQB", "RBRACE"):
+        if kind in ("RPAR", "RSQB", "RBRACE", "FIELD_CLOSE"):
             depth += 1
-        elif kind in ("LPAR", "LSQB", "LBRACE", "MAPBRACE"):
+        elif kind in ("LPAR", "LSQB", "LBRACE", "MAPBRACE", "FIELD_OPEN"):
             if depth > 0:
                 depth -= 1
             elif kind == "LBRACE":
@@ -1006,19 +1010,39 @@ def semantic_tokens(index: FileIndex) -> list[SemanticToken]:
             found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.FIELD.value)
         elif isinstance(node, ast.MethodCall) and node.name.span.start not in found:
             found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.METHOD.value)
+        elif isinstance(node, ast.FString):
+            for span in _fstring_text_spans(node, index.analysis.source):
+                found[span.start] = SemanticToken(span, "string")
     return sorted(found.values(), key=lambda token: token.span.start)
+
+
+def _fstring_text_spans(node: ast.FString, source: SourceText) -> Iterator[Span]:
+    """The text of an f-string around its fields (prefix and quotes included),
+    one span per line, since a token of the protocol cannot cross lines."""
+    start = node.span.start
+    for field in [part for part in node.parts if type(part) is ast.FormatField] + [None]:
+        end = node.span.end if field is None else field.span.start
+        while start < end:
+            line_end = source.text.find("\n", start, end)
+            stop = end if line_end < 0 else line_end
+            if stop > start:
+                yield source.span(start, stop)
+            start = stop + 1 if line_end >= 0 else end
+        if field is not None:
+            start = field.span.end
 
 
 # ------------------------------------------------------- folding, selection
 
 def folding_ranges(index: FileIndex) -> list[Fold]:
-    """Blocks, bodies and multi-line literals; runs of comment lines; runs
-    of imports."""
+    """Blocks, bodies and multi-line literals (strings included); runs of
+    comment lines; runs of imports."""
     folds: dict[int, Fold] = {}
     bracketed = (ast.Block, ast.StructDecl, ast.EnumDecl, ast.Match, ast.ArrayExpr, ast.MapExpr, ast.Call,
-                 ast.MethodCall)
+                 ast.MethodCall, ast.FString)
     for node in walk(index.program):
-        if isinstance(node, bracketed) and node.span.end_line - 1 > node.span.line:
+        multi_line_string = type(node) is ast.Literal and type(node.value) is str
+        if (isinstance(node, bracketed) or multi_line_string) and node.span.end_line - 1 > node.span.line:
             start = node.span.line
             folds[start] = max(folds.get(start, Fold(start, start)), Fold(start, node.span.end_line - 1),
                                key=lambda fold: fold.end_line)
@@ -1428,40 +1452,122 @@ class ListedFunction:
     instructions: list[ListedInstruction]
 
 
+@dataclass(frozen=True)
+class Uncompiled:
+    """Code a listing leaves out (a function, or the module's top-level
+    code), and why."""
+
+    name: str
+    span: Span
+    reason: str
+
+
 @dataclass
 class Listing:
     text: str
     functions: list[ListedFunction]
     message: str | None = None
+    #: What the listing leaves out; functions nested in one of these are not named again.
+    missing: list[Uncompiled] = field(default_factory=list)
 
 
-def disassemble(index: FileIndex, start: int | None = None, end: int | None = None) -> Listing:
+def disassemble(index: FileIndex, start: int | None = None, end: int | None = None,
+                python: bool = False) -> Listing:
     """The listing of the whole file, or (given offsets) of the innermost
-    function around [start, end] with the functions nested in it."""
+    function around [start, end] with the functions nested in it. `python`:
+    the Python the compiled tier generates instead, one entry per line that
+    comes from an instruction (its pc, opcode and source span)."""
     code = index.bytecode()
     chosen = code.functions
+    missing = uncompiled(index, code)
     if start is not None:
         around = code.innermost(start, end)
         if around is None:
-            return Listing("", [], code.note or "There is no compiled function here.")
+            here = [item for item in missing if item.span.start <= start <= item.span.end]
+            return Listing("", [], code.note or "There is no compiled function here.", here[-1:])
         chosen = [f for f in code.functions if around.node.span.contains(f.node.span)]
+        missing = [item for item in missing if around.node.span.contains(item.span)]
     lines: list[str] = []
     listed = []
     for function in chosen:
         if lines:
             lines.append("")
         first = len(lines)
-        lines += function.header
-        instructions = []
-        for pc, line in enumerate(function.lines):
-            record_span = function.proto.spans[pc] if pc < len(function.proto.spans) else None
-            instructions.append(ListedInstruction(pc, _opname(line), _instruction_text(line), record_span,
-                                                  len(lines)))
-            lines.append(line)
+        instructions = _python_lines(function, lines) if python else _bytecode_lines(function, lines)
         listed.append(ListedFunction(function.name, function.node.span, first, len(lines), instructions))
     if not listed:
-        return Listing("", [], code.note or "Nothing in this file compiles.")
-    return Listing("\n".join(lines) + "\n", listed, code.note)
+        return Listing("", [], code.note or "Nothing in this file compiles.", missing)
+    return Listing("\n".join(lines) + "\n", listed, code.note, missing)
+
+
+def uncompiled(index: FileIndex, code: Bytecode) -> list[Uncompiled]:
+    """The module's top-level code if it is not compiled, then, in source
+    order, each function that is not compiled while the function around it
+    is, with the first error that keeps it out."""
+    errors = sorted(index.analysis.errors, key=lambda d: d.span.start)
+    found = []
+    if code.of(index.program) is None:
+        first = _first_error(errors, index.program)
+        reason = f"top-level code is compiled only when the file has no errors ({first})" if first \
+            else code.note or "it did not compile"
+        found.append(Uncompiled("<module>", index.program.span, reason))
+    left_out: list[ast.Node] = []
+    for node in functions(index.program):
+        if code.of(node) is not None or any(outer.span.contains(node.span) for outer in left_out):
+            continue
+        left_out.append(node)
+        statement = next((stmt for stmt in index.program.body if stmt.span.contains(node.span)), node)
+        if first := _first_error(errors, node):
+            reason = first
+        elif first := _first_error(errors, statement):
+            reason = f"the statement around it has errors ({first})"
+        else:
+            reason = "it uses code that has errors" if errors else code.note or "it did not compile"
+        found.append(Uncompiled(_function_name(node), node.span, reason))
+    return found
+
+
+def _first_error(errors: list[Diagnostic], node: ast.Node) -> str | None:
+    """`line N: MESSAGE` of the first error inside `node`, and how many more there are."""
+    inside = [d for d in errors if node.span.start <= d.span.start <= node.span.end]
+    if not inside:
+        return None
+    more = f" (and {len(inside) - 1} more)" if len(inside) > 1 else ""
+    return f"line {inside[0].span.line}: {inside[0].message}{more}"
+
+
+def _function_name(node: ast.Node) -> str:
+    name = getattr(node, "name", None)
+    return name.name if isinstance(name, ast.Ident) else f"<fn> at line {node.span.line}"
+
+
+def _bytecode_lines(function, lines: list[str]) -> list[ListedInstruction]:
+    """Appends a function's `esker dis` section; its instructions."""
+    lines += function.header
+    instructions = []
+    for pc, line in enumerate(function.lines):
+        record_span = function.proto.spans[pc] if pc < len(function.proto.spans) else None
+        instructions.append(ListedInstruction(pc, _opname(line), _instruction_text(line), record_span, len(lines)))
+        lines.append(line)
+    return instructions
+
+
+def _python_lines(function, lines: list[str]) -> list[ListedInstruction]:
+    """Appends the Python the compiled tier makes of a function; an entry for
+    each line that comes from an instruction."""
+    from .opcodes import OPCODES, opcode_of
+    from .tier import python_source
+
+    proto = function.proto
+    source = python_source(proto)
+    lines.append(f"# {proto.display_name}: the compiled tier's Python (# pc after each line)")
+    instructions = []
+    for line, pc in zip(source.annotated().splitlines(), source.pcs):
+        if pc >= 0:
+            instructions.append(ListedInstruction(pc, OPCODES[opcode_of(proto.code[pc])].name, line.strip(),
+                                                  proto.spans[pc] if pc < len(proto.spans) else None, len(lines)))
+        lines.append(line)
+    return instructions
 
 
 _LISTING_LINE = re.compile(r"^.{3} +\d+  \S+ +(?P<op>\S+) *(?P<rest>.*)$")

@@ -57,9 +57,6 @@ PUNCTUATION = {
 }
 
 LITERAL_KINDS = frozenset({"INT", "FLOAT", "STRING"})
-#: Token kinds of f-strings (see the module docstring).
-FSTRING_KINDS = frozenset({"FSTRING_START", "FSTRING_TEXT", "FIELD_OPEN", "FIELD_SPEC", "FIELD_CLOSE",
-                           "FSTRING_END"})
 #: A newline after one of these ends the statement (§1); after anything else it is layout.
 _ENDS_EXPRESSION = LITERAL_KINDS | {"FSTRING_END", "NAME", "TRUE", "FALSE", "NIL", "RETURN", "BREAK",
                                     "CONTINUE", "YIELD", "RPAR", "RSQB", "RBRACE"}
@@ -148,7 +145,9 @@ class Lexed:
     deeper than MAX_NESTING. `own_line_comments` maps a line number to the
     comment that is alone on that line. `ends_in` says what the end of the
     text is inside: "code", "string" (an unterminated string or f-string
-    text) or "comment".
+    text) or "comment"; `in_triple_quotes` whether it ends inside a
+    triple-quoted string or f-string (its text or a field), which more
+    lines could still close.
     """
 
     tokens: list[Token]
@@ -162,6 +161,7 @@ class Lexed:
     too_deep: list[int] = field(default_factory=list)
     own_line_comments: dict[int, ast.Comment] = field(default_factory=dict)
     ends_in: str = "code"
+    in_triple_quotes: bool = False
 
     def is_open(self, opener: int, index: int) -> bool:
         """True when bracket `opener` (-1: the top level) is still open at token `index`."""
@@ -250,6 +250,7 @@ class _Scanner:
         self.last_newline: Span | None = None
         self.fstrings: list[_FString] = []
         self.ends_in = "code"
+        self.in_triple_quotes = False
 
     # ------------------------------------------------------------ main loop
 
@@ -301,7 +302,7 @@ class _Scanner:
         end_span = self.span(end, end)
         return Lexed(self.tokens, self.comments, self.diagnostics, end_span, self.enclosing,
                      self.closed_by, self.stray, self.abandoned, self.too_deep_brackets,
-                     self.own_line_comments, self.ends_in)
+                     self.own_line_comments, self.ends_in, self.in_triple_quotes)
 
     def innermost(self) -> int:
         """The token index of the innermost open bracket, or -1."""
@@ -590,7 +591,7 @@ class _Scanner:
             elif char == "\\":
                 pos = self.string_backslash(pos, parts, raw, triple)
             elif char == "\n" and triple:
-                if parts[-1].endswith("\r"):
+                if text[pos - 1:pos] == "\r":  # a CRLF line end in the source, not a `\r` escape
                     parts[-1] = parts[-1][:-1]
                 parts.append(char)
                 pos += 1
@@ -608,8 +609,8 @@ class _Scanner:
         if raw:
             parts.append("\\")
             return pos + 1
-        if following in ("\r", "\n") and triple:
-            pos += 3 if self.text.startswith("\r\n", pos + 1) else 2
+        if triple and (following == "\n" or self.text.startswith("\r\n", pos + 1)):
+            pos += 3 if following == "\r" else 2
             self.line += 1
             self.line_start = pos
             return pos
@@ -626,6 +627,7 @@ class _Scanner:
         self.report_at("E0002", opening, message)
         if stop == len(self.text):
             self.ends_in = "string"
+            self.in_triple_quotes = len(quote) == 3
 
     def escape(self, pos: int, parts: list[str]) -> int:
         """Decodes the escape at the backslash `pos` into `parts`; returns the offset after it."""
@@ -698,6 +700,8 @@ class _Scanner:
             else:
                 break
         self.emit("FIELD_SPEC", start, pos, "".join(parts))
+        if pos == len(text):
+            self.ends_in = "string"  # a spec is text, not code
         return pos
 
     def nested_field_in_spec(self, start: int) -> int:
@@ -732,6 +736,8 @@ class _Scanner:
         of a line it cannot cross, or of the file)."""
         self.unclosed_field(where)
         self.close_field(pos, pos)
+        if pos == len(self.text) and len(self.fstrings[-1].quote) == 3:
+            self.in_triple_quotes = True
         self.fstrings.pop()
         self.emit("FSTRING_END", pos, pos)
 

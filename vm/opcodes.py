@@ -221,6 +221,9 @@ OPCODES: list[OpInfo] = [
     _abc("METHOD", "R[A] := R[A].K[C](R[A+1], ..., R[A+B])",
          "Struct and enum methods get the receiver R[A] as `self`; builtin types' methods, "
          "module members and static methods are looked up by name.", b="N", c="K"),
+    _abc("TAILMETHOD", "return R[A].K[C](R[A+1], ..., R[A+B])",
+         "METHOD as a tail call: when the method, module member or static method is an Esker "
+         "function it replaces the caller's frame, as TAILCALL does.", b="N", c="K"),
     _abc("CALLX", "R[A] := R[A](...) as described by K[C]",
          "The rare calls: K[C] is (method name or nil, named-argument names, spread). The B "
          "registers after R[A] hold the arguments, named ones last; with spread, R[A+1] is an "
@@ -249,10 +252,15 @@ OPCODES: list[OpInfo] = [
          a="-"),
     _abc("YIELD", "yield R[A]"),
     _abc("THROW", "throw R[A]"),
+    _abc("RETHROW", "throw the error in R[A] again",
+         "Ends the `finally` block entered by a finally handler, which put the error (not the "
+         "thrown value) in R[A]: the error goes on with the trace it had, and `exit()` goes on "
+         "leaving the program."),
     _abx("FAIL", "throw the runtime error K[Bx]", "K[Bx] is (kind, message).", a="-", bx="K"),
     # ------------------------------------------------------------ declarations and modules
-    _abx("IMPORT", "R[A] := the module K[Bx]", "K[Bx] is the module's dotted name as parts; a "
-         "module runs once, the first time it is imported.", bx="K"),
+    _abx("IMPORT", "R[A] := the module K[Bx]", "K[Bx] is the module's dotted name as parts (`import "
+         "a.b`), or its path relative to the importing file (`import \"lib/f.esk\"`); a module runs "
+         "once, the first time it is imported, however it is reached.", bx="K"),
     _abx("STRUCT", "R[A] := new struct type K[Bx]", "K[Bx] is (name, field names).", bx="K"),
     _abx("ENUM", "R[A] := new enum type K[Bx]", "K[Bx] is (name, (variant, field names or nil)...).",
          bx="K"),

@@ -299,6 +299,17 @@ def test_try_catch_with_and_without_a_name():
     assert anonymous.name is None and isinstance(anonymous.handler, ast.Block)
 
 
+def test_try_with_finally_with_and_without_catch():
+    both, only, anonymous = body("try { a() } catch e { b(e) } finally { c() }\n"
+                                 "try { a() }\nfinally { c() }\n"
+                                 "try { a() } catch { } finally { }")
+    assert both.name.name == "e" and isinstance(both.handler, ast.Block) and at(both.finalizer) == "1:38-1:45"
+    assert only.handler is None and only.name is None and isinstance(only.finalizer, ast.Block)
+    assert anonymous.name is None and anonymous.handler.body == [] and anonymous.finalizer.body == []
+    assert errors("try { a() }") == [("E0001", 1, 12)]
+    assert errors("try { a() } finally { } catch e { }") == [("E0001", 1, 25)]
+
+
 def test_imports():
     simple, dotted, aliased = body("import geometry\nimport a.b\nimport lib.strings as s")
     assert [p.name for p in simple.parts] == ["geometry"] and simple.alias is None

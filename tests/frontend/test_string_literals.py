@@ -3,10 +3,12 @@ triple-quoted strings, f-strings cut into tokens as Python 3.12 does, their
 syntax tree, and the diagnostics (with recovery) for broken ones."""
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from esker.vm import ast
 from esker.vm.lexer import scan, tokenize
 from esker.vm.parser import parse
+from esker.vm.source import SourceText
 
 
 def tokens_of(text):
@@ -48,6 +50,8 @@ def only_expression(text):
     ('"""tab\\there\\u{e9}"""', "tab\there\u00e9"),
     ('"""joined \\\nline"""', "joined line"),
     ('"""crlf\r\nbecomes lf"""', "crlf\nbecomes lf"),
+    ('"""an escaped \\r\nstays"""', "an escaped \r\nstays"),
+    ('"""joined \\\r\nline"""', "joined line"),
     ('r"""\nraw\\n "quotes"\n"""', 'raw\\n "quotes"\n'),
     ('""""""', ""),
 ])
@@ -130,6 +134,16 @@ def test_the_end_of_the_text_is_known_to_be_code_string_or_comment():
     assert scan('x = """\nabc').ends_in == "string"
     assert scan('x = 1  # note').ends_in == "comment"
     assert scan('x = "a" + ').ends_in == "code"
+    assert scan('print(f"{n:>1').ends_in == "string"
+
+
+def test_the_lexer_knows_when_more_lines_could_close_the_text():
+    assert scan('x = """\nabc').in_triple_quotes
+    assert scan('x = f"""{a +').in_triple_quotes
+    assert scan('x = rf"""{a} \\').in_triple_quotes
+    assert not scan('x = "abc').in_triple_quotes
+    assert not scan('x = f"{a').in_triple_quotes
+    assert not scan('x = """abc"""').in_triple_quotes
 
 
 # ------------------------------------------------------------------ the syntax tree
@@ -212,3 +226,30 @@ def test_a_newline_inside_a_one_line_f_string_field_ends_both_nested_f_strings()
     result = parse('let x = f"{f"{a\nlet y = 1')
     assert [d.code for d in result.diagnostics] == ["E0014", "E0014"]
     assert [type(statement).__name__ for statement in result.program.body] == ["Let", "Let"]
+
+
+# ------------------------------------------------------------------ generated input
+
+STRING_SOUP = ['f"', 'rf"', 'r"', '"', '"""', 'f"""', 'r"""', "{", "}", "{{", "}}", ":", ">8", ".2f", "x", "(",
+               ")", "[", "]", "+", "\n", " ", "\\", "\\n", "\\{", "!r", "=", "#", "let ", "?", "é", "😀", "\r\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(STRING_SOUP), max_size=40))
+def test_any_soup_of_string_pieces_parses_into_a_well_formed_tree(pieces):
+    text = "".join(pieces)
+    result = parse(text)
+    source = SourceText(text)
+    for token in tokenize(text)[0]:
+        span = token.span
+        assert source.position(span.start) == (span.line, span.col), token
+        if token.kind != "NEWLINE":
+            assert source.position(span.end) == (span.end_line, span.end_col), token
+    stack = [result.program]
+    while stack:
+        node = stack.pop()
+        assert 0 <= node.span.start <= node.span.end <= len(text)
+        assert source.position(node.span.start) == (node.span.line, node.span.col), node
+        for child in ast.children(node):
+            assert isinstance(node, ast.Program) or node.span.contains(child.span), (node, child)
+            stack.append(child)

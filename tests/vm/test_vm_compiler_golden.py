@@ -70,7 +70,13 @@ GOLDEN = {
     'fn f() { return (1, "a") }': ["LOADK R0 K0", "RETURN R0"],
     'fn f() { return {"a": 1} }': ["NEWMAPK R0 K0", "RETURN R0"],
     "fn f(x) { return [x, 2] }": ["MOVE R2 R0", "LOADI R3 2", "NEWARRAY R1 2", "RETURN R1"],
-    "fn f(s) { return s.upper() }": ["MOVE R1 R0", "METHOD R1 0 K0", "RETURN R1"],
+    "fn f(s) { let u = s.upper()\n return u }": ["MOVE R1 R0", "METHOD R1 0 K0", "RETURN R1"],
+    # A method call in tail position replaces the frame when it reaches an Esker function.
+    "fn f(s) { return s.upper() }": ["MOVE R1 R0", "TAILMETHOD R1 0 K0"],
+    # `finally` is compiled once; the exit number in R1 says how it was entered.
+    "fn f(s) { try { return s.upper() } finally { }\n }": [
+        "MOVE R3 R0", "METHOD R3 0 K0", "MOVE R2 R3", "LOADI R1 2", "EQI R1 1 k1", "JMP → 9", "EQI R1 2 k1",
+        "JMP → 10", "JMP → 13", "RETHROW R2", "RETURN R2", "LOADI R1 1", "JMP → 4", "RETURN0"],
     # Swapping through a tuple literal builds no tuple.
     "fn f() { let a = 1\n let b = 2\n (a, b) = (b, a)\n return a }":
         ["LOADI R0 1", "LOADI R1 2", "MOVE R2 R1", "MOVE R3 R0", "MOVE R0 R2", "MOVE R1 R3", "RETURN R0"],
