@@ -310,3 +310,18 @@ print("never printed")
     assert both("exit()").status == 0 and both("print(1)\nexit(0)\nprint(2)").stdout == "1\n"
     bad = both('try { exit(256) } catch e { print(e.message) }\ntry { exit("1") } catch e { print(e.message) }')
     assert bad.stdout == "exit() status must be 0 to 255, not 256\nexit() expects an int, not str\n"
+
+
+def test_huge_int_results_of_operators_are_value_errors():
+    program = """
+try { print(1 << 2 ** 40) } catch e { print(e.kind, e.message) }
+try { print(3 ** 2 ** 40) } catch e { print(e.kind, e.message) }
+let a = 10
+a <<= 2 ** 63
+"""
+    result = both(program)
+    assert result.stdout == ("ValueError int result of << too large (more than 2147483648 bits)\n"
+                             "ValueError int result of ** too large (more than 2147483648 bits)\n")
+    assert result.status == 1 and result.stderr.startswith("error[ValueError]: int result of << too large")
+    assert output("print(0 << 2 ** 40, 1 ** 2 ** 40, (-1) ** (2 ** 40 + 1), 5 >> 2 ** 70, 2 ** 64)") == \
+        "0 1 -1 0 18446744073709551616\n"

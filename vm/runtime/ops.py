@@ -62,6 +62,15 @@ def _too_large() -> EskerError:
     return runtime_error("ValueError", "int too large to convert to float")
 
 
+#: The largest int result `**` and `<<` compute, in bits (256 MB): past it
+#: Python would exhaust memory or stall, so it is a ValueError instead.
+MAX_INT_BITS = 2 ** 31
+
+
+def _int_too_large(symbol: str) -> EskerError:
+    return runtime_error("ValueError", f"int result of {symbol} too large (more than {MAX_INT_BITS} bits)")
+
+
 # -------------------------------------------------------------- arithmetic
 #
 # Each operator computes operands of one type inline (the common case: ints
@@ -130,6 +139,8 @@ def power(a, b):
     """
     ta, tb = type(a), type(b)
     if ta is int and tb is int and b >= 0:
+        if b > 64 and b * (a.bit_length() - 1) > MAX_INT_BITS:
+            raise _int_too_large("**")
         return a ** b
     if ta not in _NUMERIC or tb not in _NUMERIC:
         raise _operands("**", a, b)
@@ -184,6 +195,8 @@ def _shift(symbol: str, operation, a, b):
         raise _operands(symbol, a, b)
     if b < 0:
         raise runtime_error("ValueError", "negative shift count")
+    if b > MAX_INT_BITS and a and operation is operator.lshift:
+        raise _int_too_large(symbol)
     return operation(a, b)
 
 
