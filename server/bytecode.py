@@ -4,7 +4,8 @@ lenses and register inlay hints.
 `esker/disassemble` and the `esker.showBytecode` command return the listing
 of a file or of the function at a position, every instruction mapped to its
 source range, so an editor can show it beside the code and highlight the
-instructions of the line under the cursor.
+instructions of the line under the cursor. `esker/disassemble` also gives
+the compiled tier's Python for the same functions (`view: "python"`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ def register(server: EskerServer) -> None:
 
     @server.request(protocol.DISASSEMBLE)
     async def disassemble(server: EskerServer, params: protocol.DisassembleParams):
-        return await listing(server, params.text_document.uri, params.position, params.range)
+        if params.view not in (None, "bytecode", "python"):
+            raise JsonRpcInvalidParams(f'view must be "bytecode" or "python", not {params.view!r}')
+        return await listing(server, params.text_document.uri, params.position, params.range,
+                             python=params.view == "python")
 
     @server.command_handler(protocol.SHOW_BYTECODE)
     async def show_bytecode(*arguments):
@@ -74,7 +78,7 @@ def _command_arguments(arguments: tuple) -> tuple[str, types.Position | None]:
 
 
 async def listing(server: EskerServer, uri: str, position: types.Position | None,
-                  within: types.Range | None) -> protocol.DisassembleResult:
+                  within: types.Range | None, python: bool = False) -> protocol.DisassembleResult:
     roots = server.workspace_roots()
 
     def compute(snapshot: Snapshot) -> protocol.DisassembleResult:
@@ -84,7 +88,7 @@ async def listing(server: EskerServer, uri: str, position: types.Position | None
             start, end = lines.offsets(within)
         elif position is not None:
             start = end = lines.offset(position)
-        return disassemble_result(snapshot, ide.disassemble(snapshot.facts, start, end), roots)
+        return disassemble_result(snapshot, ide.disassemble(snapshot.facts, start, end, python), roots)
 
     found = await server.query(uri, compute)
     if found is None:

@@ -27,11 +27,13 @@ SHOW_BYTECODE = "esker.showBytecode"
 @attrs.define
 class DisassembleParams:
     """A document, and optionally the place whose function should be listed:
-    with neither `position` nor `range` the whole file is listed."""
+    with neither `position` nor `range` the whole file is listed; and the view."""
 
     text_document: types.TextDocumentIdentifier
     position: Optional[types.Position] = None
     range: Optional[types.Range] = None
+    #: "bytecode" (the default) or "python": the Python the compiled tier generates.
+    view: Optional[str] = None
 
 
 @attrs.define

@@ -390,15 +390,16 @@ class Debugger:
             self._note_loaded(root)
         return root
 
-    def start(self, *, stop_on_entry: bool = False, debug: bool = True) -> None:
-        """Run the loaded program on its own thread."""
+    def start(self, *, stop_on_entry: bool = False, debug: bool = True, tier: int | None = None) -> None:
+        """Run the loaded program on its own thread. `tier`, the compiled tier's
+        threshold, applies only without debugging: a debugged program runs in the VM."""
         from .machine import VM
 
         root, path = self._program
         for breakpoint in self._all_breakpoints():
             breakpoint.hits = 0
         self._output = _Output(self._events)
-        self._vm = VM(loader=self._loader, stdout=self._output)
+        self._vm = VM(loader=self._loader, stdout=self._output, tier_threshold=None if debug else tier)
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
         self._terminating = self._pause_requested = False

@@ -627,7 +627,7 @@ def _outline(stmt: ast.Node, text: str, top_level: bool = False) -> list[Outline
     if top_level and isinstance(stmt, ast.Import):
         bound = stmt.bound_name
         return [OutlineItem(bound.name, SymbolKind.MODULE.value, stmt.span, bound.span,
-                            ".".join(part.name for part in stmt.parts))]
+                            stmt.label)]
     return []
 
 
@@ -1454,9 +1454,12 @@ class Listing:
     missing: list[Uncompiled] = field(default_factory=list)
 
 
-def disassemble(index: FileIndex, start: int | None = None, end: int | None = None) -> Listing:
+def disassemble(index: FileIndex, start: int | None = None, end: int | None = None,
+                python: bool = False) -> Listing:
     """The listing of the whole file, or (given offsets) of the innermost
-    function around [start, end] with the functions nested in it."""
+    function around [start, end] with the functions nested in it. `python`:
+    the Python the compiled tier generates instead, one entry per line that
+    comes from an instruction (its pc, opcode and source span)."""
     code = index.bytecode()
     chosen = code.functions
     missing = uncompiled(index, code)
@@ -1473,13 +1476,7 @@ def disassemble(index: FileIndex, start: int | None = None, end: int | None = No
         if lines:
             lines.append("")
         first = len(lines)
-        lines += function.header
-        instructions = []
-        for pc, line in enumerate(function.lines):
-            record_span = function.proto.spans[pc] if pc < len(function.proto.spans) else None
-            instructions.append(ListedInstruction(pc, _opname(line), _instruction_text(line), record_span,
-                                                  len(lines)))
-            lines.append(line)
+        instructions = _python_lines(function, lines) if python else _bytecode_lines(function, lines)
         listed.append(ListedFunction(function.name, function.node.span, first, len(lines), instructions))
     if not listed:
         return Listing("", [], code.note or "Nothing in this file compiles.", missing)
@@ -1525,6 +1522,35 @@ def _first_error(errors: list[Diagnostic], node: ast.Node) -> str | None:
 def _function_name(node: ast.Node) -> str:
     name = getattr(node, "name", None)
     return name.name if isinstance(name, ast.Ident) else f"<fn> at line {node.span.line}"
+
+
+def _bytecode_lines(function, lines: list[str]) -> list[ListedInstruction]:
+    """Appends a function's `esker dis` section; its instructions."""
+    lines += function.header
+    instructions = []
+    for pc, line in enumerate(function.lines):
+        record_span = function.proto.spans[pc] if pc < len(function.proto.spans) else None
+        instructions.append(ListedInstruction(pc, _opname(line), _instruction_text(line), record_span, len(lines)))
+        lines.append(line)
+    return instructions
+
+
+def _python_lines(function, lines: list[str]) -> list[ListedInstruction]:
+    """Appends the Python the compiled tier makes of a function; an entry for
+    each line that comes from an instruction."""
+    from .opcodes import OPCODES, opcode_of
+    from .tier import python_source
+
+    proto = function.proto
+    source = python_source(proto)
+    lines.append(f"# {proto.display_name}: the compiled tier's Python (# pc after each line)")
+    instructions = []
+    for line, pc in zip(source.annotated().splitlines(), source.pcs):
+        if pc >= 0:
+            instructions.append(ListedInstruction(pc, OPCODES[opcode_of(proto.code[pc])].name, line.strip(),
+                                                  proto.spans[pc] if pc < len(proto.spans) else None, len(lines)))
+        lines.append(line)
+    return instructions
 
 
 _LISTING_LINE = re.compile(r"^.{3} +\d+  \S+ +(?P<op>\S+) *(?P<rest>.*)$")

@@ -271,6 +271,14 @@ end
 vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<CR>', true, false, true), 'x', false)
 found.jumped = { buffer_is_source = vim.api.nvim_get_current_buf() == source,
                  cursor = vim.api.nvim_win_get_cursor(0) }
+
+vim.cmd('EskerBytecode python')
+vim.wait(timeout, function() return listing():find('def ') ~= nil end, 20)
+found.python = listing()
+vim.api.nvim_set_current_win(vim.fn.bufwinid(view_buffer()))
+vim.api.nvim_feedkeys('p', 'x', false)
+vim.wait(timeout, function() return listing():find('MUL') ~= nil end, 20)
+found.switched_back = listing()
 return found
 """
 
@@ -289,6 +297,8 @@ def test_server_session_diagnostics_hover_and_live_bytecode_view(tmp_path):
     assert "MUL" in found["edited"] and "ADD" not in found["edited"]
     assert found["jumped"]["buffer_is_source"]
     assert found["jumped"]["cursor"][0] == 2
+    assert "def " in found["python"] and "# 0" in found["python"] and "MUL" not in found["python"]
+    assert "MUL" in found["switched_back"]
 
 
 # Starts esker-lsp for the sample buffer (`source`) and waits until it is attached.

@@ -10,8 +10,8 @@ import pytest
 
 from editor_support import VSCODE
 
-LAUNCH_ATTRIBUTES = {"program", "args", "cwd", "env", "stopOnEntry", "noDebug"}
-COMMANDS = {"esker.showBytecode", "esker.restartServer", "esker.run", "esker.debug"}
+LAUNCH_ATTRIBUTES = {"program", "args", "cwd", "env", "stopOnEntry", "noDebug", "tier", "tierThreshold"}
+COMMANDS = {"esker.showBytecode", "esker.switchBytecodeView", "esker.restartServer", "esker.run", "esker.debug"}
 
 
 def load(name: str) -> dict:

@@ -2,18 +2,21 @@
  * The live bytecode view: a read-only document beside an Esker file that shows
  * what the file compiles to (the server's `esker/disassemble` listing). It is
  * refreshed as the file is edited, highlights the instructions compiled from
- * the cursor's line, and a click on an instruction selects its source.
+ * the cursor's line, and a click on an instruction selects its source. It can
+ * switch to the Python the compiled tier generates for the same functions.
  */
 import * as vscode from 'vscode';
 import { Range } from 'vscode-languageclient';
 import { ServerConnection } from './client';
 import { Shown, ViewText, accept, innermostFunction, render, sourceAt, viewLinesOf } from './listing';
-import { DisassembleRequest, Listing, complete } from './protocol';
+import { DisassembleRequest, Listing, ListingView, complete } from './protocol';
 
 export const BYTECODE_SCHEME = 'esker-bytecode';
 
 export class BytecodeViews implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly shown = new Map<string, Shown>();
+  /** What each source's view lists, by source URI (bytecode when absent). */
+  private readonly views = new Map<string, ListingView>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
   private readonly highlight = vscode.window.createTextEditorDecorationType({
@@ -59,6 +62,18 @@ export class BytecodeViews implements vscode.TextDocumentContentProvider, vscode
     this.highlightCursorLine(source.uri.toString(), listed === undefined);
   }
 
+  /** Switches the view of `source` between bytecode and the compiled tier's Python, and shows it. */
+  async switchView(source: vscode.TextDocument): Promise<void> {
+    const key = source.uri.toString();
+    this.views.set(key, this.views.get(key) === 'python' ? 'bytecode' : 'python');
+    await this.show(source);
+  }
+
+  /** The source document whose view `uri` is, if it is a view. */
+  sourceOf(uri: vscode.Uri): vscode.Uri | undefined {
+    return uri.scheme === BYTECODE_SCHEME ? sourceUri(uri) : undefined;
+  }
+
   provideTextDocumentContent(uri: vscode.Uri): string {
     if (!this.shown.has(sourceUri(uri).toString())) {
       return 'Run "Esker: Show Bytecode" from an Esker file to list its bytecode here.\n';
@@ -90,7 +105,8 @@ export class BytecodeViews implements vscode.TextDocumentContentProvider, vscode
     }
     try {
       const textDocument = { uri: client.code2ProtocolConverter.asUri(source.uri) };
-      const result = await client.sendRequest(DisassembleRequest, { textDocument });
+      const view = this.views.get(source.uri.toString()) ?? 'bytecode';
+      const result = await client.sendRequest(DisassembleRequest, { textDocument, view });
       return result ? complete(result) : noListing('the language server has not opened this file');
     } catch (error) {
       return noListing(`the language server could not list this file: ${String(error)}`);

@@ -10,7 +10,11 @@ export interface DisassembleParams {
   /** With neither `position` nor `range` the whole file is listed. */
   position?: Position;
   range?: Range;
+  /** 'bytecode' (the default), or 'python': the Python the compiled tier generates. */
+  view?: ListingView;
 }
+
+export type ListingView = 'bytecode' | 'python';
 
 export interface ListedInstruction {
   pc: number;

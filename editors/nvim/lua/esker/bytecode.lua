@@ -4,6 +4,8 @@
 -- the listing as the buffer changes, highlights (and scrolls to) the
 -- instructions compiled from the cursor's line, and <CR> or a double click
 -- on an instruction jumps to the source it came from.
+-- `p` in the view (or :EskerBytecode python) switches to the Python the
+-- compiled tier generates, and back.
 local M = {}
 
 local namespace = vim.api.nvim_create_namespace('esker-bytecode')
@@ -12,7 +14,8 @@ vim.cmd('highlight default link EskerBytecodeCurrent Visual')
 -- Open views by source buffer: { buf = the view's buffer, result = the listing
 -- shown, note = why it may be out of date, missing = what the newest version
 -- leaves out, offset = the view line where the listing starts (0-based),
--- timer = the refresh debounce }.
+-- timer = the refresh debounce, python = whether it shows the compiled
+-- tier's Python instead of bytecode }.
 local views = {}
 
 -- JSON null arrives as vim.NIL: treat it as absent.
@@ -166,7 +169,7 @@ local function refresh(src)
     show(no_listing('esker-lsp is not attached to this buffer: see :help esker'))
     return
   end
-  local params = { textDocument = { uri = vim.uri_from_bufnr(src) } }
+  local params = { textDocument = { uri = vim.uri_from_bufnr(src) }, view = view.python and 'python' or 'bytecode' }
   lsp.request(client, 'esker/disassemble', params, function(err, result)
     vim.schedule(function()
       if err then
@@ -258,6 +261,9 @@ local function create_view(src)
       jump_to_source(src)
     end, { buffer = buf, desc = 'Esker: go to the source of this instruction' })
   end
+  vim.keymap.set('n', 'p', function()
+    M.open(src, nil, views[src].python and 'bytecode' or 'python')
+  end, { buffer = buf, desc = 'Esker: switch between bytecode and the compiled Python' })
 
   local view = { buf = buf, missing = {}, offset = 0,
     group = vim.api.nvim_create_augroup('EskerBytecode' .. src, { clear = true }) }
@@ -288,8 +294,10 @@ local function show_window(buf)
 end
 
 --- Opens (or refreshes) the bytecode view of buffer `src` (default: the current
---- one), scrolled to the function at `position` (an LSP position) if given.
-function M.open(src, position)
+--- one), scrolled to the function at `position` (an LSP position) if given;
+--- `kind` 'python' shows the compiled tier's Python, 'bytecode' the bytecode
+--- (nil: what the view showed last, bytecode at first).
+function M.open(src, position, kind)
   if src == nil or src == 0 then
     src = vim.api.nvim_get_current_buf()
   end
@@ -302,6 +310,9 @@ function M.open(src, position)
   end
   if vim.fn.bufwinid(views[src].buf) == -1 then
     show_window(views[src].buf)
+  end
+  if kind == 'python' or kind == 'bytecode' then
+    views[src].python = kind == 'python'
   end
   views[src].reveal = present(position)
   refresh(src)
