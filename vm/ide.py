@@ -629,7 +629,7 @@ def _outline(stmt: ast.Node, text: str, top_level: bool = False) -> list[Outline
     if top_level and isinstance(stmt, ast.Import):
         bound = stmt.bound_name
         return [OutlineItem(bound.name, SymbolKind.MODULE.value, stmt.span, bound.span,
-                            ".".join(part.name for part in stmt.parts))]
+                            stmt.label)]
     return []
 
 
