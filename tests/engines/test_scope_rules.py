@@ -8,6 +8,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from esker.vm import ast
 from esker.vm.analysis import analyze
@@ -125,3 +126,52 @@ def test_repl_entries_keep_the_meaning_their_names_had():
                "fn later() { return max }", "later()"]]
     assert [(outcome.echo, outcome.error) for outcome in echoes] == [
         ("", ""), ("", ""), ("5", ""), ("100", ""), ("", ""), ("100", "")]
+
+
+# ------------------------------------------------------------------ generated
+
+_NAMES = ["max", "len", "abs", "x"]
+
+
+def _use(draw) -> str:
+    return draw(st.sampled_from(_NAMES))
+
+
+def _scope_block(draw, depth: int) -> list[str]:
+    lines: list[str] = []
+    declared: set[str] = set()
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["let", "closure", "fn", "print"] + (["block", "for", "fnbody"] if depth < 2 else [])))
+        if kind == "let":
+            name = draw(st.sampled_from([n for n in _NAMES if n not in declared] or ["unused"]))
+            if name != "unused":
+                declared.add(name)
+                lines.append(f"let {name} = {draw(st.integers(0, 9))}")
+        elif kind == "closure":
+            lines.append(f"fs.push(fn () => {_use(draw)})")
+        elif kind == "fn":
+            lines.append(f"fn f{len(lines)}{depth}() {{ return {_use(draw)} }}")
+            lines.append(f"fs.push(f{len(lines) - 1}{depth})")
+        elif kind == "print":
+            lines.append(f"print({_use(draw)})")
+        elif kind == "block":
+            lines += ["{", *_scope_block(draw, depth + 1), "}"]
+        elif kind == "for":
+            lines += [f"for i{depth} in 0..2 {{", *_scope_block(draw, depth + 1), "}"]
+        else:
+            lines += [f"fn g{len(lines)}{depth}() {{", *_scope_block(draw, depth + 1), "}",
+                      f"g{len(lines)}{depth}()"]
+    return lines
+
+
+@st.composite
+def shadowing_programs(draw) -> str:
+    return "\n".join(["let x = 1", "let fs = []", *_scope_block(draw, 0),
+                      "for f in fs { print(f()) }"]) + "\n"
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(shadowing_programs())
+def test_generated_shadowing_agrees_on_both_engines(program):
+    assume(not analyze(program, "t.esk").errors)
+    both(program)

@@ -47,7 +47,7 @@ command -v g++ >/dev/null && command -v make >/dev/null || skip "a C++ toolchain
 [ -x "$extension/node_modules/.bin/vsce" ] || skip "the extension's npm packages are not installed: run editors/setup.sh"
 
 bash "$e2e/install-code-server.sh"
-(cd "$e2e" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+(cd "$e2e" && npm_config_cache="$e2e/.cache/npm" npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 vsix="$e2e/.cache/esker.vsix"
 (cd "$extension" && npm run --silent package -- --out "$vsix" >/dev/null)
 

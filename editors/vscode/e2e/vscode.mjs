@@ -89,14 +89,17 @@ export async function launch({ vsix, venv, chromiumPath }) {
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
   const common = ['--user-data-dir', userData, '--extensions-dir', path.join(root, 'extensions'),
     '--config', path.join(root, 'config.yaml')];
-  execFileSync(process.execPath, [CODE_SERVER, ...common, '--install-extension', vsix], { stdio: 'pipe' });
+  // code-server keeps a heartbeat and logs under the XDG folders: those of this run, not the user's.
+  const env = { ...process.env, XDG_DATA_HOME: path.join(root, 'data'), XDG_CONFIG_HOME: path.join(root, 'config'),
+    XDG_CACHE_HOME: path.join(root, 'cache') };
+  execFileSync(process.execPath, [CODE_SERVER, ...common, '--install-extension', vsix], { stdio: 'pipe', env });
 
   const port = await freePort();
   const serverLog = path.join(root, 'code-server.log');
   const output = fs.openSync(serverLog, 'w');
   const server = spawn(process.execPath, [CODE_SERVER, ...common, '--bind-addr', `127.0.0.1:${port}`,
     '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', workspace], { stdio: ['ignore', output, output], detached: true });
+    '--disable-getting-started-override', workspace], { stdio: ['ignore', output, output], detached: true, env });
   fs.closeSync(output);
   const vscode = new VSCode({ root, workspace, userData, server });
   try {
