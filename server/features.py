@@ -10,7 +10,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from esker.vm import formatter, ide
-from esker.vm.analysis import analyze
+from esker.vm.incremental import analyze_file
 from esker.vm.modules import ModuleLoader, ModuleReadError
 
 from . import bytecode, convert
@@ -85,7 +85,7 @@ def disk_index(server: EskerServer, path: str) -> ide.FileIndex | None:
     stand in for the modules it imports)."""
     loader = ModuleLoader(overrides=server.store.overrides())
     try:
-        return ide.FileIndex(analyze(loader.read(path), path, loader))
+        return ide.FileIndex(analyze_file(loader.read(path), path, loader), loader)
     except ModuleReadError:
         return None
 
@@ -287,8 +287,9 @@ def register_display(server: EskerServer) -> None:
 
     @server.request(types.TEXT_DOCUMENT_FOLDING_RANGE)
     async def folding(server: EskerServer, params: types.FoldingRangeParams):
+        # Blocks have no kind: `region` is for `#region` markers, which editors treat apart.
         kinds = {"comment": types.FoldingRangeKind.Comment, "imports": types.FoldingRangeKind.Imports,
-                 "region": types.FoldingRangeKind.Region}
+                 "block": None}
 
         def compute(snapshot: Snapshot):
             return [types.FoldingRange(start_line=fold.start_line - 1, end_line=fold.end_line - 1,

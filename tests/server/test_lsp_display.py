@@ -155,7 +155,8 @@ async def test_semantic_tokens_full_and_delta(editor: Editor):
 async def test_folding_and_selection_ranges(editor: Editor, program):
     folds = await editor.client.text_document_folding_range_async(types.FoldingRangeParams(
         text_document=editor.ident(program)))
-    assert (5, 10) in {(fold.start_line, fold.end_line) for fold in folds}
+    blocks = {(fold.start_line, fold.end_line): fold.kind for fold in folds}
+    assert (5, 10) in blocks and blocks[(5, 10)] is None, "a block is not a #region"
     (selection,) = await editor.client.text_document_selection_range_async(types.SelectionRangeParams(
         text_document=editor.ident(program), positions=[editor.at(program, "x + y")]))
     widths = []
