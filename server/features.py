@@ -13,25 +13,12 @@ from esker.vm import formatter, ide
 from esker.vm.incremental import analyze_file
 from esker.vm.modules import ModuleLoader, ModuleReadError
 
-from . import bytecode, convert
-from .protocol import RequestFailed
+from . import bytecode, convert, outlines, tokens
+from .protocol import Encoded, RequestFailed
 from .analyses import Snapshot
 from .server import EskerServer, register_lifecycle
 
-#: LSP token types and modifiers, indexed by position in the legend.
-TOKEN_TYPES = {"variable": "variable", "constant": "variable", "parameter": "parameter",
-               "function": "function", "struct": "struct", "enum": "enum", "field": "property",
-               "method": "method", "variant": "enumMember", "module": "namespace", "builtin": "function"}
-LEGEND_TYPES = sorted(set(TOKEN_TYPES.values()))
-LEGEND_MODIFIERS = ["declaration", "readonly", "defaultLibrary"]
-LEGEND = types.SemanticTokensLegend(token_types=LEGEND_TYPES, token_modifiers=LEGEND_MODIFIERS)
-
-SYMBOL_KINDS = {"variable": types.SymbolKind.Variable, "constant": types.SymbolKind.Constant,
-                "parameter": types.SymbolKind.Variable, "function": types.SymbolKind.Function,
-                "struct": types.SymbolKind.Struct, "enum": types.SymbolKind.Enum,
-                "field": types.SymbolKind.Field, "method": types.SymbolKind.Method,
-                "variant": types.SymbolKind.EnumMember, "module": types.SymbolKind.Module,
-                "builtin": types.SymbolKind.Function}
+SYMBOL_KINDS = outlines.SYMBOL_KINDS
 
 COMPLETION_KINDS = {"variable": types.CompletionItemKind.Variable, "constant": types.CompletionItemKind.Constant,
                     "parameter": types.CompletionItemKind.Variable, "function": types.CompletionItemKind.Function,
@@ -151,7 +138,7 @@ def register_navigation(server: EskerServer) -> None:
     @server.request(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def document_symbols(server: EskerServer, params: types.DocumentSymbolParams):
         def compute(snapshot: Snapshot):
-            return [outline_symbol(snapshot.document.lines, item) for item in ide.document_symbols(snapshot.facts)]
+            return Encoded(outlines.document_symbols_json(snapshot.analysis.units, snapshot.document.lines.encoding))
         return await server.query(params.text_document.uri, compute)
 
     @server.request(types.WORKSPACE_SYMBOL)
@@ -183,24 +170,18 @@ def workspace_edit(server: EskerServer, snapshot: Snapshot, files: list[ide.File
     return types.WorkspaceEdit(changes=changes)
 
 
-def outline_symbol(lines: convert.LineIndex, item: ide.OutlineItem) -> types.DocumentSymbol:
-    return types.DocumentSymbol(name=item.name, kind=SYMBOL_KINDS[item.kind], range=lines.range(item.span),
-                                selection_range=lines.range(item.selection), detail=item.detail or None,
-                                children=[outline_symbol(lines, child) for child in item.children])
-
-
 # ------------------------------------------------------------------ editing
 
 def register_editing(server: EskerServer) -> None:
     @server.request(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."]))
     async def completion(server: EskerServer, params: types.CompletionParams):
         def compute(snapshot: Snapshot):
-            found = ide.completions(snapshot.facts, offset_of(snapshot, params.position))
+            found = ide.complete(snapshot.facts, offset_of(snapshot, params.position))
             items = [types.CompletionItem(
                 label=item.label, kind=COMPLETION_KINDS.get(item.kind), detail=item.detail or None,
                 documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=item.documentation)
-                if item.documentation else None, sort_text=f"{number:05d}") for number, item in enumerate(found)]
-            return types.CompletionList(is_incomplete=False, items=items)
+                if item.documentation else None, sort_text=f"{number:05d}") for number, item in enumerate(found.items)]
+            return types.CompletionList(is_incomplete=found.incomplete, items=items)
         return await server.query(params.text_document.uri, compute)
 
     @server.request(types.TEXT_DOCUMENT_SIGNATURE_HELP,
@@ -264,14 +245,14 @@ def quick_fix(server: EskerServer, snapshot: Snapshot, fix: ide.QuickFix) -> typ
 
 def register_display(server: EskerServer) -> None:
     @server.request(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
-                    types.SemanticTokensRegistrationOptions(legend=LEGEND, full=types.SemanticTokensFullDelta(
-                        delta=True)))
+                    types.SemanticTokensRegistrationOptions(legend=tokens.LEGEND, range=True,
+                                                            full=types.SemanticTokensFullDelta(delta=True)))
     async def tokens_full(server: EskerServer, params: types.SemanticTokensParams):
         data = await server.query(params.text_document.uri, semantic_data)
         if data is None:
             return None
         result_id = server.remember_tokens(params.text_document.uri, data)
-        return types.SemanticTokens(data=data, result_id=result_id)
+        return tokens.as_json(data, result_id)
 
     @server.request(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
     async def tokens_delta(server: EskerServer, params: types.SemanticTokensDeltaParams):
@@ -282,8 +263,16 @@ def register_display(server: EskerServer) -> None:
         previous = server.semantic_tokens.get(uri)
         result_id = server.remember_tokens(uri, data)
         if previous is None or previous[0] != params.previous_result_id:
-            return types.SemanticTokens(data=data, result_id=result_id)
-        return types.SemanticTokensDelta(edits=token_edits(previous[1], data), result_id=result_id)
+            return tokens.as_json(data, result_id)
+        return types.SemanticTokensDelta(edits=tokens.token_edits(previous[1], data), result_id=result_id)
+
+    @server.request(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE)
+    async def tokens_range(server: EskerServer, params: types.SemanticTokensRangeParams):
+        def compute(snapshot: Snapshot):
+            start, end = snapshot.document.lines.offsets(params.range)
+            units = snapshot.analysis.units_between(start, end)
+            return tokens.as_json(tokens.encoded(units, snapshot.document.lines.encoding))
+        return await server.query(params.text_document.uri, compute)
 
     @server.request(types.TEXT_DOCUMENT_FOLDING_RANGE)
     async def folding(server: EskerServer, params: types.FoldingRangeParams):
@@ -307,38 +296,7 @@ def register_display(server: EskerServer) -> None:
 
 def semantic_data(snapshot: Snapshot) -> list[int]:
     """The LSP integer encoding of the document's semantic tokens."""
-    lines = snapshot.document.lines
-    data: list[int] = []
-    previous_line = previous_start = 0
-    for token in ide.semantic_tokens(snapshot.facts):
-        start = lines.position(token.span.start)
-        length = lines.encoding.units(snapshot.document.text[token.span.start:token.span.end])
-        delta_line = start.line - previous_line
-        delta_start = start.character - previous_start if delta_line == 0 else start.character
-        modifiers = sum(1 << LEGEND_MODIFIERS.index(name) for name in token.modifiers)
-        data += [delta_line, delta_start, length, LEGEND_TYPES.index(TOKEN_TYPES[token.kind]), modifiers]
-        previous_line, previous_start = start.line, start.character
-    return data
-
-
-def token_edits(old: list[int], new: list[int]) -> list[types.SemanticTokensEdit]:
-    """One edit turning `old` into `new`, over the whole tokens (five
-    integers each) between their common beginning and common end."""
-    def token(data: list[int], number: int) -> list[int]:
-        return data[number * 5:number * 5 + 5]
-
-    old_count, new_count = len(old) // 5, len(new) // 5
-    prefix = 0
-    while prefix < min(old_count, new_count) and token(old, prefix) == token(new, prefix):
-        prefix += 1
-    if prefix == old_count == new_count:
-        return []
-    suffix = 0
-    while suffix < min(old_count, new_count) - prefix and \
-            token(old, old_count - 1 - suffix) == token(new, new_count - 1 - suffix):
-        suffix += 1
-    return [types.SemanticTokensEdit(start=prefix * 5, delete_count=(old_count - prefix - suffix) * 5,
-                                     data=new[prefix * 5:(new_count - suffix) * 5])]
+    return tokens.encoded(snapshot.analysis.units, snapshot.document.lines.encoding)
 
 
 def nested_selection(lines: convert.LineIndex, spans) -> types.SelectionRange:

@@ -1,4 +1,5 @@
-"""Outlines of the `.esk` files in the workspace folders, for workspace symbols.
+"""Outlines: of the `.esk` files in the workspace folders (for workspace
+symbols), and of a document as its `documentSymbol` answer.
 
 Files that are not open are parsed (not checked) once and kept until their
 modification time changes; open documents are answered from their own
@@ -8,11 +9,25 @@ stops after `MAX_FILES` files, so a huge folder cannot stall a request.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 
+from lsprotocol import types
+
 from esker.vm import ide
+from esker.vm.incremental import Placed, Unit
 from esker.vm.modules import ModuleLoader, ModuleReadError
+from esker.vm.source import Span
+
+from .convert import Encoding
+
+SYMBOL_KINDS = {"variable": types.SymbolKind.Variable, "constant": types.SymbolKind.Constant,
+                "parameter": types.SymbolKind.Variable, "function": types.SymbolKind.Function,
+                "struct": types.SymbolKind.Struct, "enum": types.SymbolKind.Enum,
+                "field": types.SymbolKind.Field, "method": types.SymbolKind.Method,
+                "variant": types.SymbolKind.EnumMember, "module": types.SymbolKind.Module,
+                "builtin": types.SymbolKind.Function}
 
 MAX_FILES = 1000
 SKIPPED = {"node_modules", "__pycache__", "build", "dist"}
@@ -60,3 +75,59 @@ def _esk_files(roots: list[str]) -> list[str]:
             if len(found) >= MAX_FILES:
                 return found[:MAX_FILES]
     return found
+
+
+# ----------------------------------------------------- documentSymbol, as JSON
+
+def document_symbols_json(units: list[Placed], encoding: Encoding) -> str:
+    """The `textDocument/documentSymbol` answer for these units, as JSON text.
+
+    Each unit keeps its symbols encoded with its line numbers left open
+    (`%d`), so a version costs one string formatting per unit: an outline of
+    thousands of entries is far quicker to send this way than through
+    objects and cattrs."""
+    pieces = []
+    for place in units:
+        template, lines = _unit_template(place.unit, encoding)
+        if template:
+            base = place.line - 1
+            pieces.append(template % tuple(base + line for line in lines))
+    return "[" + ",".join(pieces) + "]"
+
+
+def _unit_template(unit: Unit, encoding: Encoding) -> tuple[str, tuple[int, ...]]:
+    key = ("lsp-outline", encoding)
+    found = unit.cache.get(key)
+    if found is None:
+        texts = unit.text.split("\n")
+        lines: list[int] = []
+        parts = [_item_json(item, unit, texts, encoding, lines) for item in ide.unit_outline(unit)]
+        found = unit.cache[key] = (",".join(parts), tuple(lines))
+    return found
+
+
+def _item_json(item: ide.OutlineItem, unit: Unit, texts: list[str], encoding: Encoding, lines: list[int]) -> str:
+    fields = ['"name":' + _quoted(item.name), f'"kind":{SYMBOL_KINDS[item.kind].value}']
+    if item.detail:
+        fields.append('"detail":' + _quoted(item.detail))
+    fields.append('"range":' + _range_json(item.span, unit, texts, encoding, lines))
+    fields.append('"selectionRange":' + _range_json(item.selection, unit, texts, encoding, lines))
+    if item.children:
+        children = [_item_json(child, unit, texts, encoding, lines) for child in item.children]
+        fields.append('"children":[' + ",".join(children) + "]")
+    return "{" + ",".join(fields) + "}"
+
+
+def _range_json(span: Span, unit: Unit, texts: list[str], encoding: Encoding, lines: list[int]) -> str:
+    ends = []
+    for line, col in ((span.line, span.col), (span.end_line, span.end_col)):
+        relative = line - unit.parsed.line
+        text = texts[relative] if relative < len(texts) else ""
+        lines.append(relative)
+        ends.append('{"line":%d,"character":' + str(encoding.units(text[:col - 1])) + "}")
+    return '{"start":' + ends[0] + ',"end":' + ends[1] + "}"
+
+
+def _quoted(text: str) -> str:
+    """A JSON string that is also safe inside a %-template."""
+    return json.dumps(text).replace("%", "%%")

@@ -10,6 +10,7 @@ to the client and answered with an LSP error while the server keeps serving.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import traceback
 from importlib import metadata
@@ -77,6 +78,8 @@ class EskerServer(LanguageServer):
         #: The semantic tokens last sent for each document: (result id, data).
         self.semantic_tokens: dict[str, tuple[str, list[int]]] = {}
         self._token_results = 0
+        self._idle_collection: asyncio.TimerHandle | None = None
+        self._analyses_since_full = FULL_COLLECTION_EVERY
 
     # -------------------------------------------------------------- queries
 
@@ -132,7 +135,34 @@ class EskerServer(LanguageServer):
         except ModuleReadError:
             return None
 
+    def collect_when_idle(self) -> None:
+        """Run the cycle collector once the documents have been left alone for
+        a while, then freeze what survives.
+
+        The server keeps whole syntax trees and symbol tables alive; a full
+        collection over them takes a good part of a second on a big file,
+        which the collector would otherwise spend in the middle of an edit's
+        analysis. Frozen objects are skipped by later collections, so those
+        stay short. What an edit replaces is mostly freed as soon as it is
+        dropped; the cycles among it (scopes and their symbols) wait for an
+        idle collection that looks at the frozen objects too, made once
+        enough analyses have run since the last one.
+        """
+        self._analyses_since_full += 1
+        if self._idle_collection is not None:
+            self._idle_collection.cancel()
+        self._idle_collection = asyncio.get_running_loop().call_later(IDLE_COLLECTION, self._collect)
+
+    def _collect(self) -> None:
+        self._idle_collection = None
+        if self._analyses_since_full >= FULL_COLLECTION_EVERY:
+            self._analyses_since_full = 0
+            gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
     def publish(self, snapshot: Snapshot) -> None:
+        self.collect_when_idle()
         if self.pull_diagnostics:
             return
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
@@ -192,6 +222,12 @@ class EskerServer(LanguageServer):
             self.feature(method)(guarded)
             return handler
         return register
+
+
+#: Seconds without a finished analysis before the cycle collector runs.
+IDLE_COLLECTION = 2.0
+#: Analyses between two idle collections that look at every object.
+FULL_COLLECTION_EVERY = 200
 
 
 def _refresh_supported(capabilities: types.ClientCapabilities) -> bool:

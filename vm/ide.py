@@ -376,30 +376,32 @@ class FileIndex:
                                              if isinstance(node, ast.Assign) for name in assigned_names(node.target)}
         return found.place.local(found.span.start) in writes
 
-    def visible_at(self, offset: int) -> dict[str, tuple[Placed, Symbol]]:
+    def visible_at(self, offset: int, wanted=None) -> dict[str, tuple[Placed, Symbol]]:
         """The names in scope at `offset`, innermost first, each with the unit
         whose table holds the symbol: the unit's own scopes, then every
-        top-level name declared before (or hoisted), then the builtins."""
+        top-level name declared before (or hoisted), then the builtins.
+        `wanted(name)` may narrow them down (top-level names are many)."""
         place = self.place(offset)
         local = place.local(offset)
         visible: dict[str, tuple[Placed, Symbol]] = {}
         table = place.unit.table
-        for name, symbol in table.visible_at(local).items():
+        in_unit = table.visible_at(local)
+        for name, symbol in in_unit.items():
             if symbol.scope is not table.root and symbol.scope.kind != "builtins":
                 visible[name] = (place, symbol)
         here = self.analysis.index_at(offset)
         for name, declarations in self.analysis.declared.items():
-            if name in visible:
+            if name in visible or (wanted is not None and not wanted(name)):
                 continue
             for ordinal in range(len(declarations) - 1, -1, -1):
                 number, declared = declarations[ordinal]
                 hoisted = declared.kind in ("function", "struct", "enum")
-                if hoisted or number < here or (number == here and name in table.visible_at(local)):
+                if hoisted or number < here or (number == here and name in in_unit):
                     home = self._top_home(name, ordinal)
                     if home is not None:
                         visible[name] = (home.place, home.symbol)
                     break
-        for name, symbol in table.visible_at(local).items():
+        for name, symbol in in_unit.items():
             if name not in visible and symbol.scope is not None and symbol.scope.kind == "builtins":
                 visible[name] = (place, symbol)
         return visible
@@ -673,13 +675,18 @@ def document_symbols(index: FileIndex) -> list[OutlineItem]:
     enums with variants and methods, top-level bindings and imports."""
     items: list[OutlineItem] = []
     for place in index.units:
-        unit = place.unit
-        found = unit.cache.get("outline")
-        if found is None:
-            found = unit.cache["outline"] = [item for stmt in unit.statements
-                                             for item in _outline(stmt, unit.text, unit.start, top_level=True)]
+        found = unit_outline(place.unit)
         items += [_moved_item(item, place) for item in found] if place.offset or place.lines else found
     return items
+
+
+def unit_outline(unit: Unit) -> list[OutlineItem]:
+    """A unit's part of the outline, in its frame (cached with the unit)."""
+    found = unit.cache.get("outline")
+    if found is None:
+        found = unit.cache["outline"] = [item for stmt in unit.statements
+                                         for item in _outline(stmt, unit.text, unit.start, top_level=True)]
+    return found
 
 
 def _moved_item(item: OutlineItem, place: Placed) -> OutlineItem:
@@ -842,7 +849,7 @@ def _in_comment_or_string(line_before: str) -> bool:
 
 
 def _scope_completions(index: FileIndex, offset: int, typed: str) -> Completions:
-    visible = index.visible_at(offset)
+    visible = index.visible_at(offset, lambda name: _fuzzy(typed, name))
     chosen = [(place, symbol) for place, symbol in visible.values() if _fuzzy(typed, symbol.name)]
     chosen.sort(key=lambda item: _scope_rank(index, item[1]))
     incomplete = len(chosen) > COMPLETION_LIMIT
@@ -919,7 +926,7 @@ def _any_member_completions(index: FileIndex) -> list[Completion]:
 def resolve_chain(index: FileIndex, offset: int, names: list[str]) -> tuple[Placed | None, Symbol] | None:
     """What a dotted name (`geometry.Shape`) denotes at `offset`: the symbol,
     with the unit that declares it (None: another file or a builtin)."""
-    found = index.visible_at(offset).get(names[0])
+    found = index.visible_at(offset, names[0].__eq__).get(names[0])
     for name in names[1:]:
         if found is None:
             return None

@@ -451,22 +451,33 @@ def loads_imports(stmt: ast.Stmt) -> bool:
 
 def _changed_range(old: str, new: str) -> tuple[int, int]:
     """Where `old` and `new` differ: (start, end) in `old`."""
-    low, high = 0, min(len(old), len(new))
+    prefix = _common_length(old, new, from_end=False)
+    room = min(len(old), len(new)) - prefix
+    suffix = min(room, _common_length(old, new, from_end=True))
+    return prefix, len(old) - suffix
+
+
+def _common_length(old: str, new: str, from_end: bool, block: int = 4096) -> int:
+    """How many characters `old` and `new` share at their start (or end):
+    whole blocks compared first, then the first differing block halved."""
+    limit = min(len(old), len(new))
+
+    def same(start: int, end: int) -> bool:
+        if from_end:
+            return old[len(old) - end:len(old) - start] == new[len(new) - end:len(new) - start]
+        return old[start:end] == new[start:end]
+
+    low = 0
+    while low < limit and same(low, min(limit, low + block)):
+        low = min(limit, low + block)
+    high = min(limit, low + block)
     while low < high:
         middle = (low + high + 1) // 2
-        if old[:middle] == new[:middle]:
+        if same(low, middle):
             low = middle
         else:
             high = middle - 1
-    prefix = low
-    low, high = 0, min(len(old), len(new)) - prefix
-    while low < high:
-        middle = (low + high + 1) // 2
-        if old[len(old) - middle:] == new[len(new) - middle:]:
-            low = middle
-        else:
-            high = middle - 1
-    return prefix, len(old) - low
+    return low
 
 
 def split(program: ast.Program, syntax: list[Diagnostic], text: str, offset: int = 0,
