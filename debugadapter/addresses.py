@@ -62,6 +62,19 @@ class AddressSpace:
             pc = (address - self._starts[index]) // WIDTH
         return (proto, pc) if pc < len(proto.code) else None
 
+    def window(self, start: int, count: int, padding: int) -> list[int]:
+        """The addresses of `count` instructions from `start`: every real
+        instruction among them, and at most `padding` addresses without one on
+        each side (those next to the real ones), so any count answers quickly."""
+        with self._lock:
+            low = max(0, -(-(BASE - start) // WIDTH))
+            high = min(count, max(low, -(-(self._end - start) // WIDTH)))
+        if low >= high:
+            indices = range(min(count, padding))
+        else:
+            indices = [*range(max(0, low - padding), high), *range(high, min(count, high + padding))]
+        return [start + WIDTH * index for index in indices]
+
     def instruction(self, proto, pc: int):
         """The disassembler's record of instruction `pc` of `proto`."""
         records = self._decoded.get(id(proto))

@@ -50,4 +50,6 @@ CAPABILITIES = {
     "supportsInstructionBreakpoints": True,
     # `evaluate` with context "clipboard" gives a value in full (Copy Value), never shortened.
     "supportsClipboardContext": True,
+    # `cancel` ends a running `evaluate` (its answer is then the error "cancelled").
+    "supportsCancelRequest": True,
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from typing import Callable
 
 from debugpy.common import log
@@ -81,30 +82,118 @@ class Arguments:
 
 
 class TolerantStream(JsonIOStream):
-    """A `JsonIOStream` that turns unreadable input into a MALFORMED request."""
+    """A `JsonIOStream` that turns unreadable input into a MALFORMED request
+    and resynchronises after it: a frame with a wrong or missing
+    Content-Length costs that frame only. A body is cut short where the next
+    frame's header block begins (a JSON text can never contain one: its
+    strings cannot hold raw line breaks), and text between frames is skipped
+    up to the next `Content-Length` header."""
 
-    def _read_line(self, reader) -> bytes:
-        # debugpy's version loops forever when the input ends in the middle of
-        # a header line; here the end of input always ends the session.
-        line = b""
-        while not line.endswith(b"\r\n"):
-            try:
-                chunk = reader.readline()
-            except Exception as error:
-                raise NoMoreMessages(str(error), stream=self) from None
-            if not chunk:
-                raise NoMoreMessages(stream=self)
-            line += chunk
-        return line[:-2]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._buffer = b""
+
+    def _fill(self) -> None:
+        """Read what the other end has sent (at least one byte), or end the session."""
+        try:
+            chunk = self._reader.read(_CHUNK)
+        except Exception as error:
+            raise NoMoreMessages(str(error), stream=self) from None
+        if not chunk:
+            raise NoMoreMessages(stream=self)
+        self._buffer += chunk
+
+    def _line(self) -> bytes:
+        while True:
+            end = self._buffer.find(b"\r\n")
+            if end >= 0:
+                line, self._buffer = self._buffer[:end], self._buffer[end + 2:]
+                return line
+            self._fill()
+
+    def _headers(self) -> dict[bytes, bytes]:
+        """The next header block, skipping whatever stands before a header."""
+        headers: dict[bytes, bytes] = {}
+        while True:
+            line = self._line()
+            if not line:
+                if headers:
+                    return headers
+                continue  # a stray line break between frames
+            found = line.find(b"Content-Length:")
+            if found > 0:
+                headers.clear()  # the rest of an earlier frame's body: resynchronise here
+                line = line[found:]
+            name, colon, value = line.partition(b":")
+            if colon:
+                headers[name.strip()] = value.strip()
+
+    def _body(self, length: int) -> tuple[bytes, bool]:
+        """`length` bytes, or fewer when the next frame starts sooner (the
+        second item says so): when the declared body is not JSON and a
+        header begins inside it, or it waits for bytes while one has arrived."""
+        while True:
+            if len(self._buffer) >= length:
+                body = self._buffer[:length]
+                if _is_json(body):
+                    self._buffer = self._buffer[length:]
+                    return body, False
+            start, complete = _header_start(self._buffer[:length])
+            if complete:
+                body, self._buffer = self._buffer[:start], self._buffer[start:]
+                return body, True
+            if len(self._buffer) >= length and start < 0:
+                body, self._buffer = self._buffer[:length], self._buffer[length:]
+                return body, False
+            self._fill()
 
     def read_json(self, decoder=None):
         decoder = decoder if decoder is not None else self.json_decoder_factory()
+        headers = self._headers()
         try:
-            return super().read_json(_EnvelopeChecker(decoder))
-        except NoMoreMessages:
-            raise
-        except Exception as error:  # bad header or body that is not UTF-8
-            return decoder.decode(json.dumps(_malformed(0, f"unreadable message: {error}")))
+            length = int(headers[b"Content-Length"])
+            if not 0 <= length <= self.MAX_BODY_SIZE:
+                raise ValueError
+        except (KeyError, ValueError):
+            return decoder.decode(json.dumps(_malformed(0, "unreadable message: Content-Length is missing or "
+                                                           "invalid")))
+        body, cut = self._body(length)
+        if cut:
+            found = _SEQ_IN_TEXT.search(body.decode("utf-8", "replace"))
+            seq = int(found.group(1)) if found else 0
+            return decoder.decode(json.dumps(_malformed(
+                seq, f"Content-Length says {length} bytes, but the next message starts after {len(body)}")))
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return decoder.decode(json.dumps(_malformed(0, f"unreadable message: the body is not UTF-8 ({error})")))
+        return _EnvelopeChecker(decoder).decode(text)
+
+
+#: Bytes read from the other end at a time.
+_CHUNK = 65536
+_HEADER = b"Content-Length:"
+
+
+def _is_json(data: bytes) -> bool:
+    try:
+        json.loads(data)
+    except ValueError:
+        return False
+    return True
+
+
+def _header_start(data: bytes) -> tuple[int, bool]:
+    """Where a Content-Length header starts in `data`: (index, True) for a
+    whole one, (index, False) for the beginning of one at its very end (more
+    bytes will tell), (-1, False) for none."""
+    found = data.find(_HEADER)
+    if found >= 0:
+        return found, True
+    for size in range(min(len(_HEADER) - 1, len(data)), 0, -1):
+        if data.endswith(_HEADER[:size]):
+            return len(data) - size, False
+    return -1, False
 
 
 class _EnvelopeChecker:
@@ -180,20 +269,46 @@ class Dispatcher:
     def _fail(self, request: Request, text: str, show_user: bool):
         if request.response is not None:
             return None
-        # debugpy's `respond` cannot give a failure the `body.error` that the
-        # protocol's ErrorResponse requires, so the failure is written here.
-        failure = {"type": "response", "request_seq": request.seq, "command": request.command,
-                   "success": False, "message": text,
-                   "body": {"error": {"id": 1, "format": text, "showUser": show_user}}}
-        try:
-            with request.channel._send_message(failure):
-                pass
-        except NoMoreMessages:
-            pass  # the client has gone; nobody is left to tell
+        send_failure(request, text, show_user)
         return NO_RESPONSE
 
     def disconnect(self):
         self._on_disconnect()
+
+
+def send_failure(request: Request, text: str, show_user: bool = False) -> None:
+    """Answer `request` with a failure carrying `text` (also from a thread
+    other than the channel's, for requests answered later)."""
+    # debugpy's `respond` cannot give a failure the `body.error` that the
+    # protocol's ErrorResponse requires, so the failure is written here.
+    failure = {"type": "response", "request_seq": request.seq, "command": request.command,
+               "success": False, "message": text,
+               "body": {"error": {"id": 1, "format": text, "showUser": show_user}}}
+    try:
+        with request.channel._send_message(failure):
+            pass
+    except NoMoreMessages:
+        pass  # the client has gone; nobody is left to tell
+
+
+def respond_later(request: Request, work: Callable[[], object]):
+    """Answer `request` with what `work` returns, computed on a thread of its
+    own, so a long request (an evaluation) does not hold up those behind it.
+    The handler returns what this returns."""
+    def run() -> None:
+        try:
+            body = work()
+        except RequestFailed as failure:
+            send_failure(request, str(failure), failure.show_user)
+        except Exception as error:  # a bug of ours must not end the session
+            send_failure(request, f"internal error in {request.command!r}: {error!r}", True)
+        else:
+            try:
+                request.respond(body)
+            except NoMoreMessages:
+                pass  # the client has gone
+    threading.Thread(target=run, name=f"esker-dap {request.command}", daemon=True).start()
+    return NO_RESPONSE
 
 
 def make_channel(stream: JsonIOStream, dispatcher: Dispatcher) -> JsonMessageChannel:
@@ -206,4 +321,4 @@ def make_channel(stream: JsonIOStream, dispatcher: Dispatcher) -> JsonMessageCha
 
 
 __all__ = ["MALFORMED", "Arguments", "Dispatcher", "RequestFailed", "TolerantStream", "envelope_problem",
-           "make_channel"]
+           "make_channel", "respond_later", "send_failure"]

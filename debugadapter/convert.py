@@ -35,11 +35,23 @@ def utf16_length(text: str) -> int:
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
-def source(path: str) -> dict:
-    """A DAP `Source` for a file."""
-    return {"name": os.path.basename(path), "path": path}
+class Paths:
+    """File names at the boundary. The controller names a file by its real
+    path; the client sees the spelling it used itself for that file last (the
+    program it launched, a file it set breakpoints in), so a file reached
+    through a symbolic link stays the editor's file."""
 
+    def __init__(self):
+        self._spellings: dict[str, str] = {}
 
-def normalise_path(path: str) -> str:
-    """The form in which the controller compares file paths."""
-    return os.path.normcase(os.path.abspath(path))
+    def incoming(self, path: str) -> str:
+        """The controller's name of a path the client sent, remembering its spelling."""
+        spelling = os.path.abspath(path)
+        real = os.path.normcase(os.path.realpath(spelling))
+        self._spellings[real] = spelling
+        return real
+
+    def source(self, path: str) -> dict:
+        """A DAP `Source` for the file the controller calls `path`."""
+        shown = self._spellings.get(path, path)
+        return {"name": os.path.basename(shown), "path": shown}

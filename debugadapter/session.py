@@ -15,21 +15,25 @@ import threading
 
 from debugpy.common.messaging import JsonMessageChannel, NoMoreMessages, Request
 
+from esker.vm.debug_values import EvaluationError, summary, type_name
 from esker.vm.debugger import (
-    Debugger, EvaluationError, FunctionRequest, Granularity, InstructionRequest, LineRequest, NotStopped,
-    ProgramError, StepKind, Stop, StopReason, source_path, summary, type_name,
+    EVALUATION_LIMIT, Debugger, FunctionRequest, Granularity, InstructionRequest, LineRequest, NotStopped, ProgramError,
+    StepKind, Stop, StopReason, source_path,
 )
 from esker.vm.modules import search_path as search_path_of
 
 from .addresses import WIDTH, AddressSpace, format_address, parse_reference
 from .capabilities import CAPABILITIES
-from .channel import MALFORMED, Arguments, Dispatcher, RequestFailed
-from .convert import Coordinates, normalise_path, source
+from .channel import MALFORMED, Arguments, Dispatcher, RequestFailed, respond_later
+from .convert import Coordinates, Paths
 from .handles import Handles
 from .variables import SUMMARY_LIMIT, VariableView
 
 #: The program runs on one thread, and the client sees it as this one.
 THREAD_ID = 1
+#: Most entries marked invalid that `disassemble` returns on each side of the
+#: real instructions, however many the client asks for.
+PADDING = 1000
 
 _STEP_GRANULARITY = {"statement": Granularity.LINE, "line": Granularity.LINE,
                      "instruction": Granularity.INSTRUCTION}
@@ -56,12 +60,16 @@ class DebugSession:
         #: Set when the session is over (disconnect, or the client went away).
         self.done = threading.Event()
         self.coordinates = Coordinates()
+        self.paths = Paths()
         self.initialized = False
         self.debugger = Debugger(self)
         self.addresses = AddressSpace()
         self.handles: Handles = Handles("reference")
         self.variables = VariableView(self.debugger, self.handles)
         self._frame_ids: dict[int, int] = {}
+        #: Evaluations being answered (the controller's handles), by request seq, and those cancelled.
+        self._evaluations: dict[int, object] = {}
+        self._cancelled: set[int] = set()
         self._launch: dict | None = None
         self._configured = False
         self._started = False
@@ -97,7 +105,7 @@ class DebugSession:
     def launch_request(self, request: Request, args: Arguments):
         if self._launch is not None:
             raise RequestFailed("a program is already launched in this session")
-        config = _launch_config(args)
+        config = self._launch_config(args)
         self._load(config)
         self._launch = config
         request.respond({})
@@ -111,7 +119,7 @@ class DebugSession:
     def restart_request(self, request: Request, args: Arguments):
         if self._launch is None:
             raise RequestFailed("nothing to restart: no program was launched")
-        config = _launch_config(args.object("arguments")) if "arguments" in args else self._launch
+        config = self._launch_config(args.object("arguments")) if "arguments" in args else self._launch
         self._restarting = True
         try:
             self.debugger.terminate()
@@ -150,6 +158,11 @@ class DebugSession:
     def unknown(self, request: Request, args: Arguments):
         raise RequestFailed(f"unknown or unsupported request {request.command!r}")
 
+    def _launch_config(self, args: Arguments) -> dict:
+        config = _launch_config(args)
+        config["program"] = self.paths.incoming(config["program"])
+        return config
+
     def _load(self, config: dict) -> None:
         try:
             self.debugger.load(config["program"], search_path=config["search_path"])
@@ -162,6 +175,7 @@ class DebugSession:
             return
         self._started = True
         self._send("thread", {"reason": "started", "threadId": THREAD_ID})
+        self.debugger.evaluation_limit = self._launch["evaluationTimeout"]
         self.debugger.start(stop_on_entry=self._launch["stopOnEntry"], debug=not self._launch["noDebug"])
 
     # ------------------------------------------------------------ execution
@@ -170,6 +184,7 @@ class DebugSession:
         return {"threads": [{"id": THREAD_ID, "name": "main"}]}
 
     def continue_request(self, request: Request, args: Arguments):
+        _thread(args)
         self._require_stopped()
         self._forget_stop()
         request.respond({"allThreadsContinued": True})
@@ -185,6 +200,7 @@ class DebugSession:
         self._step(request, args, StepKind.OUT)
 
     def _step(self, request: Request, args: Arguments, kind: StepKind) -> None:
+        _thread(args)
         granularity = _STEP_GRANULARITY.get(args.get("granularity", str, "statement"))
         if granularity is None:
             raise RequestFailed("granularity must be 'statement', 'line' or 'instruction'")
@@ -195,8 +211,10 @@ class DebugSession:
         self.debugger.step(kind, granularity)
 
     def pause_request(self, request: Request, args: Arguments):
+        _thread(args)
         if not self._started:
             raise RequestFailed("the program has not started yet")
+        # While the program is stopped, pausing ends a running evaluation.
         self.debugger.pause()
         return {}
 
@@ -254,14 +272,14 @@ class DebugSession:
         path = args.object("source", required=True).get("path", str, "")
         if not path:
             raise RequestFailed("this adapter needs 'source.path' (its sources are files)")
-        return normalise_path(path)
+        return self.paths.incoming(path)
 
     def _breakpoint(self, state) -> dict:
         result = {"id": state.id, "verified": state.verified}
         if state.message:
             result["message"] = state.message
         if state.path is not None and state.line is not None:
-            result["source"] = source(state.path)
+            result["source"] = self.paths.source(state.path)
             result["line"] = self.coordinates.line_out(state.line)
         if state.address is not None:
             result["instructionReference"] = state.address
@@ -270,6 +288,7 @@ class DebugSession:
     # ------------------------------------------------------------ inspection
 
     def stackTrace_request(self, request: Request, args: Arguments):
+        _thread(args)
         self._require_stopped()
         start = _count(args, "startFrame")
         total = self.debugger.frame_count()
@@ -283,7 +302,7 @@ class DebugSession:
         result = {"id": frame_id, "name": frame.name, "line": 0, "column": 0,
                   "instructionPointerReference": self.addresses.reference(frame.proto, frame.pc)}
         if frame.path and frame.span is not None:
-            result["source"] = source(frame.path)
+            result["source"] = self.paths.source(frame.path)
             result.update(self._range(frame.path, frame.span))
         return result
 
@@ -328,16 +347,39 @@ class DebugSession:
         context = args.get("context", str, "repl")
         level = self._frame_level(args.get("frameId", int)) if "frameId" in args else None
         self._require_stopped()
-        try:
-            value = self.debugger.evaluate(level, expression, side_effects=context != "hover")
-        except (EvaluationError, NotStopped) as error:
-            raise RequestFailed(str(error)) from None
-        body = {"result": summary(value, None if context == "clipboard" else SUMMARY_LIMIT),
-                "type": type_name(value)}
-        body.update(self.variables.expansion(value, level, expression))
-        return body
+
+        def started(job) -> None:
+            self._evaluations[request.seq] = job
+            if request.seq in self._cancelled:
+                self.debugger.cancel_evaluation(job)
+
+        def evaluate() -> dict:
+            try:
+                value = self.debugger.evaluate(level, expression, statements=context == "repl",
+                                               calls=context != "hover", on_job=started)
+            except (EvaluationError, NotStopped) as error:
+                raise RequestFailed("cancelled" if request.seq in self._cancelled else str(error)) from None
+            finally:
+                self._evaluations.pop(request.seq, None)
+                self._cancelled.discard(request.seq)
+            body = {"result": summary(value, None if context == "clipboard" else SUMMARY_LIMIT),
+                    "type": type_name(value)}
+            body.update(self.variables.expansion(value, level, expression))
+            return body
+        self._evaluations[request.seq] = None
+        return respond_later(request, evaluate)
+
+    def cancel_request(self, request: Request, args: Arguments):
+        target = args.get("requestId", int, None)
+        if target in self._evaluations:
+            self._cancelled.add(target)
+            job = self._evaluations.get(target)
+            if job is not None:
+                self.debugger.cancel_evaluation(job)
+        return {}
 
     def exceptionInfo_request(self, request: Request, args: Arguments):
+        _thread(args)
         error = self._require_stopped().error
         if error is None:
             raise RequestFailed("the program is not stopped on an error")
@@ -350,7 +392,8 @@ class DebugSession:
         start = parse_reference(args.get("memoryReference", str), args.get("offset", int, 0))
         start += WIDTH * args.get("instructionOffset", int, 0)
         count = _count(args, "instructionCount", required=True)
-        return {"instructions": [self._instruction(start + WIDTH * index) for index in range(count)]}
+        return {"instructions": [self._instruction(address)
+                                 for address in self.addresses.window(start, count, PADDING)]}
 
     def _instruction(self, address: int) -> dict:
         found = self.addresses.locate(address)
@@ -366,7 +409,7 @@ class DebugSession:
                   "instruction": text, "symbol": proto.display_name}
         if proto.source_path and record.span is not None:
             path = source_path(proto)
-            result["location"] = source(path)
+            result["location"] = self.paths.source(path)
             result.update(self._range(path, record.span))
         return result
 
@@ -422,8 +465,23 @@ def _launch_config(args: Arguments) -> dict:
     search_path = [os.path.join(cwd, folder) for folder in search_path_of(environment)]
     # Checked like the rest, though an Esker program has no way to read its arguments.
     args.strings("args")
-    return {"program": normalise_path(os.path.join(cwd, args.get("program", str))), "search_path": search_path,
-            "stopOnEntry": args.get("stopOnEntry", bool, False), "noDebug": args.get("noDebug", bool, False)}
+    return {"program": os.path.join(cwd, args.get("program", str)), "search_path": search_path,
+            "stopOnEntry": args.get("stopOnEntry", bool, False), "noDebug": args.get("noDebug", bool, False),
+            "evaluationTimeout": _seconds(args, "evaluationTimeout", EVALUATION_LIMIT)}
+
+
+def _seconds(args: Arguments, key: str, default: float) -> float:
+    value = args.get(key, (int, float), default)
+    if not value > 0:
+        raise RequestFailed(f"argument '{key}' must be a number of seconds above 0")
+    return float(value)
+
+
+def _thread(args: Arguments) -> None:
+    """Checks a request's `threadId`: the program has one thread."""
+    thread = args.get("threadId", int)
+    if thread != THREAD_ID:
+        raise RequestFailed(f"there is no thread {thread}: the program runs on thread {THREAD_ID}")
 
 
 def _text(item: Arguments, key: str) -> str | None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from esker.vm.debugger import Child, Debugger, ScopeKind, Slot, child_counts, children, set_child, summary, type_name
+from esker.vm.debug_values import Child, child_counts, children, set_child, summary, type_name
+from esker.vm.debugger import Debugger, ScopeKind, Slot
 
 from .handles import Handles
 

@@ -22,7 +22,8 @@ from .protocol import Encoded
 #: LSP token types and modifiers, indexed by position in the legend.
 TOKEN_TYPES = {"variable": "variable", "constant": "variable", "parameter": "parameter",
                "function": "function", "struct": "struct", "enum": "enum", "field": "property",
-               "method": "method", "variant": "enumMember", "module": "namespace", "builtin": "function"}
+               "method": "method", "variant": "enumMember", "module": "namespace", "builtin": "function",
+               "string": "string"}
 LEGEND_TYPES = sorted(set(TOKEN_TYPES.values()))
 LEGEND_MODIFIERS = ["declaration", "readonly", "defaultLibrary"]
 LEGEND = types.SemanticTokensLegend(token_types=LEGEND_TYPES, token_modifiers=LEGEND_MODIFIERS)

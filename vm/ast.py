@@ -61,7 +61,7 @@ class Unary(Node):
 class Binary(Node):
     """Arithmetic, bitwise and comparison operators (not `and`/`or`, not ranges)."""
 
-    op: str  # + - * / // % ** & | ^ << >> == != < <= > >=
+    op: str  # + - * / // % ** & | ^ << >> == != < <= > >= in, "not in"
     left: "Expr"
     right: "Expr"
 
@@ -133,6 +133,15 @@ class Index(Node):
 
 
 @dataclass(eq=False)
+class Slice(Node):
+    """`obj[start:stop]`; a bound left out is None. Never an assignment target."""
+
+    obj: "Expr"
+    start: "Expr | None"
+    stop: "Expr | None"
+
+
+@dataclass(eq=False)
 class TupleExpr(Node):
     items: list["Expr"]
 
@@ -183,12 +192,44 @@ class Match(Node):
 
 
 @dataclass(eq=False)
+class FStringText(Node):
+    """Literal text of an f-string, escapes decoded and `{{`/`}}` as braces."""
+
+    value: str
+
+
+@dataclass(eq=False)
+class FormatSpec(Node):
+    """The spec after the `:` of a replacement field, as written (the span
+    leaves out the `:`)."""
+
+    text: str
+
+
+@dataclass(eq=False)
+class FormatField(Node):
+    """`{expr}` or `{expr:spec}` in an f-string: the value converted with
+    `str`, or formatted by the spec. The span covers the braces."""
+
+    expr: "Expr"
+    spec: FormatSpec | None = None
+
+
+@dataclass(eq=False)
+class FString(Node):
+    """`f"..."` (also raw `rf"..."` and triple-quoted): literal texts and
+    replacement fields, in order."""
+
+    parts: list[FStringText | FormatField]
+
+
+@dataclass(eq=False)
 class ErrorExpr(Node):
     """Placeholder where an expression failed to parse."""
 
 
 Expr = Union[Literal, Name, Unary, Binary, Logical, Conditional, RangeExpr, Call, MethodCall,
-             Field, Index, TupleExpr, ArrayExpr, MapExpr, FnExpr, Match, ErrorExpr]
+             Field, Index, Slice, TupleExpr, ArrayExpr, MapExpr, FnExpr, Match, FString, ErrorExpr]
 
 
 # ------------------------------------------------------------------ patterns
@@ -371,21 +412,50 @@ class Throw(Node):
 
 @dataclass(eq=False)
 class Try(Node):
+    """`try body catch name handler finally finalizer`: at least one of
+    `handler` and `finalizer` is present."""
+
     body: Block
     name: BindName | None  # `catch e` binds e; `catch` alone binds nothing
-    handler: Block
+    handler: Block | None
+    finalizer: Block | None = None
+
+
+@dataclass(eq=False)
+class ImportPath(Node):
+    """The string of `import "lib/text.esk"`, as written (escapes decoded)."""
+
+    value: str
+
+    @property
+    def stem(self) -> str:
+        """The file name without its folder and suffix: the name the import binds."""
+        name = self.value.replace("\\", "/").rsplit("/", 1)[-1]
+        return name[:-4] if name.endswith(".esk") else name
 
 
 @dataclass(eq=False)
 class Import(Node):
-    """`import a.b as c`: parts [a, b], alias c (None: binds the last part)."""
+    """`import a.b as c`: parts [a, b], alias c (None: binds the last part);
+    or `import "path/file.esk" as c`: no parts, `path` set (None alias: binds
+    the file's stem, with the string's span)."""
 
     parts: list[Ident]
     alias: Ident | None = None
+    path: ImportPath | None = None
 
     @property
     def bound_name(self) -> Ident:
-        return self.alias or self.parts[-1]
+        if self.alias is not None:
+            return self.alias
+        if self.path is not None:
+            return Ident(self.path.span, self.path.stem)
+        return self.parts[-1]
+
+    @property
+    def label(self) -> str:
+        """How messages name the module: `a.b` or `"path/file.esk"`."""
+        return ".".join(part.name for part in self.parts) if self.path is None else f'"{self.path.value}"'
 
 
 @dataclass(eq=False)

@@ -30,7 +30,7 @@ from .proto import Handler, LocalVar, Proto, UpvalueDesc
 from .source import Span
 
 MAGIC = b"ESKC"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 4
 _HEADER = struct.Struct(">4sHII")
 
 
@@ -56,7 +56,8 @@ def _proto_to_json(proto: Proto) -> dict:
         "upvalues": [[u.name, u.in_stack, u.index] for u in proto.upvalues],
         "spans": [_span_to_json(span) for span in proto.spans],
         "locals": [[v.name, v.register, v.start_pc, v.end_pc] for v in proto.locals],
-        "handlers": [[h.start_pc, h.end_pc, h.target_pc, h.level, h.register, h.far_level] for h in proto.handlers],
+        "handlers": [[h.start_pc, h.end_pc, h.target_pc, h.level, h.register, h.far_level, h.is_finally]
+                     for h in proto.handlers],
         "exports": proto.exports, "span": _span_to_json(proto.span) if proto.span else None,
     }
 
@@ -125,8 +126,9 @@ def _proto_from_json(tree: dict) -> Proto:
         upvalues=[UpvalueDesc(_of(n, str), _of(s, bool), _of(i, int)) for n, s, i in tree["upvalues"]],
         spans=[_span_from_json(item) for item in tree["spans"]],
         locals=[LocalVar(_of(n, str), _of(r, int), _of(s, int), _of(e, int)) for n, r, s, e in tree["locals"]],
-        handlers=[Handler(_of(s, int), _of(e, int), _of(t, int), _of(lv, int), _optional(r, int), _of(f, int))
-                  for s, e, t, lv, r, f in tree["handlers"]],
+        handlers=[Handler(_of(s, int), _of(e, int), _of(t, int), _of(lv, int), _optional(r, int), _of(f, int),
+                          _of(fin, bool))
+                  for s, e, t, lv, r, f, fin in tree["handlers"]],
         is_generator=_of(tree["generator"], bool), num_far=_of(tree["far"], int),
         exports=[_of(name, str) for name in tree["exports"]],
         span=_span_from_json(tree["span"]) if tree["span"] is not None else None,
@@ -188,6 +190,8 @@ def verify(proto: Proto) -> str | None:
     for handler in proto.handlers:
         if not (0 <= handler.start_pc <= handler.end_pc <= size and 0 <= handler.target_pc < size):
             return "an exception handler points outside the code"
+        if handler.is_finally and handler.register is None:
+            return "a finally handler has no register for the error"
     return None
 
 
@@ -200,6 +204,8 @@ def _operand_problem(proto: Proto, decoded: opcodes.Decoded, limits: dict[str, i
             return f"operand {field.upper()}={value} is out of range (limit {limits[kind]})"
     if info.name in ("GETFAR", "SETFAR") and decoded.bx >= proto.num_far:
         return f"far slot {decoded.bx} is out of range ({proto.num_far})"
+    if info.name == "GETSLICE" and decoded.c + 1 >= limits["R"]:
+        return f"operand C+1={decoded.c + 1} is out of range (limit {limits['R']})"
     return None
 
 

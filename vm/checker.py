@@ -20,6 +20,7 @@ from .diagnostics import Diagnostic, Related, make
 from .modules import ModuleLoader, ModuleReadError
 from .source import SourceText, Span
 from .parser import parse
+from .runtime.formatting import SpecError, parse_spec
 from .symbols import (BUILTIN_ARITY, Scope, Symbol, SymbolKind, SymbolTable, builtin_scope, member_symbols,
                       struct_fields)
 
@@ -200,6 +201,42 @@ def _assigned_names(program: ast.Program) -> set[str]:
     return names
 
 
+def _always_leaves(stmt: ast.Node, allowed: set[str]) -> str | None:
+    """How `stmt` always leaves its block, for messages ("a `return`"), or None
+    when the statement after it can run. A `try` always leaves when its
+    `finally` does, or when its body and its `catch` (if any) both do; `if`
+    and loops are not followed (a branch may be left out)."""
+    keyword = _TERMINATORS.get(type(stmt))
+    if keyword is not None:
+        return f"a `{keyword}`" if keyword in allowed else None
+    if isinstance(stmt, ast.Block):
+        return _block_leaves(stmt, allowed)
+    if not isinstance(stmt, ast.Try):
+        return None
+    final = stmt.finalizer and _block_leaves(stmt.finalizer, allowed)
+    if final is not None:
+        return f"a `try` whose `finally` always ends in {final}"
+    body = _block_leaves(stmt.body, allowed)
+    if body is None or (stmt.handler is not None and _block_leaves(stmt.handler, allowed) is None):
+        return None
+    return "a `try` whose blocks all end in `return`, `throw`, `break` or `continue`"
+
+
+def _block_leaves(block: ast.Block, allowed: set[str]) -> str | None:
+    for stmt in block.body:
+        found = _always_leaves(stmt, allowed)
+        if found is not None:
+            return found
+    return None
+
+
+def _literal_type(value) -> str:
+    """The type of a literal's value, as messages name it: `an int`, `nil`."""
+    if value is None:
+        return "nil"
+    return {bool: "a bool", int: "an int", float: "a float", str: "a string"}[type(value)]
+
+
 def _module_name(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
@@ -324,6 +361,8 @@ class _Checker:
         # The struct or enum whose method is being walked, if any.
         self.method_of: Symbol | None = None
         self.loop_depth = 0
+        # Inside a `finally` block: the loop depth where it starts (None elsewhere).
+        self.finally_loops: int | None = None
         self.assigned: set[Symbol] = set()
         self.calls: list[_PendingCall] = []
         # Symbols never reported as unused: replaced duplicates, methods' `self`.
@@ -332,13 +371,15 @@ class _Checker:
         # Per block, where its `let`s and imports are (for "declared later").
         self.later_declarations: dict[Scope, dict[str, Span]] = {}
         self.variant_patterns: dict[ast.PVariant, tuple[Symbol, Symbol | None]] = {}
+        # Where the parser skipped code after a syntax error (reads there are unknown).
+        self.broken: list[Span] = []
         self.statements = {
             ast.Let: self._let, ast.Assign: self._assign, ast.ExprStmt: lambda s: self._expr(s.expr),
             ast.If: self._if, ast.While: self._while, ast.For: self._for, ast.Break: self._loop_jump,
             ast.Continue: self._loop_jump, ast.Return: self._function_exit, ast.Yield: self._function_exit,
             ast.Throw: lambda s: self._expr(s.value), ast.Try: self._try, ast.Import: self._import,
             ast.FnDecl: self._fn_decl, ast.StructDecl: self._type_decl, ast.EnumDecl: self._type_decl,
-            ast.Block: self._scoped_block,
+            ast.Block: self._scoped_block, ast.ErrorStmt: self._broken,
         }
 
     def run(self, program: ast.Program) -> CheckResult:
@@ -390,12 +431,12 @@ class _Checker:
 
     @contextmanager
     def _function_body(self) -> Iterator[None]:
-        saved = self.in_function, self.loop_depth
-        self.in_function, self.loop_depth = True, 0
+        saved = self.in_function, self.loop_depth, self.finally_loops
+        self.in_function, self.loop_depth, self.finally_loops = True, 0, None
         try:
             yield
         finally:
-            self.in_function, self.loop_depth = saved
+            self.in_function, self.loop_depth, self.finally_loops = saved
 
     @contextmanager
     def _loop(self) -> Iterator[None]:
@@ -492,10 +533,10 @@ class _Checker:
         ended_by = None
         for stmt in stmts:
             if ended_by is not None and not isinstance(stmt, (*_HOISTED, ast.ErrorStmt)):
-                self._report("W0103", stmt.span, f"unreachable code: it follows a `{ended_by}`")
+                self._report("W0103", stmt.span, f"unreachable code: it follows {ended_by}")
                 return
-            keyword = _TERMINATORS.get(type(stmt))
-            ended_by = ended_by or (keyword if keyword in allowed else None)
+            if ended_by is None:
+                ended_by = _always_leaves(stmt, allowed)
 
     def _let(self, stmt: ast.Let) -> None:
         if stmt.value is not None:
@@ -551,15 +592,33 @@ class _Checker:
 
     def _try(self, stmt: ast.Try) -> None:
         self._scoped_block(stmt.body)
-        with self._scope("block", stmt.handler.span):
-            if stmt.name is not None:
-                self._declare_local(stmt.name.name, stmt.name.span, stmt, visible_from=stmt.handler.span.start)
-            self._block(stmt.handler.body)
+        if stmt.handler is not None:
+            with self._scope("block", stmt.handler.span):
+                if stmt.name is not None:
+                    self._declare_local(stmt.name.name, stmt.name.span, stmt,
+                                        visible_from=stmt.handler.span.start)
+                self._block(stmt.handler.body)
+        if stmt.finalizer is not None:
+            saved, self.finally_loops = self.finally_loops, self.loop_depth
+            try:
+                self._scoped_block(stmt.finalizer)
+            finally:
+                self.finally_loops = saved
+
+    def _check_leaving_finally(self, stmt: ast.Return | ast.Break | ast.Continue, keyword: str) -> None:
+        """W0110 for a jump out of a `finally` block: it would discard an error
+        on its way out of the `try` (PEP 765 warns about the same in Python)."""
+        if self.finally_loops is None or (keyword != "return" and self.loop_depth > self.finally_loops):
+            return
+        self._report("W0110", self._keyword_span(stmt, keyword),
+                     f"`{keyword}` leaves a `finally` block: an error thrown in the `try` would be "
+                     f"silently discarded (move the `{keyword}` after the `try` statement)")
 
     def _loop_jump(self, stmt: ast.Break | ast.Continue) -> None:
-        if self.loop_depth:
-            return
         keyword, code = ("break", "E0104") if isinstance(stmt, ast.Break) else ("continue", "E0105")
+        if self.loop_depth:
+            self._check_leaving_finally(stmt, keyword)
+            return
         where = "outside a loop" if not self.in_function else "outside a loop of this function"
         self._report(code, self._keyword_span(stmt, keyword), f"`{keyword}` {where}")
 
@@ -567,6 +626,8 @@ class _Checker:
         if not self.in_function:
             keyword, code = ("return", "E0106") if isinstance(stmt, ast.Return) else ("yield", "E0107")
             self._report(code, self._keyword_span(stmt, keyword), f"`{keyword}` outside a function")
+        elif isinstance(stmt, ast.Return):
+            self._check_leaving_finally(stmt, "return")
         if stmt.value is not None:
             self._expr(stmt.value)
 
@@ -686,21 +747,47 @@ class _Checker:
             self._match(node)
         elif isinstance(node, (ast.Binary, ast.Logical)):
             self._operator_chain(node)
+        elif isinstance(node, ast.ErrorExpr):
+            self._broken(node)
+        elif isinstance(node, ast.FormatSpec):
+            self._format_spec(node)
         else:
             for child in ast.children(node):
                 self._expr(child)
         return None
+
+    def _format_spec(self, node: ast.FormatSpec) -> None:
+        """E0015 for a spec that is wrong whatever the value (§13.3)."""
+        try:
+            parse_spec(node.text)
+        except SpecError as error:
+            self._report("E0015", node.span, f"invalid format spec `{node.text}`: {error.message}")
 
     def _operator_chain(self, node: ast.Binary | ast.Logical) -> None:
         # `a + b + c ...` nests to the left as deep as the chain is long, so
         # walk that spine with a loop rather than one Python frame per operator.
         rights = []
         while isinstance(node, (ast.Binary, ast.Logical)):
+            if node.op in ("in", "not in"):
+                self._check_membership(node)
             rights.append(node.right)
             node = node.left
         self._expr(node)
         for right in reversed(rights):
             self._expr(right)
+
+    def _check_membership(self, node: ast.Binary) -> None:
+        """W0109 for `x in c` whose literal operands make it a TypeError at run time."""
+        container, item = node.right, node.left
+        if isinstance(container, ast.Literal) and not isinstance(container.value, str):
+            self._report("W0109", container.span,
+                         f"`{node.op}` needs an array, tuple, range, map or string on the right, not "
+                         f"{_literal_type(container.value)}: this raises TypeError")
+        elif (isinstance(container, ast.Literal) and isinstance(item, ast.Literal)
+              and not isinstance(item.value, str)):
+            self._report("W0109", item.span,
+                         f"`{node.op}` on a string needs a string on the left, not {_literal_type(item.value)}: "
+                         "this raises TypeError")
 
     def _member(self, owner: Symbol, name: ast.Ident, variants_only: bool = False) -> Symbol | None:
         """Resolve `owner.name` when `owner` is a module or a type, recording the
@@ -900,11 +987,21 @@ class _Checker:
 
     # -------------------------------------------------------------- unused
 
+    def _broken(self, node: ast.ErrorStmt | ast.ErrorExpr) -> None:
+        self.broken.append(node.span)
+
     def _report_unused(self) -> None:
         for symbol in self.table.symbols:
             if (symbol.kind not in _LOCAL_KINDS or symbol.reads or symbol.name.startswith("_")
-                    or symbol in self.quiet or symbol.scope is None or symbol.scope.kind == "module"):
+                    or symbol in self.quiet or symbol.scope is None or symbol.scope.kind == "module"
+                    or self._maybe_read_in_broken_code(symbol)):
                 continue
             code, noun = ("W0102", "parameter") if symbol.kind is SymbolKind.PARAMETER else ("W0101", "variable")
             self._report(code, symbol.span, f"unused {noun} `{symbol.name}`: it is never read "
                                             f"(name it `_{symbol.name}` if that is intended)")
+
+    def _maybe_read_in_broken_code(self, symbol: Symbol) -> bool:
+        """Whether code that did not parse may have read `symbol` (it stands in
+        the symbol's scope): then "unused" would only echo the syntax error."""
+        scope = symbol.scope.span
+        return any(scope.start <= broken.start and broken.end <= scope.end for broken in self.broken)

@@ -9,8 +9,6 @@ this module only parses arguments, prints, and chooses exit statuses:
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
 import os
 import sys
 
@@ -129,6 +127,8 @@ def _is_terminal(stream) -> bool:
 # ----------------------------------------------------------------- commands
 
 def command_check(args) -> int:
+    import json
+
     loader = ModuleLoader()
     all_items: list[dict] = []
     any_error = False
@@ -195,6 +195,8 @@ def command_fmt(args) -> int:
 
 def _report_or_write(args, path: str, text: str, formatted: str) -> int:
     if args.diff:
+        import difflib
+
         sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), formatted.splitlines(True),
                                                    path, f"{path} (formatted)"))
     elif args.check:
@@ -218,28 +220,32 @@ def run_analysis(result: Analysis, loader: ModuleLoader, engine: str) -> int:
         proto = _compile_or_report(result)
         return 2 if proto is None else run_proto(proto, loader, result.path)
     from .interpreter import Interpreter
-    from .runtime.errors import EskerError, format_uncaught
 
-    try:
-        Interpreter(loader=loader).run_program(result.program, result.source)
-    except EskerError as error:
-        _flush()
-        print(format_uncaught(error), file=sys.stderr)
-        return 1
-    return 0
+    return _finish(lambda: Interpreter(loader=loader).run_program(result.program, result.source))
 
 
 def run_proto(proto, loader: ModuleLoader, path: str) -> int:
     """Run a compiled module on the register VM; the exit status."""
     from .machine import VM
-    from .runtime.errors import EskerError, format_uncaught
+
+    return _finish(lambda: VM(loader=loader).run_main(proto, path))
+
+
+def _finish(start) -> int:
+    """Runs a program to its end; the exit status: 0, 1 after reporting an
+    uncaught error, or the status given to `exit()` (its `finally` blocks
+    have run and printed by then, so the output is flushed in order)."""
+    from .runtime.errors import EskerError, ProgramExit, format_uncaught
 
     try:
-        VM(loader=loader).run_main(proto, path)
+        start()
     except EskerError as error:
         _flush()
         print(format_uncaught(error), file=sys.stderr)
         return 1
+    except ProgramExit as leaving:
+        _flush()
+        return leaving.status
     return 0
 
 
@@ -285,6 +291,8 @@ def _load_bytecode(path: str):
 
 
 def command_dis(args) -> int:
+    import json
+
     from .disassembler import Options, format_proto, to_json
 
     if args.file.endswith(BYTECODE_SUFFIX):

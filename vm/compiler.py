@@ -20,7 +20,7 @@ raises CompileError, naming the limit and the place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from . import ast
@@ -30,6 +30,7 @@ from .opcodes import (K_IN_EXTRAARG, MAX_BX, MAX_C, OFFSET_SBX, OFFSET_SC, OPCOD
 from .proto import FAR_BASE, LOCAL_LIMIT, Handler, LocalVar, Proto, UpvalueDesc
 from .runtime import builtins, ops
 from .runtime.errors import EskerError
+from .runtime.printing import to_str
 from .source import NO_SPAN, SourceText, Span
 
 #: The register field value that means "no register" (TESTSET whose value is not kept).
@@ -54,7 +55,8 @@ _CONSTANT_COMPARISONS = {"<": Op.LTK, "<=": Op.LEK, ">": Op.GTK, ">=": Op.GEK}
 _ARITHMETIC = {"+": Op.ADD, "-": Op.SUB, "*": Op.MUL, "/": Op.DIV, "//": Op.IDIV, "%": Op.MOD,
                "**": Op.POW, "&": Op.BAND, "|": Op.BOR, "^": Op.BXOR, "<<": Op.SHL, ">>": Op.SHR}
 _WITH_CONSTANT = {op: Op[Op(code).name + "K"] for op, code in _ARITHMETIC.items()}
-_ENDS_FLOW = frozenset({Op.RETURN, Op.RETURN0, Op.TAILCALL, Op.THROW, Op.FAIL, Op.MATCHERROR})
+_ENDS_FLOW = frozenset({Op.RETURN, Op.RETURN0, Op.TAILCALL, Op.TAILMETHOD, Op.THROW, Op.RETHROW, Op.FAIL,
+                        Op.MATCHERROR})
 
 
 class CompileError(Exception):
@@ -177,7 +179,40 @@ def _constant_of(node: ast.Node):
     if kind is ast.TupleExpr:
         items = [_constant_of(item) for item in node.items]
         return _NOT_CONSTANT if _NOT_CONSTANT in items else tuple(items)
+    if kind is ast.FString:
+        pieces = _fstring_pieces(node)
+        return "".join(pieces) if all(type(piece) is str for piece in pieces) else _NOT_CONSTANT
     return _NOT_CONSTANT
+
+
+def _text_span(node: ast.FString, pieces: list, position: int) -> Span:
+    """Where the text piece `pieces[position]` is loaded: text before the
+    first field at the f-string, any other with the field next to it, so
+    that stepping by line goes from field to field without jumping back."""
+    if position == 0:
+        return node.span
+    fields = [piece for piece in pieces[position:] if type(piece) is not str]
+    return (fields[0] if fields else pieces[position - 1]).span
+
+
+def _fstring_pieces(node: ast.FString) -> list:
+    """An f-string's parts as they are built: text (adjacent texts and
+    fields of constant scalars folded together) and the other fields."""
+    pieces: list = []
+    for part in node.parts:
+        if type(part) is ast.FStringText:
+            text = part.value
+        else:
+            value = _constant_of(part.expr) if part.spec is None else _NOT_CONSTANT
+            if value is _NOT_CONSTANT or type(value) not in _SCALARS:
+                pieces.append(part)
+                continue
+            text = to_str(value)
+        if pieces and type(pieces[-1]) is str:
+            pieces[-1] += text
+        elif text:
+            pieces.append(text)
+    return pieces
 
 
 def _valid_key(value) -> bool:
@@ -200,6 +235,35 @@ class _Loop:
     breaks: list[int]
     continues: list[int]
     captured: bool = False
+    #: How many `finally` blocks enclose the loop: a jump out of the loop
+    #: passes through the ones opened since.
+    finallies: int = 0
+
+
+#: How a `finally` block was entered: its exit number. Beyond these two, each
+#: `return`, `break` or `continue` target that leaves through it has a number.
+NORMAL_EXIT, THROW_EXIT = 0, 1
+
+
+@dataclass(eq=False)
+class _Finally:
+    """A `try` with `finally` whose body or `catch` is being compiled: every way
+    out of them goes through its one `finally` block. The block starts with
+    the exit number in register `kind`, and the value being returned or the
+    error being thrown in register `value`; it ends by dispatching on the
+    exit number (a return passes through the enclosing `finally` blocks too)."""
+
+    kind: int
+    value: int
+    #: The exits taken through it, by key: ("return",), ("break", loop), ("continue", loop).
+    exits: list[tuple] = field(default_factory=list)
+    #: Jumps to the start of the `finally` block.
+    entries: list[int] = field(default_factory=list)
+
+    def exit_number(self, key: tuple) -> int:
+        if key not in self.exits:
+            self.exits.append(key)
+        return THROW_EXIT + 1 + self.exits.index(key)
 
 
 @dataclass(eq=False)
@@ -253,6 +317,8 @@ class _Function:
         self.block: _Block | None = None
         self.loop: _Loop | None = None
         self.try_depth = 0
+        #: The `finally` blocks around the code being compiled, innermost last.
+        self.finallies: list[_Finally] = []
         #: Names used inside functions nested in this one: the locals a call might change.
         self.captured_names: frozenset[str] = frozenset()
 
@@ -659,9 +725,10 @@ class _Compiler:
             ast.Literal: lambda node: _constant_exp(node.value, node.span), ast.Name: self.name,
             ast.Unary: self.unary, ast.Binary: self.binary, ast.Logical: self.logical,
             ast.Conditional: self.conditional, ast.RangeExpr: self.range, ast.Call: self.call,
-            ast.MethodCall: self.method_call, ast.Field: self.field, ast.Index: self.index,
+            ast.MethodCall: self.method_call, ast.Field: self.field, ast.Index: self.index, ast.Slice: self.slice,
             ast.TupleExpr: self.tuple, ast.ArrayExpr: self.array, ast.MapExpr: self.map,
-            ast.FnExpr: self.function_literal, ast.Match: self.match, ast.ErrorExpr: self.unparsed_expression,
+            ast.FnExpr: self.function_literal, ast.Match: self.match, ast.FString: self.fstring,
+            ast.ErrorExpr: self.unparsed_expression,
         }
 
     # ---------------------------------------------------------- functions
@@ -932,17 +999,33 @@ class _Compiler:
             self.fail("RuntimeError", "break, continue or return outside a function", node.span)
             return
         value = node.value
-        if value is None or (type(value) is ast.Literal and value.value is None):
+        if fs.finallies:
+            through = fs.finallies[-1]
+            result = _Exp(NIL, span=node.span) if value is None else self.expr(value)
+            fs.exp_into(result, through.value)
+            self.enter_finally(through, ("return",), node.span)
+        elif value is None or (type(value) is ast.Literal and value.value is None):
             fs.close_all_far(node.span)
             fs.abc(Op.RETURN0, 0, 0, 0, node.span)
         elif type(value) is ast.Call and self.can_tail_call(value):
             self.call(value, tail=True)
+        elif type(value) is ast.MethodCall and self.can_tail_call(value):
+            self.method_call(value, tail=True)
         else:
-            reg = fs.exp_to_any_reg(self.expr(value))
-            fs.close_all_far(node.span)
-            fs.abc(Op.RETURN, reg, 0, 0, node.span)
+            self.return_register(fs.exp_to_any_reg(self.expr(value)), node.span)
 
-    def can_tail_call(self, call: ast.Call) -> bool:
+    def return_register(self, reg: int, span: Span) -> None:
+        self.fs.close_all_far(span)
+        self.fs.abc(Op.RETURN, reg, 0, 0, span)
+
+    def enter_finally(self, through: _Finally, key: tuple, span: Span) -> None:
+        """Leaves by `key` through the `finally` block of `through` (the value
+        being returned is in its `value` register already)."""
+        fs = self.fs
+        fs.load_constant(through.kind, through.exit_number(key), span)
+        through.entries.append(fs.jump(span))
+
+    def can_tail_call(self, call: ast.Call | ast.MethodCall) -> bool:
         fs = self.fs
         return (fs.try_depth == 0 and not fs.proto.is_generator and not fs.is_module and not call.kwargs
                 and fs.freereg + 2 + len(call.args) < MAX_REGISTERS)
@@ -1260,7 +1343,7 @@ class _Compiler:
         iteration's variables (from register `level` on) are closed if captured."""
         fs = self.fs
         outer = fs.loop
-        loop = _Loop(fs.freereg if level is None else level, fs.nfar, [], [])
+        loop = _Loop(fs.freereg if level is None else level, fs.nfar, [], [], finallies=len(fs.finallies))
         fs.loop = loop
         try:
             self.block(body, loop, before)
@@ -1283,13 +1366,21 @@ class _Compiler:
         if self.fs.loop is None:
             self.fail("RuntimeError", "break, continue or return outside a function", node.span)
         else:
-            self.fs.loop.breaks.append(self.fs.jump(node.span))
+            self.loop_jump("break", self.fs.loop, node.span)
 
     def continue_statement(self, node: ast.Continue) -> None:
         if self.fs.loop is None:
             self.fail("RuntimeError", "break, continue or return outside a function", node.span)
         else:
-            self.fs.loop.continues.append(self.fs.jump(node.span))
+            self.loop_jump("continue", self.fs.loop, node.span)
+
+    def loop_jump(self, keyword: str, loop: _Loop, span: Span) -> None:
+        """`break` or `continue` of `loop`, through the `finally` blocks opened inside it."""
+        fs = self.fs
+        if len(fs.finallies) > loop.finallies:
+            self.enter_finally(fs.finallies[-1], (keyword, loop), span)
+        else:
+            (loop.breaks if keyword == "break" else loop.continues).append(fs.jump(span))
 
     def for_statement(self, node: ast.For) -> None:
         fs = self.fs
@@ -1354,6 +1445,13 @@ class _Compiler:
         self.bind_locals(binding, copy, 0, node.span)
 
     def try_statement(self, node: ast.Try) -> None:
+        if node.finalizer is None:
+            self.try_catch(node)
+        else:
+            self.try_finally(node)
+
+    def try_catch(self, node: ast.Try) -> None:
+        """The body, and the `catch` block its handler enters (if there is one)."""
         fs = self.fs
         level, far_level = fs.freereg, fs.nfar
         start = fs.label()
@@ -1362,6 +1460,8 @@ class _Compiler:
             self.block(node.body)
         finally:
             fs.try_depth -= 1
+        if node.handler is None:
+            return
         end = fs.label()
         skip = fs.jump(_end_span(node.body.span))
         target = fs.label()
@@ -1376,6 +1476,82 @@ class _Compiler:
         if end > start:
             register = level if node.name is not None else None
             fs.proto.handlers.append(Handler(start, end, target, level, register, far_level))
+
+    def try_finally(self, node: ast.Try) -> None:
+        """`try … [catch …] finally …`: the `finally` block is compiled once.
+        Everything that leaves the body or the `catch` block enters it with an
+        exit number in a register of its own: falling off the end, an error
+        (through a finally handler), each return, break or continue target.
+        It ends by dispatching on that number. Inside, `return f(x)` is no
+        tail call, since the `finally` block must run after it."""
+        fs = self.fs
+        fs.enter_block()
+        level, far_level = fs.freereg, fs.nfar
+        fs.reserve(2, node.span)
+        through = _Finally(level, level + 1)
+        fs.declare("(finally exit)", through.kind, 0)
+        fs.declare("(finally value)", through.value, 0)
+        start = fs.label()
+        fs.finallies.append(through)
+        fs.try_depth += 1
+        try:
+            self.try_catch(node)
+        finally:
+            fs.try_depth -= 1
+            fs.finallies.pop()
+        end = fs.label()
+        entry_span = _start_span(node.finalizer.span)
+        fs.load_constant(through.kind, NORMAL_EXIT, entry_span)
+        entry = fs.label()
+        fs.patch(through.entries, entry)
+        if any(opcode_of(word) == Op.CLOSURE for word in fs.code[start:end]):
+            # A jump out of the body skipped the CLOSE of the blocks it left;
+            # the `finally` block reuses their registers.
+            fs.abx(Op.CLOSE, level + 2, far_level, entry_span)
+        self.block(node.finalizer)
+        done = self.finally_dispatch(through, end > start, _end_span(node.finalizer.span))
+        if end > start:
+            handler = fs.label()
+            fs.proto.handlers.append(Handler(start, end, handler, level, through.value, far_level,
+                                             is_finally=True))
+            fs.load_constant(through.kind, THROW_EXIT, entry_span)
+            fs.patch([fs.jump(entry_span)], entry)
+        fs.patch_here(done)
+        fs.leave_block(_end_span(node.span))
+
+    def finally_dispatch(self, through: _Finally, throws: bool, span: Span) -> list[int]:
+        """The end of a `finally` block: each exit number other than the normal
+        one goes on its way (a throw again, a return or jump through the
+        enclosing `finally` blocks); the normal exit falls through. Returns
+        the jumps to the code after the `try` statement."""
+        fs = self.fs
+        exits = ([("throw",)] if throws else []) + through.exits
+        numbers = [THROW_EXIT] * throws + [through.exit_number(key) for key in through.exits]
+        tests = [fs.cond_jump(Op.EQI, through.kind, number + OFFSET_SC, 0, 1, span) if fits_sc(number)
+                 else fs.cond_jump(Op.EQK, through.kind, fs.constant(number, span), 0, 1, span)
+                 for number in numbers]
+        if not tests:
+            return []
+        done = [fs.jump(span)]
+        for key, test in zip(exits, tests):
+            fs.patch_here([test])
+            if key[0] == "throw":
+                fs.abc(Op.RETHROW, through.value, 0, 0, span)
+            elif key[0] == "return":
+                self.return_through(through.value, span)
+            else:
+                self.loop_jump(key[0], key[1], span)
+        return done
+
+    def return_through(self, reg: int, span: Span) -> None:
+        """Returns the value in `reg`, through the enclosing `finally` blocks."""
+        fs = self.fs
+        if fs.finallies:
+            outer = fs.finallies[-1]
+            fs.abc(Op.MOVE, outer.value, reg, 0, span)
+            self.enter_finally(outer, ("return",), span)
+        else:
+            self.return_register(reg, span)
 
     # ---------------------------------------------------------- expressions
 
@@ -1468,6 +1644,8 @@ class _Compiler:
     def binary(self, node: ast.Binary) -> _Exp:
         if node.op in _COMPARISONS:
             return self.comparison(node)
+        if node.op in ("in", "not in"):
+            return self.membership(node)
         left = self.operand(self.expr(node.left), [node.right])
         return self.arithmetic(node.op, left, node.right, node.span)
 
@@ -1522,6 +1700,12 @@ class _Compiler:
                 return self.test_exp(immediate, reg, value + OFFSET_SC, k, node.span)
             constant = Op.EQK if equality else _CONSTANT_COMPARISONS[op]
             return self.test_exp(constant, reg, fs.constant(value, node.span), k, node.span)
+        r1, r2 = self.operand_registers(left, right)
+        return self.test_exp(_COMPARISONS[op], r1, r2, k, node.span)
+
+    def operand_registers(self, left: _Exp, right: _Exp) -> tuple[int, int]:
+        """Both operands in registers (freed for the result), left one first."""
+        fs = self.fs
         if left.is_constant():
             # The right operand may end in jumps still to be turned into a value:
             # that comes first, then the constant's load.
@@ -1531,7 +1715,19 @@ class _Compiler:
             r1 = fs.exp_to_any_reg(left)
             r2 = fs.exp_to_any_reg(right)
         fs.free_exps(left, right)
-        return self.test_exp(_COMPARISONS[op], r1, r2, k, node.span)
+        return r1, r2
+
+    def membership(self, node: ast.Binary) -> _Exp:
+        """`x in c` / `x not in c`: folded for constants, else one IN."""
+        left = self.operand(self.expr(node.left), [node.right])
+        right = self.expr(node.right)
+        if left.is_constant() and right.is_constant():
+            folded = _fold_binary(node.op, left.value(), right.value())
+            if folded is not _NOT_CONSTANT:
+                return _constant_exp(folded, node.span)
+        r1, r2 = self.operand_registers(left, right)
+        negated = int(node.op == "not in")
+        return _Exp(RELOC, self.fs.abc(Op.IN, 0, r1, r2, node.span, negated), span=node.span)
 
     def test_exp(self, op: Op, a: int, b: int, k: int, span: Span) -> _Exp:
         return _Exp(JMP, self.fs.cond_jump(op, a, b, 0, k, span), span=span)
@@ -1590,6 +1786,19 @@ class _Compiler:
             return _Exp(INDEXI, table, value, node.span)
         return _Exp(INDEX, table, fs.exp_to_any_reg(key), node.span)
 
+    def slice(self, node: ast.Slice) -> _Exp:
+        """`obj[start:stop]`: the bounds in two consecutive registers (nil when left out)."""
+        fs = self.fs
+        bounds = [bound for bound in (node.start, node.stop) if bound is not None]
+        obj = self.operand(self.expr(node.obj), bounds)
+        fs.exp_to_any_reg(obj)
+        first = fs.freereg
+        for bound in (node.start, node.stop):
+            fs.exp_to_next_reg(_Exp(NIL, span=node.span) if bound is None else self.expr(bound))
+        fs.free_regs(first, first + 1)
+        fs.free_exp(obj)
+        return _Exp(RELOC, fs.abc(Op.GETSLICE, 0, obj.info, first, node.span), span=node.span)
+
     def function_literal(self, node: ast.FnExpr) -> _Exp:
         fs = self.fs
         index = self.function(None, node.params, node.body, node.span)
@@ -1622,7 +1831,7 @@ class _Compiler:
             self.fs.exp_to_next_reg(self.expr(arg.value))
         return len(kwargs)
 
-    def method_call(self, node: ast.MethodCall) -> _Exp:
+    def method_call(self, node: ast.MethodCall, tail: bool = False) -> _Exp:
         fs = self.fs
         base = fs.freereg
         name = node.name.name
@@ -1635,6 +1844,9 @@ class _Compiler:
         if node.kwargs:
             names = tuple(arg.name.name for arg in node.kwargs)
             fs.abc_k(Op.CALLX, base, count, fs.constant((name, names, False), node.span), node.span)
+        elif tail:
+            fs.close_all_far(node.span)
+            fs.abc_k(Op.TAILMETHOD, base, count, fs.constant(name, node.span), node.span)
         else:
             fs.abc_k(Op.METHOD, base, count, fs.constant(name, node.span), node.span)
         fs.freereg = base + 1
@@ -1714,6 +1926,49 @@ class _Compiler:
             fs.abc(Op.NEWMAP if start == 0 else Op.SETPAIRS, reg, len(chunk), 0, node.span)
             fs.freereg = reg + 1
         return _Exp(NONRELOC, reg, span=node.span)
+
+    # ---------------------------------------------------------- f-strings
+
+    def fstring(self, node: ast.FString) -> _Exp:
+        """The pieces of an f-string go to consecutive registers — text as
+        constants, fields through TOSTR or FORMAT — and CONCAT joins them, in
+        batches; a text-only f-string is a constant."""
+        fs = self.fs
+        pieces = _fstring_pieces(node)
+        if all(type(piece) is str for piece in pieces):
+            return _constant_exp("".join(pieces), node.span)
+        if len(pieces) == 1:
+            return self.format_field(pieces[0])
+        reg = fs.freereg
+        size = max(2, self.batch_size(1))
+        count = 0
+        for position, piece in enumerate(pieces):
+            if count == size:
+                fs.abc(Op.CONCAT, reg, count, 0, node.span)
+                fs.freereg, count = reg + 1, 1
+            if type(piece) is str:
+                piece_exp = _constant_exp(piece, _text_span(node, pieces, position))
+            else:
+                piece_exp = self.format_field(piece)
+            fs.exp_to_next_reg(piece_exp)
+            count += 1
+        fs.abc(Op.CONCAT, reg, count, 0, node.span)
+        fs.freereg = reg + 1
+        return _Exp(NONRELOC, reg, span=node.span)
+
+    def format_field(self, field: ast.FormatField) -> _Exp:
+        """A field's value as a string: TOSTR, or FORMAT by its spec."""
+        fs = self.fs
+        value = self.expr(field.expr)
+        if field.spec is None and type(field.expr) is ast.FString:
+            return value
+        reg = fs.exp_to_any_reg(value)
+        fs.free_exp(value)
+        if field.spec is None:
+            return _Exp(RELOC, fs.abc(Op.TOSTR, 0, reg, 0, field.expr.span), span=field.expr.span)
+        span = field.expr.span.merge(field.spec.span)
+        spec = fs.constant(field.spec.text, span)
+        return _Exp(RELOC, fs.abc_k(Op.FORMAT, 0, reg, spec, span), span=span)
 
     # ---------------------------------------------------------- match
 
@@ -1891,6 +2146,11 @@ class _Compiler:
 
 def _nothing(node: ast.Node) -> None:
     """Declarations were compiled when their block started."""
+
+
+def _start_span(span: Span) -> Span:
+    """The empty span at the start of `span` (for code that enters a block)."""
+    return Span(span.start, span.start, span.line, span.col, span.line, span.col)
 
 
 def _end_span(span: Span) -> Span:

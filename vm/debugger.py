@@ -19,23 +19,23 @@ import queue
 import re
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from enum import Enum
-from itertools import islice
 from typing import Callable, Protocol
 
-from . import ast
-from .analysis import analyze, check_program, compile_module
+from .analysis import check_program, compile_module
+from .debug_eval import Compiled, Variable, compile_text, syntax_problem
+from .debug_values import Child, EvaluationError, Internal, is_program_value
 from .deep import RECURSION_LIMIT, STACK_BYTES
 from .diagnostics import Severity
 from .disassembler import get_instructions
 from .modules import ModuleLoader
-from .parser import parse
+from .opcodes import Op, opcode_of
 from .proto import FAR_BASE
 from .runtime import ops
-from .runtime.errors import EskerError, error_kind, format_uncaught, headline, runtime_error
-from .runtime.printing import quote, to_repr, to_str
-from .runtime.values import EnumValue, Function, Module, StructInstance
+from .runtime.errors import EskerError, ProgramExit, error_kind, format_uncaught, headline
+from .runtime.printing import to_str
 from .source import SourceText, Span
 
 
@@ -144,22 +144,8 @@ class Slot:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class Child:
-    """One part of a value, and how an Esker expression reaches it from the
-    value's own expression (".x", "[3]"; None when no expression can)."""
-
-    name: str
-    value: object
-    access: str | None
-
-
 class ProgramError(Exception):
     """The program cannot run: it does not compile (the text lists why)."""
-
-
-class EvaluationError(Exception):
-    """An expression could not be compiled, or raised an error."""
 
 
 class NotStopped(Exception):
@@ -175,132 +161,6 @@ class DebugEvents(Protocol):
     def ended(self) -> None: ...
     def module_loaded(self, root) -> None: ...
     def breakpoint_changed(self, state: BreakpointState) -> None: ...
-
-
-# ----------------------------------------------------------------- values
-
-def type_name(value) -> str:
-    """What `type(value)` says."""
-    return ops.type_name(value)
-
-
-def summary(value, limit: int | None) -> str:
-    """`repr` of a value cut to about `limit` characters (None: in full).
-
-    Only the part that is shown is rendered, so a million-element array costs
-    no more than a short one.
-    """
-    if limit is None:
-        return to_repr(value)
-    pieces: list[str] = []
-    size = 0
-    for piece in _pieces(value, limit):
-        pieces.append(piece)
-        size += len(piece)
-        if size > limit:
-            break
-    text = "".join(pieces)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _pieces(value, limit: int):
-    """The text of `value` lazily. Each container yields its opening before
-    its items, so the consumer's budget also bounds the recursion."""
-    kind = type(value)
-    if kind is str:
-        yield quote(value[: limit + 1])
-    elif kind is list or kind is tuple:
-        yield "[" if kind is list else "("
-        yield from _sequence(value, limit)
-        yield "]" if kind is list else (",)" if len(value) == 1 else ")")
-    elif kind is dict:
-        yield "{"
-        for index, (key, item) in enumerate(value.items()):
-            yield ", " if index else ""
-            yield from _pieces(key, limit)
-            yield ": "
-            yield from _pieces(item, limit)
-        yield "}"
-    elif kind is StructInstance:
-        yield value.type.name + "("
-        for index, (name, item) in enumerate(zip(value.type.fields, value.values)):
-            yield (", " if index else "") + name + ": "
-            yield from _pieces(item, limit)
-        yield ")"
-    elif kind is EnumValue and value.payload is not None:
-        yield f"{value.type.name}.{value.variant.name}("
-        yield from _sequence(value.payload, limit)
-        yield ")"
-    else:
-        yield to_repr(value)
-
-
-def _sequence(values, limit: int):
-    for index, item in enumerate(values):
-        if index:
-            yield ", "
-        yield from _pieces(item, limit)
-
-
-def child_counts(value) -> tuple[int, int]:
-    """(named, indexed) children of a value; (0, 0) for a leaf."""
-    kind = type(value)
-    if kind is list or kind is tuple or kind is dict:
-        return 0, len(value)
-    if kind is StructInstance:
-        return len(value.values), 0
-    if kind is EnumValue:
-        return (len(value.payload) if value.payload is not None else 0), 0
-    if kind is Module:
-        return len(value.members), 0
-    return len(closure_variables(value)), 0
-
-
-def children(value, start: int, count: int, named: bool) -> list[Child]:
-    """A page of a value's named or indexed children."""
-    kind = type(value)
-    if not named:
-        if kind is list or kind is tuple:
-            return [Child(str(index), value[index], f"[{index}]")
-                    for index in range(start, min(start + count, len(value)))]
-        if kind is dict:
-            return [Child(to_repr(key), item, f"[{to_repr(key)}]")
-                    for key, item in islice(value.items(), start, start + count)]
-        return []
-    if kind is StructInstance:
-        return [Child(name, item, f".{name}") for name, item in zip(value.type.fields, value.values)]
-    if kind is EnumValue and value.payload is not None:
-        names = value.variant.fields or [str(index) for index in range(len(value.payload))]
-        return [Child(name, item, None) for name, item in zip(names, value.payload)]
-    if kind is Module:
-        return [Child(name, item, f".{name}") for name, item in value.members.items()]
-    return [Child(name, item, None) for name, item in closure_variables(value)]
-
-
-def set_child(container, name: str, value) -> None:
-    """Assign to the part `name` of a container: an element, entry or field."""
-    kind = type(container)
-    try:
-        if kind is list or kind is tuple:
-            ops.set_index(container, _element_index(name), value)
-        elif kind is dict:
-            key = next((key for key in container if to_repr(key) == name), None)
-            if key is None:
-                raise EvaluationError(f"the map has no key {name}")
-            container[key] = value
-        elif kind is StructInstance:
-            ops.set_field(container, name, value)
-        else:
-            raise EvaluationError(f"the parts of a {type_name(container)} are immutable")
-    except EskerError as error:
-        raise EvaluationError(str(error)) from None
-
-
-def _element_index(name: str) -> int:
-    try:
-        return int(name)
-    except ValueError:
-        raise EvaluationError(f"{name!r} is not an element index") from None
 
 
 # ----------------------------------------------------------------- breakpoint conditions
@@ -360,83 +220,22 @@ def _closing_brace(text: str, start: int) -> int | None:
     return None
 
 
-# ----------------------------------------------------------------- expressions in a frame
-
-#: The function an expression is compiled into; its parameters are the names in scope.
-_EVAL_FUNCTION = "_debug_eval"
-#: Lines of the wrapper before the expression, to give positions in the expression's own lines.
-_WRAPPER_LINES = 2
-#: Diagnostic codes below this one are syntax errors; from it on, errors of names and meaning.
-_FIRST_NAME_ERROR = "E0101"
-
-
-@dataclass(frozen=True)
-class _Variable:
-    """A name visible in a frame, and how to read and write it."""
-
-    name: str
-    read: Callable[[], object]
-    write: Callable[[object], None]
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    proto: object
-    statements: bool
-
-
-def _wrap(text: str, names: list[str], statements: bool) -> str:
-    head = f"fn {_EVAL_FUNCTION}({', '.join(names)}) {{\n"
-    if statements:
-        return f"{head}\n{text}\nreturn [{', '.join(names)}]\n}}\n"
-    return f"{head}return (\n{text}\n)\n}}\n"
-
-
-def _calls_in(node: ast.Node) -> bool:
-    pending = [node]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, (ast.Call, ast.MethodCall)):
-            return True
-        pending.extend(ast.children(item))
-    return False
-
-
-def compile_expression(text: str, names: list[str], loader: ModuleLoader, *, statements_allowed: bool,
-                       calls_allowed: bool) -> _Compiled:
-    """Compile Esker code as a function of `names`.
-
-    An expression is tried first; when it does not parse and statements are
-    allowed, the text is compiled as statements whose function returns the
-    final values of `names` (so assignments can be written back).
-    """
-    attempts = (False, True) if statements_allowed else (False,)
-    problem = None
-    for statements in attempts:
-        result = analyze(_wrap(text, names, statements), "<debugger>", loader, compile=True)
-        if result.errors:
-            # Syntax errors of the expression attempt only say it was not an expression.
-            if problem is None or problem.code < _FIRST_NAME_ERROR:
-                problem = result.errors[0]
-            continue
-        if not calls_allowed and _calls_in(result.program):
-            raise EvaluationError("hovering does not call functions; use a watch or the console")
-        return _Compiled(_function_proto(result.proto), statements)
-    raise EvaluationError(f"{max(problem.span.line - _WRAPPER_LINES, 1)}:{problem.span.col}: {problem.message}")
-
-
-def _function_proto(module_proto):
-    return next(proto for proto in module_proto.protos if proto.name == _EVAL_FUNCTION)
-
-
 # ----------------------------------------------------------------- the controller
 
 #: How long an evaluation may run before it is interrupted (seconds).
 EVALUATION_LIMIT = 10.0
+#: How long program output may wait to be sent, gathered with what follows it (seconds).
+OUTPUT_INTERVAL = 0.02
 #: How long `terminate` waits for the program's thread to unwind (seconds).
 TERMINATE_WAIT = 10.0
 #: Compiled breakpoint conditions and expressions kept for reuse.
 _CACHE_SIZE = 512
+
+
+class EvaluationInterrupted(Exception):
+    """Ends an evaluation early (too long, cancelled, or a pause that came
+    while a condition ran). Not an EskerError, so no `catch` of the evaluated
+    code can stop it."""
 
 
 class SessionEnded(BaseException):
@@ -469,17 +268,21 @@ class _Step:
     line: int
 
 
-@dataclass
+@dataclass(eq=False)
 class _Job:
-    """Work for the program's thread while it is stopped (an evaluation)."""
+    """Work for the program's thread while it is stopped (an evaluation).
+    `withdrawn` is set, with the reason, when it must not run any more."""
 
     work: Callable[[], object]
     done: threading.Event = field(default_factory=threading.Event)
     result: object = None
     error: BaseException | None = None
+    withdrawn: str | None = None
 
     def run(self) -> None:
         try:
+            if self.withdrawn is not None:
+                raise EvaluationError(self.withdrawn)
             self.result = self.work()
         except Exception as error:  # handed back to the waiting thread
             self.error = error
@@ -504,6 +307,8 @@ class Debugger:
         self._raised = False
         self._uncaught = False
         self._at: dict[tuple[int, int], list[_Breakpoint]] = {}
+        #: The IMPORT instructions of the loaded code, by (id(proto), pc); always trapped.
+        self._imports: set[tuple[int, int]] = set()
         #: Protos with breakpoint traps, and protos trapped on every instruction for a step.
         self._trapped: dict[int, object] = {}
         self._instrumented: dict[int, object] = {}
@@ -511,7 +316,9 @@ class Debugger:
         self._sources: dict[str, SourceText] = {}
         self._line_tables: dict[str, object] = {}
         self._line_starts: dict[int, tuple[object, dict[int, list[int]]]] = {}
-        self._compiled: dict[tuple, _Compiled] = {}
+        self._compiled: dict[tuple, Compiled] = {}
+        #: What the debug console declared (`let`, `fn`), by frame, for its later entries there.
+        self._console: dict[tuple, dict[str, object]] = {}
         self._loader = ModuleLoader()
         self._program: tuple | None = None
         self._vm = None
@@ -523,7 +330,18 @@ class Debugger:
         self._pause_requested = False
         self._terminating = False
         self._evaluating = False
-        self._evaluation_overdue = False
+        #: Why the running evaluation must end (set from other threads), or None.
+        self._evaluation_stop: str | None = None
+        #: How long an evaluation (also a condition or log point) may run (seconds).
+        self.evaluation_limit = EVALUATION_LIMIT
+        self._watchdog = _Watchdog(lambda: self._interrupt_evaluation(
+            f"evaluation stopped after {self.evaluation_limit:g} s"))
+        self._output: _Output | None = None
+        #: The evaluations asked for while stopped, and the one running.
+        self._jobs: set[_Job] = set()
+        self._job: _Job | None = None
+        #: Pauses asked for while stopped: they end the evaluations asked for before them.
+        self._pauses = 0
         self._last_pc = 0
         self._last_thrown: EskerError | None = None
         #: The current stop while the program is stopped, else None.
@@ -560,7 +378,10 @@ class Debugger:
         from .machine import VM
 
         root, path = self._program
-        self._vm = VM(loader=self._loader, stdout=_Output(self._events))
+        for breakpoint in self._all_breakpoints():
+            breakpoint.hits = 0
+        self._output = _Output(self._events)
+        self._vm = VM(loader=self._loader, stdout=self._output)
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
         self._terminating = self._pause_requested = False
@@ -581,16 +402,19 @@ class Debugger:
             self._vm.run_main(root, path)
             status = 0
         except EskerError as error:
-            self._events.output("stderr", format_uncaught(error) + "\n")
+            self._output.emit("stderr", format_uncaught(error) + "\n")
             status = 1
+        except ProgramExit as leaving:
+            status = leaving.status
         except SessionEnded:
             pass
         except Exception as error:  # a fault of the VM must still end the session
-            self._events.output("stderr", f"internal error of the Esker VM: {error!r}\n")
+            self._output.emit("stderr", f"internal error of the Esker VM: {error!r}\n")
             status = 1
         finally:
             self.stop = None
             self._frames = []
+            self._output.close()
             if status is not None:
                 self._events.exited(status)
             self._events.ended()
@@ -631,9 +455,29 @@ class Debugger:
         self._command((_RESUME, (kind, granularity)))
 
     def pause(self) -> None:
-        """Stop the running program at its next backward jump or call."""
-        if self.running and self.stop is None:
+        """Stop the running program at its next backward jump or call (also
+        while a breakpoint condition runs); while it is stopped, end a running
+        evaluation instead."""
+        if not self.running:
+            return
+        if self.stop is None:
             self._pause_requested = True
+            self._vm.request_interrupt()
+        else:
+            self._pauses += 1
+            for job in list(self._jobs):
+                self.cancel_evaluation(job, "evaluation interrupted by pause")
+
+    def cancel_evaluation(self, job, reason: str = "evaluation cancelled") -> None:
+        """Withdraw an evaluation that `evaluate` was asked for (`job` is what
+        its `on_job` received): end it if it runs, skip it if it waits."""
+        job.withdrawn = reason
+        if self._job is job:
+            self._interrupt_evaluation(reason)
+
+    def _interrupt_evaluation(self, reason: str) -> None:
+        self._evaluation_stop = reason
+        if self._vm is not None:
             self._vm.request_interrupt()
 
     def _command(self, command) -> None:
@@ -650,6 +494,9 @@ class Debugger:
             return
         if self._terminating:
             raise SessionEnded()
+        if (id(frame.proto), pc) in self._imports:
+            # The module's body runs on a nested loop: this frame is its caller on the stack.
+            self._vm.enter_native(frame, pc)
         reason = None
         if self._entry:
             self._entry = False
@@ -662,6 +509,8 @@ class Debugger:
                 hits.append(breakpoint)
         if hits:
             reason = hits[0].reason
+        elif reason is None and self._pause_requested:
+            reason = StopReason.PAUSE
         if reason is not None:
             self._suspend(Stop(reason, tuple(b.id for b in hits)))
 
@@ -670,8 +519,10 @@ class Debugger:
         if self._terminating:
             raise SessionEnded()
         if self._evaluating:
-            if self._evaluation_overdue:
-                raise runtime_error("RuntimeError", f"evaluation stopped after {EVALUATION_LIMIT:g} s")
+            if self._evaluation_stop is not None:
+                raise EvaluationInterrupted(self._evaluation_stop)
+            if self._pause_requested:  # only a breakpoint condition runs while the program is not stopped
+                raise EvaluationInterrupted("evaluation interrupted by pause")
             return
         if self._pause_requested:
             self._pause_requested = False
@@ -710,13 +561,19 @@ class Debugger:
         if self._terminating:
             raise SessionEnded()
         self.stop = stop
+        self._output.flush()
         self._events.stopped(stop)
         while True:
             command = self._inbox.get()
             if command == _TERMINATE:
                 raise SessionEnded()
             if isinstance(command, _Job):
-                command.run()
+                self._job = command
+                try:
+                    command.run()
+                finally:
+                    self._job = None
+                    self._jobs.discard(command)
                 continue
             self._frames = []
             if command[1] is not None:
@@ -741,18 +598,23 @@ class Debugger:
         """Whether the running step stops before instruction `pc` of `frame`."""
         step = self._step
         depth = self._vm.depth()
-        if depth < step.depth or (depth == step.depth and frame.key != step.frame):
+        if depth < step.depth:
+            return True
+        if step.kind is StepKind.OUT:
+            # A callback that a builtin calls again starts a new frame at the same depth:
+            # stepping out of it goes on to the builtin's caller.
+            return False
+        if depth == step.depth and frame.key != step.frame:
             return True
         if depth > step.depth:
             return step.kind is StepKind.INTO
-        if step.kind is StepKind.OUT:
-            return False
         if step.granularity is Granularity.INSTRUCTION:
             return True
         last, self._last_pc = self._last_pc, pc
         span = frame.proto.spans[pc]
-        # An implicit return has an empty span at the end of its block: not a line to stop on.
-        if span.start == span.end:
+        # An implicit return has an empty span at the end of its block, and a jump (a loop's
+        # way back, the end of an `if` branch) only leads to the next line: neither is a stop.
+        if span.start == span.end or _is_jump(frame.proto, pc):
             return False
         return pc <= last or span.line != _line(frame.proto, last)
 
@@ -762,7 +624,9 @@ class Debugger:
             try:
                 holds = ops.truthy(self._evaluate_in(frame, breakpoint.condition))
             except EvaluationError as error:
-                self._events.output("console", f"breakpoint condition {breakpoint.condition!r}: {error}\n")
+                if self._pause_requested:
+                    return False  # a pause stopped the condition: it is honoured instead
+                self._output.emit("console", f"breakpoint condition {breakpoint.condition!r}: {error}\n")
                 holds = True
             if not holds:
                 return False
@@ -770,7 +634,7 @@ class Debugger:
         if breakpoint.hit_test is not None and not breakpoint.hit_test(breakpoint.hits):
             return False
         if breakpoint.log is not None:
-            self._events.output("console", self._log_text(breakpoint.log, frame) + "\n")
+            self._output.emit("console", self._log_text(breakpoint.log, frame) + "\n")
             return False
         return True
 
@@ -862,9 +726,9 @@ class Debugger:
         breakpoint = _Breakpoint(identifier, reason, BreakpointState(identifier, True), condition)
         problem = None
         if condition is not None:
-            syntax = parse(_wrap(condition, [], False), "<condition>").diagnostics
-            if syntax:
-                problem = f"condition {condition!r}: {syntax[0].message}"
+            syntax = syntax_problem(condition)
+            if syntax is not None:
+                problem = f"condition {condition!r}: {syntax}"
         if hit_condition is not None:
             try:
                 breakpoint.hit_test = parse_hit_condition(hit_condition)
@@ -884,7 +748,9 @@ class Debugger:
             breakpoint.state = BreakpointState(breakpoint.id, False, breakpoint.problem, path, request.line)
             return breakpoint
         problem, line = None, None
-        if table is None:
+        if request.line < 1:
+            problem = f"line {request.line} is not a line of the file: lines start at 1"
+        elif table is None:
             problem = f"{os.path.basename(path)} cannot be compiled, so it has no code to stop in"
         elif request.line > table.line_count:
             problem = f"line {request.line} is past the end of the file ({table.line_count} lines)"
@@ -931,6 +797,10 @@ class Debugger:
             known = self._line_starts[id(proto)] = (proto, line_starts(proto))
         return known[1]
 
+    def _all_breakpoints(self) -> list[_Breakpoint]:
+        lines = [breakpoint for breakpoints in self._line_breakpoints.values() for breakpoint in breakpoints]
+        return lines + self._function_breakpoints + self._instruction_breakpoints
+
     def _functions_named(self, name: str) -> list:
         return [proto for root in self._loaded.values() for proto in root.walk() if _is_named(proto, name)]
 
@@ -953,7 +823,7 @@ class Debugger:
         changed = []
         for breakpoint in self._function_breakpoints:
             found = self._functions_named(breakpoint.function)
-            for proto in found:
+            for proto in found if breakpoint.problem is None else ():
                 place(proto, 0, breakpoint)
             if breakpoint.problem is None and bool(found) != breakpoint.state.verified:
                 breakpoint.state = _function_state(breakpoint, bool(found))
@@ -961,6 +831,13 @@ class Debugger:
         for breakpoint in self._instruction_breakpoints:
             if breakpoint.location is not None and breakpoint.state.verified:
                 place(*breakpoint.location, breakpoint)
+        imports = set()
+        for root in self._loaded.values():
+            for proto in root.walk():
+                for pc in _imports_of(proto):
+                    imports.add((id(proto), pc))
+                    traps.setdefault(id(proto), (proto, set()))[1].add(pc)
+        self._imports = imports
         self._at = at
         self._retrap(traps)
         return changed
@@ -1016,7 +893,7 @@ class Debugger:
             owners = {register: name for name, register in _live_locals(frame.proto, frame.pc).items()}
             if frame.proto.num_far:
                 owners[0] = "(far slots)"
-            return [Slot(f"r{index}", frame.register(index), owners.get(index, "(temp)"))
+            return [Slot(f"r{index}", _shown_register(frame, index, owners), owners.get(index, "(temp)"))
                     for index in range(frame.size)]
         if kind is ScopeKind.UPVALUES:
             return [Slot(cell.name, cell.get(), "open" if cell.open else "closed") for cell in frame.upvalues()]
@@ -1036,7 +913,10 @@ class Debugger:
                 yield name, _register_writer(frame, register)
         elif kind is ScopeKind.REGISTERS:
             for index in range(frame.size):
-                yield f"r{index}", _register_writer(frame, index)
+                if index == 0 and frame.proto.num_far:
+                    yield "r0", _refuse("r0 holds the far slots; set their variables under Locals")
+                else:
+                    yield f"r{index}", _register_writer(frame, index)
         elif kind is ScopeKind.UPVALUES:
             for cell in frame.upvalues():
                 yield cell.name, cell.set
@@ -1049,22 +929,30 @@ class Debugger:
         """Top-level variables are shown as Globals, not also as the module frame's locals."""
         return frame.proto.name == "<module>" and name in self._vm.globals_for(frame.proto)
 
-    def evaluate(self, level: int | None, text: str, *, side_effects: bool = True):
+    def evaluate(self, level: int | None, text: str, *, statements: bool = False, calls: bool = True,
+                 on_job: Callable[[object], None] | None = None):
         """The value of Esker code in frame `level` (None: the program's
-        top level). With `side_effects`, calls and statements are allowed and
-        assignments to the frame's variables stick."""
+        top level). With `statements` (the debug console), statements are
+        allowed too and assignments to the frame's variables stick; without
+        `calls` (hovering), code that calls functions is refused. `on_job`
+        receives a handle for `cancel_evaluation` before it runs."""
+        pauses = self._pauses
         frames = self._stopped_frames()
         frame = self._frame(level) if level is not None else None
-        variables = self._variables_of(frame if frame is not None else frames[-1] if frames else None,
-                                       globals_only=frame is None)
-        compiled = self._compile(text, [variable.name for variable in variables], statements=side_effects,
-                                 calls=side_effects)
-        job = _Job(lambda: self._run_compiled(compiled, variables))
+        scope = frame if frame is not None else frames[-1] if frames else None
+        variables = self._variables_of(scope, globals_only=frame is None)
+        compiled = self._compile(text, [variable.name for variable in variables], statements=statements,
+                                 calls=calls)
+        console = self._console.setdefault(scope.key, {}) if scope is not None else {}
+        job = _Job(lambda: self._run_compiled(compiled, variables, console))
+        self._jobs.add(job)
+        if on_job is not None:
+            on_job(job)
+        if self._pauses != pauses:
+            job.withdrawn = "evaluation interrupted by pause"
         self._inbox.put(job)
-        if not job.done.wait(EVALUATION_LIMIT):
-            self._evaluation_overdue = True
-            self._vm.request_interrupt()
-            job.done.wait()
+        job.done.wait()
+        self._output.flush()
         if job.error is not None:
             raise job.error
         return job.result
@@ -1076,48 +964,63 @@ class Debugger:
         compiled = self._compile(text, [v.name for v in variables], statements=False, calls=True)
         return self._run_compiled(compiled, variables)
 
-    def _compile(self, text: str, names: list[str], *, statements: bool, calls: bool) -> _Compiled:
+    def _compile(self, text: str, names: list[str], *, statements: bool, calls: bool) -> Compiled:
         key = (text, tuple(names), statements, calls)
         compiled = self._compiled.get(key)
         if compiled is None:
             if len(self._compiled) >= _CACHE_SIZE:
                 self._compiled.clear()
-            compiled = self._compiled[key] = compile_expression(
+            compiled = self._compiled[key] = compile_text(
                 text, names, self._loader, statements_allowed=statements, calls_allowed=calls)
         return compiled
 
-    def _variables_of(self, frame, *, globals_only: bool) -> list[_Variable]:
+    def _variables_of(self, frame, *, globals_only: bool) -> list[Variable]:
         """The names an expression sees in `frame`: its module's top level,
-        then its upvalues, then its live locals (inner names hide outer ones)."""
+        then its upvalues, then its live locals, then what the debug console
+        declared there (inner names hide outer ones)."""
         if frame is None:
             return []
-        found: dict[str, _Variable] = {}
+        found: dict[str, Variable] = {}
         members = self._vm.globals_for(frame.proto)
         for name in list(members):
-            found[name] = _Variable(name, _item_reader(members, name), _item_writer(members, name))
+            found[name] = Variable(name, _item_reader(members, name), _item_writer(members, name))
         if not globals_only:
             for cell in frame.upvalues():
-                found[cell.name] = _Variable(cell.name, cell.get, cell.set)
+                found[cell.name] = Variable(cell.name, cell.get, cell.set)
             for name, register in _live_locals(frame.proto, frame.pc).items():
-                found[name] = _Variable(name, _register_reader(frame, register), _register_writer(frame, register))
+                found[name] = Variable(name, _register_reader(frame, register), _register_writer(frame, register))
+        console = self._console.get(frame.key, {})
+        for name in list(console):
+            found[name] = Variable(name, _item_reader(console, name), _item_writer(console, name))
         return [variable for name, variable in found.items() if name.isidentifier()]
 
-    def _run_compiled(self, compiled: _Compiled, variables: list[_Variable]):
+    def _run_compiled(self, compiled: Compiled, variables: list[Variable], console: dict | None = None):
+        """Run compiled text with the variables' values; with statements, write
+        back the variables it changed and keep what it declared in `console`."""
         values = [variable.read() for variable in variables]
         outer, self._evaluating = self._evaluating, True
+        if not outer:
+            self._evaluation_stop = None
+            self._watchdog.arm(self.evaluation_limit)
         try:
             result = self._vm.call_proto(compiled.proto, values)
         except EskerError as error:
             raise EvaluationError(headline(error.value)) from None
+        except EvaluationInterrupted as stopped:
+            raise EvaluationError(str(stopped)) from None
         finally:
             self._evaluating = outer
-            self._evaluation_overdue = False
+            if not outer:
+                self._watchdog.disarm()
+                self._evaluation_stop = None
         if not compiled.statements:
             return result
-        if type(result) is list and len(result) == len(variables):
+        if type(result) is list and len(result) == len(variables) + len(compiled.declared):
             for variable, old, new in zip(variables, values, result):
                 if new is not old:
                     variable.write(new)
+            if console is not None:
+                console.update(zip(compiled.declared, result[len(variables):]))
         return None
 
 
@@ -1132,18 +1035,85 @@ class _LineTable:
 
 
 class _Output:
-    """The program's stdout: every write becomes an output event at once."""
+    """Everything the program and the controller print, in order, as output
+    events. Writes are gathered and sent at most every OUTPUT_INTERVAL
+    seconds (a program printing thousands of lines costs a few events, not
+    thousands) and at once before anything else the controller reports."""
 
     def __init__(self, events: DebugEvents):
         self._events = events
+        self._lock = threading.Lock()
+        self._pending: list[list] = []
+        self._wake = threading.Event()
+        self._closed = False
+        threading.Thread(target=self._send_periodically, name="esker-output", daemon=True).start()
 
     def write(self, text: str) -> int:
-        if text:
-            self._events.output("stdout", text)
+        """The program's standard output (the VM's `stdout`)."""
+        self.emit("stdout", text)
         return len(text)
 
+    def emit(self, category: str, text: str) -> None:
+        if not text:
+            return
+        with self._lock:
+            if self._pending and self._pending[-1][0] == category:
+                self._pending[-1][1].append(text)
+            else:
+                self._pending.append([category, [text]])
+        self._wake.set()
+
     def flush(self) -> None:
-        """Writes are never held back."""
+        """Send what is pending now."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            for category, texts in pending:
+                self._events.output(category, "".join(texts))
+
+    def close(self) -> None:
+        self.flush()
+        self._closed = True
+        self._wake.set()
+
+    def _send_periodically(self) -> None:
+        while not self._closed:
+            self._wake.wait()
+            self._wake.clear()
+            time.sleep(OUTPUT_INTERVAL)
+            self.flush()
+
+
+class _Watchdog:
+    """Interrupts an evaluation that runs longer than EVALUATION_LIMIT, from a
+    thread of its own (the program's thread is busy running it)."""
+
+    def __init__(self, on_overdue: Callable[[], None]):
+        self._on_overdue = on_overdue
+        self._condition = threading.Condition()
+        self._deadline: float | None = None
+        threading.Thread(target=self._watch, name="esker-evaluation-watchdog", daemon=True).start()
+
+    def arm(self, seconds: float) -> None:
+        with self._condition:
+            self._deadline = time.monotonic() + seconds
+            self._condition.notify()
+
+    def disarm(self) -> None:
+        with self._condition:
+            self._deadline = None
+
+    def _watch(self) -> None:
+        with self._condition:
+            while True:
+                if self._deadline is None:
+                    self._condition.wait()
+                    continue
+                remaining = self._deadline - time.monotonic()
+                if remaining > 0:
+                    self._condition.wait(remaining)
+                    continue
+                self._deadline = None
+                self._on_overdue()
 
 
 def _deep_thread(target: Callable[[], None]) -> threading.Thread:
@@ -1159,12 +1129,15 @@ def _deep_thread(target: Callable[[], None]) -> threading.Thread:
 
 
 def source_path(proto) -> str:
-    """The absolute path of the file a proto was compiled from."""
-    return os.path.abspath(proto.source_path)
+    """The file a proto was compiled from, as the controller names files:
+    absolute, with symbolic links resolved."""
+    return _normal(proto.source_path)
 
 
 def _normal(path: str) -> str:
-    return os.path.normcase(os.path.abspath(path))
+    """One name per file however it is reached (through links, `..`, case on
+    case-insensitive systems), so breakpoints and loaded code always meet."""
+    return os.path.normcase(os.path.realpath(path))
 
 
 def _span(proto, pc: int) -> Span | None:
@@ -1188,6 +1161,14 @@ def _is_named(proto, name: str) -> bool:
 
 def _function_state(breakpoint: _Breakpoint, found: bool) -> BreakpointState:
     return BreakpointState(breakpoint.id, found, None if found else f"no function named {breakpoint.function!r}")
+
+
+def _is_jump(proto, pc: int) -> bool:
+    return opcode_of(proto.code[pc]) == Op.JMP
+
+
+def _imports_of(proto) -> list[int]:
+    return [pc for pc, word in enumerate(proto.code) if opcode_of(word) == Op.IMPORT]
 
 
 def _all_pcs(proto) -> frozenset[int]:
@@ -1223,18 +1204,31 @@ def _live_locals(proto, pc: int) -> dict[str, int]:
     return dict(sorted(found.items(), key=lambda item: item[1]))
 
 
-def closure_variables(value) -> list[tuple[str, object]]:
-    """The variables a closure captured, by name (empty for other values)."""
-    if not isinstance(value, Function):
-        return []
-    from .machine import captured_variables
-
-    return captured_variables(value)
-
-
 def _register_label(register: int) -> str:
     """`r3`, or `F2` for far slot 2 (as the disassembler writes them)."""
     return f"F{register - FAR_BASE}" if register >= FAR_BASE else f"r{register}"
+
+
+def _shown_register(frame, index: int, owners: dict[int, str]):
+    """What the Registers scope shows for register `index`: the program's
+    value, or the VM's own (the far slots of R[0], a loop's iterator)."""
+    value = frame.register(index)
+    if index == 0 and frame.proto.num_far:
+        names = {register - FAR_BASE: name for register, name in owners.items() if register >= FAR_BASE}
+        parts = tuple(Child(f"F{slot} ({names.get(slot, 'temp')})", item, names.get(slot))
+                      for slot, item in enumerate(value))
+        return Internal(f"{len(parts)} far slots", "far slots", parts)
+    if is_program_value(value):
+        return value
+    if hasattr(value, "__next__"):
+        return Internal("<iterator of a for loop>", "iterator")
+    return Internal("<internal value>", "internal")
+
+
+def _refuse(message: str) -> Callable[[object], None]:
+    def refuse(value) -> None:
+        raise EvaluationError(message)
+    return refuse
 
 
 def _register_reader(frame, register: int) -> Callable[[], object]:

@@ -83,13 +83,14 @@ CODES: dict[str, CodeInfo] = _codes(
              "statement of a file is reported in one pass."),
     CodeInfo("E0002", E, "unterminated string",
              "A string literal reaches the end of its line (or of the file) without its closing "
-             "`\"`. Strings cannot span lines; use `\\n` for a newline."),
+             "`\"`. Only triple-quoted strings (`\"\"\"…\"\"\"`, also `r\"\"\"` and `f\"\"\"`) span "
+             "lines; elsewhere use `\\n` for a newline."),
     CodeInfo("E0003", E, "unknown escape sequence",
              "Inside a string only `\\n \\t \\r \\0 \\\\ \\\" \\u{HEX}` are escapes. `\\u{...}` must "
              "name a Unicode scalar value (at most 10FFFF, not a surrogate)."),
     CodeInfo("E0004", E, "malformed number",
-             "A number literal is not well formed: a float needs a digit before the point "
-             "(`0.5`, not `.5`), an exponent needs digits, `_` must stand between digits, and "
+             "A number literal is not well formed: a float needs a digit before and after the "
+             "point (`0.5`, not `.5`; `1.0`, not `1.`), an exponent needs digits, `_` must stand between digits, and "
              "`0x`/`0o`/`0b` need digits of their base."),
     CodeInfo("E0005", E, "unclosed bracket",
              "A `(`, `[` or `{` is still open at the end of the file, or a closing bracket does "
@@ -106,7 +107,8 @@ CODES: dict[str, CodeInfo] = _codes(
              "Comparison operators do not chain: write `a < b and b < c` instead of `a < b < c`."),
     CodeInfo("E0010", E, "invalid assignment target",
              "Only names, fields (`p.x`), elements (`a[i]`) and parenthesised tuples of those can "
-             "be assigned; `let` and `const` bind names or tuples of names."),
+             "be assigned; `let` and `const` bind names or tuples of names. A slice `a[i:j]` is a "
+             "new value, not a view into `a`, so it cannot be assigned either."),
     CodeInfo("E0011", E, "too many errors",
              "The file has so many errors that reporting stopped; fix the first ones and check again."),
     CodeInfo("E0012", E, "invalid parameter list",
@@ -115,6 +117,17 @@ CODES: dict[str, CodeInfo] = _codes(
     CodeInfo("E0013", E, "file too large",
              "Source files are limited to 4 MiB of text (see `MAX_SOURCE_CHARS` in vm/parser.py), "
              "which keeps every tool responsive; split a larger program into modules."),
+    CodeInfo("E0014", E, "malformed f-string",
+             "An f-string's replacement field is broken: a `{` not closed by `}` before the end of "
+             "the f-string (or, for a one-line f-string, of the line), an empty field `{}`, a single "
+             "`}` in the text (write `}}`; `{{` is a literal `{`), `{…}` nested inside a format "
+             "spec, or Python syntax Esker does not have (`!r` conversions, `{x=}`). A conditional "
+             "`c ? a : b` inside a field needs parentheses, since its `:` would start the spec."),
+    CodeInfo("E0015", E, "invalid format spec",
+             "The text after `:` in an f-string field is not a format spec: "
+             "`[[fill]align][sign][#][0][width][grouping][.precision][type]`, with align one of "
+             "`< > ^ =`, sign `+ - ` or a space, grouping `,` or `_`, and type one of "
+             "`s d b o x X c e E f F g G %` (or none). See docs/language.md for what each part does."),
     # Names and scopes: E01xx
     CodeInfo("E0101", E, "undefined name",
              "Every name must be declared before it is read or assigned (functions, structs and "
@@ -156,7 +169,8 @@ CODES: dict[str, CodeInfo] = _codes(
              UNNECESSARY),
     CodeInfo("W0103", W, "unreachable code",
              "The statement follows a `return`, `break`, `continue` or `throw` in the same block, "
-             "so it can never run.", UNNECESSARY),
+             "or a `try` statement that always leaves (its `finally` does, or its body and `catch` "
+             "both do), so it can never run.", UNNECESSARY),
     CodeInfo("W0104", W, "wrong number of arguments",
              "A call passes more or fewer arguments than the function accepts (after defaults and "
              "rest parameters). The program still runs; the call raises `ArityError`."),
@@ -173,6 +187,15 @@ CODES: dict[str, CodeInfo] = _codes(
     CodeInfo("W0108", W, "named arguments to a function",
              "Only struct constructors accept named arguments `name: value`; elsewhere the call "
              "raises `ArityError`."),
+    CodeInfo("W0109", W, "`in` on a value that cannot contain",
+             "`x in c` needs an array, tuple, range, map or string `c`, and a string `x` when `c` is "
+             "a string. With a literal of another type (`1 in 5`, `1 in \"abc\"`) the expression "
+             "raises `TypeError` when it runs."),
+    CodeInfo("W0110", W, "jump out of `finally`",
+             "A `return`, `break` or `continue` that leaves a `finally` block replaces whatever was "
+             "leaving the `try`: a value being returned, and also an error being thrown, which is "
+             "then silently lost. Move the jump after the `try` statement. (A `throw` in `finally` "
+             "is not reported: replacing the error is what it says.)"),
 )
 
 

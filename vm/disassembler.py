@@ -112,6 +112,8 @@ def _instruction(proto: Proto, pc: int) -> Instruction:
     if info.k:
         texts.append(f"k{decoded.k}")
         args.append(decoded.k)
+    if info.name == "CONCAT" and decoded.b:
+        comments.append(f"R{decoded.a} .. R{decoded.a + decoded.b - 1}")
     target = _test_target(proto, pc) if info.skips else None
     return Instruction(pc, info.name, tuple(args), word, span, " ".join(texts), ", ".join(comments), target)
 
@@ -173,8 +175,10 @@ def _detail_lines(proto: Proto) -> list[str]:
     if proto.handlers:
         lines.append(f"handlers ({len(proto.handlers)}):")
         for handler in proto.handlers:
-            caught = f", value in R{handler.register}" if handler.register is not None else ""
-            lines.append(f"    pc {handler.start_pc}-{handler.end_pc} → {handler.target_pc} "
+            kind = "finally" if handler.is_finally else "catch"
+            held = "error" if handler.is_finally else "value"
+            caught = f", {held} in R{handler.register}" if handler.register is not None else ""
+            lines.append(f"    pc {handler.start_pc}-{handler.end_pc} → {handler.target_pc} {kind} "
                          f"(closes from R{handler.level}{caught})")
     return lines
 
@@ -223,6 +227,7 @@ def to_json(proto: Proto) -> dict:
         "upvalues": [{"name": upvalue.name, "in_stack": upvalue.in_stack, "index": upvalue.index}
                      for upvalue in proto.upvalues],
         "handlers": [{"start_pc": handler.start_pc, "end_pc": handler.end_pc, "target_pc": handler.target_pc,
-                      "level": handler.level, "register": handler.register} for handler in proto.handlers],
+                      "level": handler.level, "register": handler.register,
+                      "kind": "finally" if handler.is_finally else "catch"} for handler in proto.handlers],
         "protos": [to_json(child) for child in proto.protos],
     }

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import fields as dataclass_fields
 
 from . import ast
+from .lexer import scan
 from .parser import parse
 from .diagnostics import Severity
 
@@ -25,7 +26,7 @@ INDENT = "    "
 _BINARY = {
     "|": 7, "^": 8, "&": 9, "<<": 10, ">>": 10, "+": 11, "-": 11,
     "*": 12, "/": 12, "//": 12, "%": 12, "**": 14,
-    "==": 5, "!=": 5, "<": 5, "<=": 5, ">": 5, ">=": 5,
+    "==": 5, "!=": 5, "<": 5, "<=": 5, ">": 5, ">=": 5, "in": 5, "not in": 5,
 }
 _COMPARISON = 5
 _LOGICAL = {"or": 2, "and": 3}
@@ -117,6 +118,14 @@ def same_tree(left: object, right: object) -> bool:
     if isinstance(left, list):
         return len(left) == len(right) and all(map(same_tree, left, right))
     return left == right or repr(left) == repr(right)
+
+
+def _has_top_level_colon(text: str) -> bool:
+    """Whether expression text holds a `:` outside every bracket, which inside
+    an f-string field would start the format spec."""
+    lexed = scan(text)
+    return any(token.kind in ("COLON", "FIELD_SPEC") and lexed.enclosing[index] == -1
+               for index, token in enumerate(lexed.tokens))
 
 
 class _Lines:
@@ -286,11 +295,19 @@ class _Printer:
         return f"throw {self.expr(node.value, depth)}"
 
     def _stmt_Try(self, node: ast.Try, depth: int) -> str:
-        catch = "catch" if node.name is None else f"catch {node.name.name}"
-        return f"try {self._block(node.body, depth)} {catch} {self._block(node.handler, depth)}"
+        text = f"try {self._block(node.body, depth)}"
+        if node.handler is not None:
+            catch = "catch" if node.name is None else f"catch {node.name.name}"
+            text += f" {catch} {self._block(node.handler, depth)}"
+        if node.finalizer is not None:
+            text += f" finally {self._block(node.finalizer, depth)}"
+        return text
 
     def _stmt_Import(self, node: ast.Import, depth: int) -> str:
-        text = "import " + ".".join(part.name for part in node.parts)
+        if node.path is not None:
+            text = "import " + self._source(node.path)
+        else:
+            text = "import " + ".".join(part.name for part in node.parts)
         return text if node.alias is None else f"{text} as {node.alias.name}"
 
     def _stmt_Block(self, node: ast.Block, depth: int) -> str:
@@ -350,6 +367,34 @@ class _Printer:
         if node.span.end > node.span.start:
             return self._source(node), _PRIMARY
         return ("nil" if node.value is None else repr(node.value)), _PRIMARY
+
+    def _expr_FString(self, node: ast.FString, depth: int):
+        """The prefix, quotes, literal text and specs exactly as written; the
+        expression of each field formatted like any other."""
+        pieces, copied = [], node.span.start
+        for field in node.parts:
+            if type(field) is ast.FormatField:
+                pieces += [self.text[copied:field.span.start], self._field(field, depth)]
+                copied = field.span.end
+        pieces.append(self.text[copied:node.span.end])
+        return "".join(pieces), _PRIMARY
+
+    def _field(self, field: ast.FormatField, depth: int) -> str:
+        """`{expr:spec}`. An expression that would not read back the same
+        inside the braces is adjusted: one with a `:` of its own at the top
+        (`c ? a : b`) is parenthesised, one starting with `{` gets spaces
+        (`{{` is a literal brace), and one that would break over lines keeps
+        its source text."""
+        text = self.expr(field.expr, depth)
+        if "\n" in text:
+            end = field.spec.span.start - 1 if field.spec is not None else field.span.end - 1
+            text = self.text[field.span.start + 1:end]
+        elif _has_top_level_colon(text):
+            text = f"({text})"
+        elif text.startswith("{"):
+            text = f" {text} "
+        spec = "" if field.spec is None else ":" + field.spec.text
+        return "{" + text + spec + "}"
 
     def _expr_Name(self, node: ast.Name, depth: int):
         return node.name, _PRIMARY
@@ -418,6 +463,11 @@ class _Printer:
 
     def _expr_Index(self, node: ast.Index, depth: int):
         return f"{self._receiver(node.obj, depth)}[{self.expr(node.index, depth)}]", _POSTFIX
+
+    def _expr_Slice(self, node: ast.Slice, depth: int):
+        start = "" if node.start is None else self.expr(node.start, depth)
+        stop = "" if node.stop is None else self.expr(node.stop, depth)
+        return f"{self._receiver(node.obj, depth)}[{start}:{stop}]", _POSTFIX
 
     def _expr_NamedArg(self, node: ast.NamedArg, depth: int):
         return f"{node.name.name}: {self.expr(node.value, depth)}", _LOOSE

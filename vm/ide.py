@@ -27,7 +27,7 @@ from typing import Iterable, Iterator
 from . import ast
 from .diagnostics import Diagnostic
 from .incremental import FileAnalysis, Placed, Unit, assigned_names, declared_names, walk, whole_program
-from .lexer import KEYWORDS, tokenize
+from .lexer import KEYWORDS, scan, tokenize
 from .modules import ModuleLoader
 from .parser import parse
 from .source import Span
@@ -110,7 +110,8 @@ class SignatureHelp:
 @dataclass(frozen=True)
 class SemanticToken:
     span: Span
-    #: A `SymbolKind` value (what the name denotes).
+    #: A `SymbolKind` value (what the name denotes), or "string" for the
+    #: literal text of an f-string (so its fields read as code around it).
     kind: str
     #: Any of "declaration", "readonly", "defaultLibrary".
     modifiers: tuple[str, ...] = ()
@@ -717,10 +718,10 @@ def _outline(stmt: ast.Node, text: str, base: int, top_level: bool = False) -> l
     if top_level and isinstance(stmt, ast.Let):
         kind = (SymbolKind.CONSTANT if stmt.const else SymbolKind.VARIABLE).value
         return [OutlineItem(bind.name, kind, stmt.span, bind.span) for bind in ast.binders(stmt.target)]
-    if top_level and isinstance(stmt, ast.Import) and stmt.parts:
+    if top_level and isinstance(stmt, ast.Import) and (stmt.parts or stmt.path is not None):
         bound = stmt.bound_name
-        return [OutlineItem(bound.name, SymbolKind.MODULE.value, stmt.span, bound.span,
-                            ".".join(part.name for part in stmt.parts))]
+        written = ".".join(part.name for part in stmt.parts) if stmt.parts else f'"{stmt.path.value}"'
+        return [OutlineItem(bound.name, SymbolKind.MODULE.value, stmt.span, bound.span, written)]
     return []
 
 
@@ -829,11 +830,12 @@ def completions(index: FileIndex, offset: int) -> list[Completion]:
 def complete(index: FileIndex, offset: int) -> Completions:
     """What may be typed at `offset`: members after `.`, else the names in
     scope, the builtins and the keywords, those matching the letters typed
-    so far first. Nothing inside comments or strings."""
+    so far first. Nothing inside comments or strings (but inside the `{…}`
+    of an f-string, which is code)."""
+    if _in_comment_or_string(index, offset):
+        return Completions([])
     line_start = index.text.rfind("\n", 0, offset) + 1
     before = index.text[line_start:offset]
-    if _in_comment_or_string(before):
-        return Completions([])
     member = _MEMBER_PREFIX.search(before)
     if member is not None:
         return Completions(_member_completions(index, offset, member))
@@ -843,9 +845,10 @@ def complete(index: FileIndex, offset: int) -> Completions:
     return _scope_completions(index, offset, typed)
 
 
-def _in_comment_or_string(line_before: str) -> bool:
-    _, comments, problems = tokenize(line_before)
-    return bool(comments) or any(problem.code == "E0002" for problem in problems)
+def _in_comment_or_string(index: FileIndex, offset: int) -> bool:
+    """Whether `offset` is in a comment or in string text, from the text of
+    its statement up to it (a string may have begun on an earlier line)."""
+    return scan(index.text[_statement_start(index, offset):offset]).ends_in != "code"
 
 
 def _scope_completions(index: FileIndex, offset: int, typed: str) -> Completions:
@@ -1060,13 +1063,14 @@ def _open_call(index: FileIndex, offset: int) -> tuple[list[str], int] | None:
     whose `(` is still open at `offset`, from the tokens before it (the
     file may not parse while a call is being typed)."""
     start = _statement_start(index, offset)
-    tokens, _, _ = tokenize(index.text[start:offset])
+    # Without the empty tokens that end an f-string cut off at `offset`.
+    tokens = [token for token in tokenize(index.text[start:offset])[0] if token.text]
     depth, commas = 0, 0
     for position in range(len(tokens) - 1, -1, -1):
         kind = tokens[position].kind
-        if kind in ("RPAR", "RSQB", "RBRACE"):
+        if kind in ("RPAR", "RSQB", "RBRACE", "FIELD_CLOSE"):
             depth += 1
-        elif kind in ("LPAR", "LSQB", "LBRACE", "MAPBRACE"):
+        elif kind in ("LPAR", "LSQB", "LBRACE", "MAPBRACE", "FIELD_OPEN"):
             if depth > 0:
                 depth -= 1
             elif kind == "LBRACE":
@@ -1185,8 +1189,28 @@ def unit_tokens(unit: Unit) -> list[SemanticToken]:
                 found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.FIELD.value)
             elif isinstance(node, ast.MethodCall) and node.name.span.start not in found:
                 found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.METHOD.value)
+            elif isinstance(node, ast.FString):
+                for span in _fstring_text_spans(node, unit):
+                    found[span.start] = SemanticToken(span, "string")
     tokens = unit.cache["tokens"] = sorted(found.values(), key=lambda token: token.span.start)
     return tokens
+
+
+def _fstring_text_spans(node: ast.FString, unit: Unit) -> Iterator[Span]:
+    """The text of an f-string around its fields (prefix and quotes included),
+    one span per line, since a token of the protocol cannot cross lines."""
+    source = unit.source("")
+    start = node.span.start
+    for part in [part for part in node.parts if type(part) is ast.FormatField] + [None]:
+        end = node.span.end if part is None else part.span.start
+        while start < end:
+            line_end = unit.text.find("\n", start - unit.start, end - unit.start)
+            stop = end if line_end < 0 else line_end + unit.start
+            if stop > start:
+                yield source.span(start, stop)
+            start = stop + 1 if line_end >= 0 else end
+        if part is not None:
+            start = part.span.end
 
 
 def _is_builtin(symbol: Symbol) -> bool:
@@ -1198,8 +1222,8 @@ def _is_builtin(symbol: Symbol) -> bool:
 # ------------------------------------------------------- folding, selection
 
 def folding_ranges(index: FileIndex) -> list[Fold]:
-    """Blocks, bodies and multi-line literals; runs of comment lines; runs
-    of imports."""
+    """Blocks, bodies and multi-line literals (strings included); runs of
+    comment lines; runs of imports."""
     folds: dict[int, Fold] = {}
     for place in index.units:
         for fold in _unit_folds(place.unit):
@@ -1218,10 +1242,11 @@ def _unit_folds(unit: Unit) -> list[Fold]:
         return cached
     folds: dict[int, Fold] = {}
     bracketed = (ast.Block, ast.StructDecl, ast.EnumDecl, ast.Match, ast.ArrayExpr, ast.MapExpr, ast.Call,
-                 ast.MethodCall)
+                 ast.MethodCall, ast.FString)
     for stmt in unit.statements:
         for node in walk(stmt):
-            if isinstance(node, bracketed) and node.span.end_line - 1 > node.span.line:
+            multi_line_string = type(node) is ast.Literal and type(node.value) is str
+            if (isinstance(node, bracketed) or multi_line_string) and node.span.end_line - 1 > node.span.line:
                 start = node.span.line
                 folds[start] = max(folds.get(start, Fold(start, start)), Fold(start, node.span.end_line - 1),
                                    key=lambda fold: fold.end_line)

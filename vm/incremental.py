@@ -31,6 +31,7 @@ tests hold it to that.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import dataclass, field, fields as dataclass_fields, replace
 from typing import Iterable, Iterator
@@ -293,7 +294,7 @@ def declarations(statements: list[ast.Stmt], loader: ModuleLoader, path: str,
             # A constant's value may be compiled into the code that reads it.
             shape = (_expression_key(stmt.value),) if stmt.const else ()
             found += [Declared(bind.name, kind, shape) for bind in ast.binders(stmt.target)]
-        elif isinstance(stmt, ast.Import) and stmt.parts:
+        elif isinstance(stmt, ast.Import) and (stmt.parts or stmt.path is not None):
             resolved = _resolve_import(stmt, loader, path)
             shape = modules.shape(resolved, loader) if resolved and modules is not None else None
             found.append(Declared(stmt.bound_name.name, "module", (resolved, shape)))
@@ -331,6 +332,10 @@ def _expression_key(node: ast.Node | None) -> object:
 
 def _resolve_import(stmt: ast.Import, loader: ModuleLoader, path: str) -> str | None:
     importer = None if path.startswith("<") else path
+    if stmt.path is not None:
+        base = os.path.dirname(os.path.abspath(importer)) if importer else os.getcwd()
+        candidate = os.path.realpath(os.path.join(base, stmt.path.value))
+        return candidate if candidate in loader.overrides or os.path.isfile(candidate) else None
     return loader.resolve([part.name for part in stmt.parts], importer)
 
 
@@ -740,7 +745,7 @@ def declared_names(stmt: ast.Stmt) -> list[str]:
         return [stmt.name.name]
     if isinstance(stmt, ast.Let):
         return ast.bound_names(stmt.target)
-    if isinstance(stmt, ast.Import) and stmt.parts:
+    if isinstance(stmt, ast.Import) and (stmt.parts or stmt.path is not None):
         return [stmt.bound_name.name]
     return []
 

@@ -27,7 +27,6 @@ checked against each other.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import typing
@@ -40,9 +39,10 @@ from .diagnostics import Severity
 from .modules import ModuleLoader, ModuleReadError
 from .parser import parse
 from .runtime import builtins, ops
-from .runtime.errors import (EskerError, TraceEntry, arity_error, format_uncaught, named_arguments_error,
-                             runtime_error)
-from .runtime.printing import to_repr
+from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught,
+                             named_arguments_error, runtime_error)
+from .runtime.formatting import format_text
+from .runtime.printing import to_repr, to_str
 from .runtime.values import EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
 from .source import SourceText, Span
 
@@ -74,6 +74,16 @@ class _Return:
 
     def __init__(self, value: object):
         self.value = value
+
+
+class _TailCall:
+    """A `return f(x)` in tail position, to be run in place of its caller."""
+
+    __slots__ = ("function", "args")
+
+    def __init__(self, function: "TreeFunction", args: list):
+        self.function = function
+        self.args = args
 
 
 BREAK = object()
@@ -117,6 +127,10 @@ class _FunctionInfo:
         self.param_names = [param.name.name for param in self.params]
         self.hoisted = _block_info(self.body.body).hoisted
         self.fixed = self.rest is None and self.required == len(self.params)
+
+    def accepts(self, given: int) -> bool:
+        """Whether a call with `given` positional arguments fits the parameters."""
+        return self.required <= given and (self.rest is not None or given <= len(self.params))
 
     def arity_error(self, given: int) -> EskerError:
         return arity_error(self.name, self.required, None if self.rest else len(self.params), given)
@@ -232,6 +246,7 @@ class Interpreter:
         self._blocks: dict[ast.Node, _BlockInfo] = {}
         self._import_origins: dict[ast.Import, str] = {}
         self._yielding: set[ast.Node] = set()
+        self._tail_returns: set[ast.Return] = set()
         self._expr = self._expression_handlers()
         self._stmt = self._statement_handlers()
         self._gen_stmt_handlers = self._generator_statement_handlers()
@@ -368,7 +383,10 @@ class Interpreter:
         params = [param for param in node.params if not param.rest]
         rest = next((param.name.name for param in node.params if param.rest), None)
         required = sum(1 for param in params if param.default is None)
-        return _FunctionInfo(name, params, rest, required, node.body, self._mark_yields(node.body), shown_path)
+        is_generator = self._mark_yields(node.body)
+        if not is_generator:
+            self._tail_returns.update(_tail_returns(node.body))
+        return _FunctionInfo(name, params, rest, required, node.body, is_generator, shown_path)
 
     def _mark_yields(self, node: ast.Node) -> bool:
         """Adds to `_yielding` every node under `node` (this function's own code)
@@ -389,24 +407,30 @@ class Interpreter:
         self.depth += 1
 
     def _call_function(self, fn: TreeFunction, args: list):
+        """Runs a call; a tail call its body ends with runs in the same frame
+        (and Python frame), replacing it, so tail recursion takes no stack."""
         info = fn.info
-        if not (info.fixed and len(args) == info.required):
-            if len(args) < info.required or (info.rest is None and len(args) > len(info.params)):
-                raise info.arity_error(len(args))
+        if not (info.fixed and len(args) == info.required) and not info.accepts(len(args)):
+            raise info.arity_error(len(args))
         self._enter_frame()
-        scope = Scope(fn.env)
         try:
-            self._bind_params(info, args, scope)
-            if info.is_generator:
-                return TreeGenerator(self, fn, scope)
-            if info.hoisted:
-                self._hoist(info.hoisted, scope)
-            signal = self._run_statements(info.body.body, scope)
-        except (EskerError, RecursionError) as error:
-            raise _leaving_frame(error, fn.name, info.path) from None
+            while True:
+                scope = Scope(fn.env)
+                try:
+                    self._bind_params(info, args, scope)
+                    if info.is_generator:
+                        return TreeGenerator(self, fn, scope)
+                    if info.hoisted:
+                        self._hoist(info.hoisted, scope)
+                    signal = self._run_statements(info.body.body, scope)
+                except (EskerError, RecursionError) as error:
+                    raise _leaving_frame(error, fn.name, info.path) from None
+                if type(signal) is not _TailCall:
+                    return signal.value if type(signal) is _Return else None
+                fn, args = signal.function, signal.args
+                info = fn.info
         finally:
             self.depth -= 1
-        return signal.value if type(signal) is _Return else None
 
     def _bind_params(self, info: _FunctionInfo, args: list, scope: Scope) -> None:
         """Binds arguments to parameters; defaults are evaluated now, in the
@@ -510,6 +534,8 @@ class Interpreter:
 
     def _return(self, node: ast.Return, env: Scope):
         value = node.value
+        if node in self._tail_returns:
+            return self._tail_call(value, env)
         return _Return(None if value is None else self._expr[type(value)](value, env))
 
     def _let(self, node: ast.Let, env: Scope):
@@ -641,6 +667,24 @@ class Interpreter:
         raise EskerError(self.eval(node.value, env))
 
     def _try(self, node: ast.Try, env: Scope):
+        """`try`/`catch`/`finally`. The `finally` block runs however the rest is
+        left (an error, `exit()`, or a signal passing through); a signal of its
+        own replaces whatever was leaving, an error included."""
+        if node.finalizer is None:
+            return self._try_catch(node, env)
+        try:
+            signal = self._try_catch(node, env)
+        except (EskerError, ProgramExit) as leaving:
+            final = self._run_block(node.finalizer, env)
+            if final is not None:
+                return final
+            raise leaving
+        final = self._run_block(node.finalizer, env)
+        return signal if final is None else final
+
+    def _try_catch(self, node: ast.Try, env: Scope):
+        if node.handler is None:
+            return self._run_block(node.body, env)
         try:
             return self._run_block(node.body, env)
         except EskerError as error:
@@ -676,13 +720,29 @@ class Interpreter:
             ast.MethodCall: self._method_call,
             ast.Field: self._field,
             ast.Index: self._index,
+            ast.Slice: self._slice,
             ast.TupleExpr: lambda node, env: tuple([self.eval(item, env) for item in node.items]),
             ast.ArrayExpr: lambda node, env: [self.eval(item, env) for item in node.items],
             ast.MapExpr: self._map,
             ast.FnExpr: lambda node, env: TreeFunction(self._functions[node], env),
             ast.Match: self._match,
+            ast.FString: self._fstring,
             ast.ErrorExpr: _unparsed,
         }
+
+    def _fstring(self, node: ast.FString, env: Scope):
+        """Each field is converted as soon as its value is known, as Python does."""
+        return "".join([part.value if type(part) is ast.FStringText else self._format_field(part, env)
+                        for part in node.parts])
+
+    def _format_field(self, field: ast.FormatField, env: Scope) -> str:
+        value = self.eval(field.expr, env)
+        if field.spec is None:
+            return to_str(value)
+        try:
+            return format_text(value, field.spec.text)
+        except EskerError as error:
+            raise _located(error, field.expr.span.merge(field.spec.span))
 
     def _name(self, node: ast.Name, env: Scope):
         name = node.name
@@ -730,7 +790,10 @@ class Interpreter:
         evaluate = self._expr
         callee = node.callee
         function = evaluate[type(callee)](callee, env)
-        args = [evaluate[type(arg)](arg, env) for arg in node.args]
+        return self._invoke(node, function, [evaluate[type(arg)](arg, env) for arg in node.args], env)
+
+    def _invoke(self, node: ast.Call, function, args: list, env: Scope):
+        """Calls the evaluated callee of `node`; an error records the call's position."""
         try:
             if node.kwargs:
                 return self.call(function, args, self._named_args(node.kwargs, env))
@@ -742,12 +805,32 @@ class Interpreter:
 
     def _method_call(self, node: ast.MethodCall, env: Scope):
         receiver = self.eval(node.receiver, env)
-        args = [self.eval(arg, env) for arg in node.args]
+        return self._invoke_method(node, receiver, [self.eval(arg, env) for arg in node.args], env)
+
+    def _invoke_method(self, node: ast.MethodCall, receiver, args: list, env: Scope):
         try:
             kwargs = self._named_args(node.kwargs, env) if node.kwargs else None
             return builtins.call_method(self, receiver, node.name.name, args, kwargs)
         except EskerError as error:
             raise _located(error, node.span)
+
+    def _tail_call(self, node: ast.Call | ast.MethodCall, env: Scope):
+        """`return f(x)` or `return o.m(x)` in tail position: a `_TailCall` for
+        `_call_function` to run in place of the caller when the callee is an
+        Esker function that takes these arguments (as the VM's TAILCALL and
+        TAILMETHOD do), else the call's value."""
+        if type(node) is ast.Call:
+            function = self.eval(node.callee, env)
+            args = [self.eval(arg, env) for arg in node.args]
+            if type(function) is TreeFunction and function.info.accepts(len(args)):
+                return _TailCall(function, args)
+            return _Return(self._invoke(node, function, args, env))
+        receiver = self.eval(node.receiver, env)
+        args = [self.eval(arg, env) for arg in node.args]
+        function, arguments = _method_target(receiver, node.name.name, args)
+        if type(function) is TreeFunction and function.info.accepts(len(arguments)):
+            return _TailCall(function, arguments)
+        return _Return(self._invoke_method(node, receiver, args, env))
 
     def _field(self, node: ast.Field, env: Scope):
         obj = self.eval(node.obj, env)
@@ -760,6 +843,15 @@ class Interpreter:
         obj, index = self.eval(node.obj, env), self.eval(node.index, env)
         try:
             return ops.get_index(obj, index)
+        except EskerError as error:
+            raise _located(error, node.span)
+
+    def _slice(self, node: ast.Slice, env: Scope):
+        obj = self.eval(node.obj, env)
+        start = None if node.start is None else self.eval(node.start, env)
+        stop = None if node.stop is None else self.eval(node.stop, env)
+        try:
+            return ops.get_slice(obj, start, stop)
         except EskerError as error:
             raise _located(error, node.span)
 
@@ -953,7 +1045,7 @@ class Interpreter:
         return replace(node, **changes)
 
     def _evaluated_part(self, part: ast.Node, env: Scope):
-        if isinstance(part, (ast.NamedArg, ast.MapEntry)):
+        if isinstance(part, (ast.NamedArg, ast.MapEntry, ast.FormatField)):
             return (yield from self._with_operands(part, env))
         if isinstance(part, _EXPRESSIONS):
             return _Value(part.span, (yield from self._gen_value(part, env)))
@@ -1007,6 +1099,23 @@ class Interpreter:
         return None
 
     def _gen_try(self, node: ast.Try, env: Scope):
+        """`_try` for generator code (no Python `finally`: a generator dropped
+        while suspended does not run its Esker `finally`, on either engine)."""
+        if node.finalizer is None:
+            return (yield from self._gen_try_catch(node, env))
+        try:
+            signal = yield from self._gen_try_catch(node, env)
+        except (EskerError, ProgramExit) as leaving:
+            final = yield from self._gen_block(node.finalizer, env)
+            if final is not None:
+                return final
+            raise leaving
+        final = yield from self._gen_block(node.finalizer, env)
+        return signal if final is None else final
+
+    def _gen_try_catch(self, node: ast.Try, env: Scope):
+        if node.handler is None:
+            return (yield from self._gen_block(node.body, env))
         try:
             return (yield from self._gen_block(node.body, env))
         except EskerError as error:
@@ -1077,6 +1186,48 @@ def _range_pattern(pattern: ast.PRange, value, names: dict, env: Scope) -> bool:
     return pattern.low <= value <= pattern.high if pattern.inclusive else pattern.low <= value < pattern.high
 
 
+def _tail_returns(body: ast.Block) -> list[ast.Return]:
+    """The returns of a function body that are tail calls, by the compiler's
+    rule: `return f(x)` or `return o.m(x)` without named arguments, outside
+    any `try` body (and outside the `catch` block of a `try` with `finally`)."""
+    found: list[ast.Return] = []
+    pending: list[tuple[ast.Node, bool]] = [(body, False)]
+    while pending:
+        node, guarded = pending.pop()
+        kind = type(node)
+        if kind is ast.Return:
+            value = node.value
+            if not guarded and type(value) in (ast.Call, ast.MethodCall) and not value.kwargs:
+                found.append(node)
+        elif kind is ast.Try:
+            pending.append((node.body, True))
+            if node.handler is not None:
+                pending.append((node.handler, guarded or node.finalizer is not None))
+            if node.finalizer is not None:
+                pending.append((node.finalizer, guarded))
+        elif not isinstance(node, _YIELD_BOUNDARIES):
+            pending.extend((child, guarded) for child in ast.children(node))
+    return found
+
+
+def _method_target(receiver, name: str, args: list) -> tuple[object, list]:
+    """What `receiver.name(args)` calls when that is a function of the program
+    (a method with the receiver as `self`, a function in a field, a module
+    member, a static method), with its arguments; (None, args) otherwise."""
+    kind = type(receiver)
+    if kind is StructInstance or kind is EnumValue:
+        method = receiver.type.methods.get(name)
+        if method is not None:
+            return method, [receiver, *args]
+        index = receiver.type.field_index.get(name) if kind is StructInstance else None
+        return (None if index is None else receiver.values[index]), args
+    if kind is Module:
+        return receiver.members.get(name), args
+    if kind is StructType or kind is EnumType:
+        return receiver.static_methods.get(name), args
+    return None, args
+
+
 def _block_info(body: list) -> _BlockInfo:
     hoisted = tuple(statement for statement in body if isinstance(statement, _DECLARATIONS))
     declares = bool(hoisted) or any(type(statement) in (ast.Let, ast.Import) for statement in body)
@@ -1108,19 +1259,3 @@ def run_source(text: str, path: str, stdout: TextIO | None = None) -> int:
         return 1
     return 0
 
-
-def _main(argv: list[str] | None = None) -> int:
-    """`python -m esker.vm.interpreter run FILE`: `esker run --engine tree FILE`, kept so this
-    engine can be run on its own (e.g. by the conformance runner's --esker)."""
-    from .cli import main
-
-    parser = argparse.ArgumentParser(prog="python -m esker.vm.interpreter")
-    parser.add_argument("command", choices=["run"])
-    parser.add_argument("--engine", choices=["tree"], default="tree")
-    parser.add_argument("file")
-    args = parser.parse_args(argv)
-    return main(["run", "--engine", "tree", args.file])
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

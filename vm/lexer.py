@@ -9,6 +9,15 @@ error recovery and for messages such as "expected `)` to close the call opened
 at 3:10"; and when a line inside `( )` or `[ ]` starts with a keyword that only
 begins statements (`let`, `return` ...), it ends those brackets there, taking
 them for a mistake, so that one unclosed bracket does not swallow the file.
+
+Strings (§1, §13.3): plain `"…"`, raw `r"…"` (no escapes) and triple-quoted
+(multi-line) forms are one STRING token each, with the decoded value. An f-string
+is cut up as Python 3.12 does: FSTRING_START, then FSTRING_TEXT for each run of
+literal text, and for each replacement field FIELD_OPEN, the expression's own
+tokens, an optional FIELD_SPEC (`:` and the spec) and FIELD_CLOSE, then
+FSTRING_END. A field is a bracket like `(`, so the expression inside may hold
+brackets, strings and nested f-strings; it ends at the first `:` or `}` at its
+own level.
 """
 
 from __future__ import annotations
@@ -30,8 +39,8 @@ MAX_NESTING = 200
 MAX_DIAGNOSTICS = 100
 
 KEYWORDS = frozenset(
-    "and as break catch const continue else enum false fn for if import in let match nil not or "
-    "return struct throw true try while yield".split()
+    "and as break catch const continue else enum false finally fn for if import in let match nil not "
+    "or return struct throw true try while yield".split()
 )
 #: Token kinds of keywords: the keyword in capitals (`let` -> LET).
 KEYWORD_KINDS = frozenset(word.upper() for word in KEYWORDS)
@@ -40,7 +49,8 @@ PUNCTUATION = {
     "+": "PLUS", "-": "MINUS", "*": "STAR", "/": "SLASH", "//": "DSLASH", "%": "PERCENT",
     "**": "POW", "==": "EQEQ", "!=": "NE", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE",
     "=": "EQ", "+=": "PLUSEQ", "-=": "MINUSEQ", "*=": "STAREQ", "/=": "SLASHEQ",
-    "//=": "DSLASHEQ", "%=": "PERCENTEQ", "&": "AMP", "|": "PIPE", "^": "CARET", "~": "TILDE",
+    "//=": "DSLASHEQ", "%=": "PERCENTEQ", "**=": "POWEQ", "&=": "AMPEQ", "|=": "PIPEEQ",
+    "^=": "CARETEQ", "<<=": "SHLEQ", ">>=": "SHREQ", "&": "AMP", "|": "PIPE", "^": "CARET", "~": "TILDE",
     "<<": "SHL", ">>": "SHR", "(": "LPAR", ")": "RPAR", "[": "LSQB", "]": "RSQB",
     "{": "LBRACE", "}": "RBRACE", ",": "COMMA", ".": "DOT", ":": "COLON", ";": "SEMI",
     "=>": "ARROW", "?": "QUESTION", "..": "DOTDOT", "..=": "DOTDOTEQ", "...": "ELLIPSIS",
@@ -48,29 +58,33 @@ PUNCTUATION = {
 
 LITERAL_KINDS = frozenset({"INT", "FLOAT", "STRING"})
 #: A newline after one of these ends the statement (§1); after anything else it is layout.
-_ENDS_EXPRESSION = LITERAL_KINDS | {"NAME", "TRUE", "FALSE", "NIL", "RETURN", "BREAK", "CONTINUE",
-                                    "YIELD", "RPAR", "RSQB", "RBRACE"}
+_ENDS_EXPRESSION = LITERAL_KINDS | {"FSTRING_END", "NAME", "TRUE", "FALSE", "NIL", "RETURN", "BREAK",
+                                    "CONTINUE", "YIELD", "RPAR", "RSQB", "RBRACE"}
 #: A `{` after one of these (or at the start of a statement) opens a block, elsewhere a map.
-_BLOCK_BRACE_AFTER = LITERAL_KINDS | {"NAME", "TRUE", "FALSE", "NIL", "RPAR", "RSQB", "RBRACE",
-                                      "ELSE", "TRY", "CATCH", "ARROW"}
+_BLOCK_BRACE_AFTER = LITERAL_KINDS | {"FSTRING_END", "NAME", "TRUE", "FALSE", "NIL", "RPAR", "RSQB",
+                                      "RBRACE", "ELSE", "TRY", "CATCH", "FINALLY", "ARROW"}
 _STATEMENT_START_AFTER = frozenset({None, "NEWLINE", "SEMI", "LBRACE"})
 #: Keywords that only begin statements, so never stand inside an expression's brackets.
 _STATEMENT_ONLY = frozenset({"LET", "CONST", "STRUCT", "ENUM", "IMPORT", "IF", "ELSE", "WHILE",
                              "FOR", "RETURN", "BREAK", "CONTINUE", "THROW", "TRY", "CATCH",
-                             "YIELD"})
+                             "FINALLY", "YIELD"})
 #: A newline just before one of these is not a separator.
-_CONTINUES_LINE = frozenset({"ELSE", "CATCH", "DOT"})
-_OPENERS = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE", "MAPBRACE": "RBRACE"}
+_CONTINUES_LINE = frozenset({"ELSE", "CATCH", "FINALLY", "DOT"})
+_OPENERS = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE", "MAPBRACE": "RBRACE",
+            "FIELD_OPEN": "FIELD_CLOSE"}
 CLOSERS = frozenset(_OPENERS.values())
+#: Brackets that a line starting a statement does not end (see close_abandoned_brackets).
+_KEPT_OPEN = frozenset({"LBRACE", "FIELD_OPEN"})
 
 _MASTER = re.compile(r"""
     (?P<space>[ \t\r\f]+)
   | (?P<newline>\n)
   | (?P<comment>\#[^\n]*)
+  | (?P<string>(?:rf|fr|r|f)?")
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<number>[0-9]|\.[0-9])
-  | (?P<string>")
-  | (?P<punct>\.\.\.|\.\.=|\.\.|//=|\*\*|//|==|!=|<=|>=|<<|>>|\+=|-=|\*=|/=|%=|=>|[-+*/%<>=&|^~()\[\]{},.:;?])
+  | (?P<punct>\.\.\.|\.\.=|\.\.|//=|\*\*=|<<=|>>=|\*\*|//|==|!=|<=|>=|<<|>>|\+=|-=|\*=|/=|%=|&=|\|=|\^=|=>
+               |[-+*/%<>=&|^~()\[\]{},.:;?])
   | (?P<invalid>(?:[^\t\n\r\f\x20-\x7e]|[$`@'\\!])+)
 """, re.VERBOSE)
 
@@ -90,7 +104,17 @@ _MAX_DECIMAL_DIGITS = 100_000
 _DECIMAL_CHUNK = 4000
 
 _PLAIN_STRING = re.compile(r'"([^"\\\n]*)"')
+#: Runs of string text without anything special: for strings, and for f-strings (braces).
 _STRING_CHUNK = re.compile(r'[^"\\\n]*')
+_FSTRING_CHUNK = re.compile(r'[^"\\\n{}]*')
+#: A format spec runs to the `}` that ends its field.
+_SPEC_CHUNK = re.compile(r'[^"\n{}]*')
+#: Python's conversions (`{x!r}`), which Esker does not have.
+_CONVERSION = re.compile(r"!([rsa])\s*(?=[:}])")
+#: A string that closes on its line (backslashes escape the next character).
+_CLOSED_STRING = re.compile(r'"(?:[^"\\\n]|\\[^\n])*"')
+#: What a `{` inside a format spec spans, for the diagnostic.
+_NESTED_SPEC_FIELD = re.compile(r'\{[^}"\n]*\}?')
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"'}
 _UNICODE_ESCAPE = re.compile(r"u\{([0-9a-fA-F]{1,6})\}")
 
@@ -119,7 +143,11 @@ class Lexed:
     that ended brackets left open (see `_Scanner.close_abandoned_brackets`) to
     the innermost of them. `too_deep` lists the brackets reported for nesting
     deeper than MAX_NESTING. `own_line_comments` maps a line number to the
-    comment that is alone on that line.
+    comment that is alone on that line. `ends_in` says what the end of the
+    text is inside: "code", "string" (an unterminated string or f-string
+    text) or "comment"; `in_triple_quotes` whether it ends inside a
+    triple-quoted string or f-string (its text or a field), which more
+    lines could still close.
     """
 
     tokens: list[Token]
@@ -132,6 +160,8 @@ class Lexed:
     abandoned: dict[int, int] = field(default_factory=dict)
     too_deep: list[int] = field(default_factory=list)
     own_line_comments: dict[int, ast.Comment] = field(default_factory=dict)
+    ends_in: str = "code"
+    in_triple_quotes: bool = False
 
     def is_open(self, opener: int, index: int) -> bool:
         """True when bracket `opener` (-1: the top level) is still open at token `index`."""
@@ -179,6 +209,18 @@ def cap_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return ordered[:MAX_DIAGNOSTICS] + [make("E0011", rest.span, message)]
 
 
+@dataclass
+class _FString:
+    """An f-string being scanned: its FSTRING_START token, its closing quote,
+    whether it is raw, and the position in `_Scanner.brackets` of its open
+    replacement field (-1 while scanning its literal text)."""
+
+    opening: Token
+    quote: str
+    raw: bool
+    field: int = -1
+
+
 def _describe_character(char: str) -> str:
     """A character as messages show it: `$` or U+0000."""
     return f"`{char}`" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
@@ -206,17 +248,27 @@ class _Scanner:
         self.too_deep = False
         self.pending_newline: Span | None = None
         self.last_newline: Span | None = None
+        self.fstrings: list[_FString] = []
+        self.ends_in = "code"
+        self.in_triple_quotes = False
 
     # ------------------------------------------------------------ main loop
 
     def run(self) -> Lexed:
         text, pos, end = self.text, 0, len(self.text)
+        fstrings = self.fstrings
         while pos < end:
+            if fstrings and fstrings[-1].field < 0:
+                pos = self.fstring_text(pos)
+                continue
             match = _MASTER.match(text, pos)
             group = match.lastgroup
             if group == "space":
                 pos = match.end()
             elif group == "newline":
+                if fstrings and len(fstrings[-1].quote) == 1:
+                    self.abandon_fstring(pos, "the end of the line")
+                    continue
                 self.newline(pos)
                 pos += 1
             elif group == "comment":
@@ -231,17 +283,26 @@ class _Scanner:
             elif group == "string":
                 pos = self.string(pos)
             elif group == "punct":
+                if match.group() == ":" and self.at_field_level():
+                    pos = self.format_spec(pos)
+                    continue
                 self.punctuation(match.group(), pos)
                 pos = match.end()
             else:
-                self.invalid(pos, match.end())
-                pos = match.end()
+                pos = self.invalid(pos, match.end())
+        while fstrings:
+            if fstrings[-1].field < 0:
+                self.fstring_text(end)
+            else:
+                self.abandon_fstring(end, "the end of the file")
+        if self.comments and self.comments[-1].span.end == end:
+            self.ends_in = "comment"
         self.flush_newline(None)
         self.enclosing.append(self.innermost())
         end_span = self.span(end, end)
         return Lexed(self.tokens, self.comments, self.diagnostics, end_span, self.enclosing,
                      self.closed_by, self.stray, self.abandoned, self.too_deep_brackets,
-                     self.own_line_comments)
+                     self.own_line_comments, self.ends_in, self.in_triple_quotes)
 
     def innermost(self) -> int:
         """The token index of the innermost open bracket, or -1."""
@@ -253,18 +314,25 @@ class _Scanner:
         return Span(start, end, self.line, col, self.line, col + end - start)
 
     def report(self, code: str, start: int, end: int, message: str) -> None:
+        self.report_at(code, self.span(start, end), message)
+
+    def report_at(self, code: str, span: Span, message: str) -> None:
         # Only the first ones can be shown (see cap_diagnostics); the rest would cost time.
         if len(self.diagnostics) <= MAX_DIAGNOSTICS:
-            self.diagnostics.append(make(code, self.span(start, end), message))
+            self.diagnostics.append(make(code, span, message))
 
-    def emit(self, kind: str, start: int, end: int, value: object = None) -> None:
+    def emit(self, kind: str, start: int, end: int, value: object = None,
+             first: tuple[int, int] | None = None) -> None:
+        """Appends a token. `first` is the (line, column) where a token that
+        spans lines began; the scanner is then already on its last line."""
         if kind in _STATEMENT_ONLY and not self.line_has_code:
             self.close_abandoned_brackets()
         if self.pending_newline is not None:
             self.flush_newline(kind)
         self.enclosing.append(self.innermost())
-        col = start - self.line_start + 1
-        span = Span(start, end, self.line, col, self.line, col + end - start)
+        end_col = end - self.line_start + 1
+        line, col = first if first is not None else (self.line, end_col - (end - start))
+        span = Span(start, end, line, col, self.line, end_col)
         self.tokens.append(Token(kind, self.text[start:end], value, span))
         self.line_has_code = True
 
@@ -304,7 +372,7 @@ class _Scanner:
         ends the statement, so that the parser can report the one unclosed
         bracket and go on with the lines after it."""
         depth = len(self.brackets)
-        while depth and self.brackets[depth - 1][1] != "LBRACE":
+        while depth and self.brackets[depth - 1][1] not in _KEPT_OPEN:
             depth -= 1
         if depth == len(self.brackets) or self.last_newline is None:
             return
@@ -345,15 +413,27 @@ class _Scanner:
         self.brackets.append((len(self.tokens) - 1, kind))
 
     def close_bracket(self, kind: str, start: int) -> None:
-        """Closes the innermost bracket that `kind` matches, and any left open inside it."""
+        """Closes the innermost bracket that `kind` matches, and any left open
+        inside it. Inside an f-string's replacement field only brackets opened
+        in the field can match, and a `}` that matches none of them ends the field."""
+        fstring = self.fstrings[-1] if self.fstrings and self.fstrings[-1].field >= 0 else None
+        floor = fstring.field + 1 if fstring is not None else 0
         depth = len(self.brackets)
-        while depth and _OPENERS[self.brackets[depth - 1][1]] != kind:
+        while depth > floor and _OPENERS[self.brackets[depth - 1][1]] != kind:
             depth -= 1
-        self.emit(kind, start, start + 1)
-        index = len(self.tokens) - 1
-        if not depth:
-            self.stray.add(index)
+        if depth == floor and fstring is not None and kind == "RBRACE":
+            self.close_field(start, start + 1)
             return
+        self.emit(kind, start, start + 1)
+        if depth == floor:
+            self.stray.add(len(self.tokens) - 1)
+            return
+        self.close_brackets_from(depth)
+
+    def close_brackets_from(self, depth: int) -> None:
+        """Records that the token just emitted closes the brackets from
+        `brackets[depth - 1]` up."""
+        index = len(self.tokens) - 1
         for opener, _ in self.brackets[depth - 1:]:
             self.closed_by[opener] = index
         del self.brackets[depth - 1:]
@@ -370,10 +450,25 @@ class _Scanner:
             kind, value, problem = "INT", *self.based_integer(match)
         else:
             kind, value, problem = self.decimal(match)
+            if kind == "INT" and not problem and self.bare_point(end):
+                # `1.` as in Python or C: a float whose fraction was left out.
+                end += 1
+                literal = self.text[start:end]
+                kind, value, problem = "FLOAT", float(value), \
+                    f"a float needs a digit after the point (`{literal}0`)"
         if problem:
             self.report("E0004", start, end, f"malformed number `{literal}`: {problem}")
         self.emit(kind, start, end, value)
         return end
+
+    def bare_point(self, pos: int) -> bool:
+        """Whether an integer literal ending at `pos` is followed by a `.` that
+        starts neither a range (`1..2`) nor a member name (`1.x`, an
+        AttributeError at run time, not a lexical error)."""
+        if self.text[pos:pos + 1] != ".":
+            return False
+        following = self.text[pos + 1:pos + 2]
+        return following != "." and not (following.isalnum() or following == "_")
 
     @staticmethod
     def based_integer(match: re.Match) -> tuple[int, str | None]:
@@ -415,30 +510,124 @@ class _Scanner:
             value = value * 10 ** len(chunk) + int(chunk)
         return "INT", value, None
 
+    # ------------------------------------------------------------- strings
+
     def string(self, start: int) -> int:
-        plain = _PLAIN_STRING.match(self.text, start)
-        if plain:
-            self.emit("STRING", start, plain.end(), plain.group(1))
-            return plain.end()
-        parts: list[str] = []
-        pos = start + 1
+        """A string literal of any form (plain, raw, triple-quoted, formatted);
+        returns the offset after it, or after the opening of an f-string."""
+        text = self.text
+        quote_at = text.index('"', start)
+        prefix = text[start:quote_at]
+        quote = '"""' if text.startswith('"""', quote_at) else '"'
+        if self.fstrings and not prefix and text.startswith(self.fstrings[-1].quote, quote_at) \
+                and not self.string_closes(quote_at, quote):
+            # In a field, a quote that opens no complete string ends the f-string instead.
+            self.end_field_at_quote(quote_at)
+            return quote_at
+        if "f" in prefix:
+            return self.fstring_start(start, quote_at, quote, "r" in prefix)
+        if start == quote_at and quote == '"':
+            plain = _PLAIN_STRING.match(text, start)
+            if plain:
+                self.emit("STRING", start, plain.end(), plain.group(1))
+                return plain.end()
+        first = (self.line, start - self.line_start + 1)
+        pos = self.after_opening(quote_at, quote)
+        pos, parts, stop = self.string_body(pos, quote, "r" in prefix, formatted=False)
+        end = pos + len(quote) if stop == "end" else pos
+        if stop != "end":
+            self.unterminated(Span(start, quote_at + 1, *first, first[0], first[1] + quote_at + 1 - start),
+                              quote, pos)
+        self.emit("STRING", start, end, "".join(parts), first)
+        return end
+
+    def string_closes(self, quote_at: int, quote: str) -> bool:
+        """Whether a string opened by `quote` at `quote_at` is closed (on its
+        line, or anywhere for a triple quote)."""
+        if len(quote) == 3:
+            return self.text.find('"""', quote_at + 3) >= 0
+        return _CLOSED_STRING.match(self.text, quote_at) is not None
+
+    def after_opening(self, quote_at: int, quote: str) -> int:
+        """The offset after an opening quote; a triple quote drops the newline right after it."""
+        pos = quote_at + len(quote)
+        if len(quote) == 3:
+            newline = 2 if self.text.startswith("\r\n", pos) else 1 if self.text.startswith("\n", pos) else 0
+            if newline:
+                pos += newline
+                self.line += 1
+                self.line_start = pos
+        return pos
+
+    def string_body(self, pos: int, quote: str, raw: bool, formatted: bool) -> tuple[int, list[str], str]:
+        """Scans string text from `pos`: (where it stopped, the decoded parts,
+        why). It stops at the closing quote ("end"), at the `{` of a replacement
+        field ("field", f-strings only), or where the string is unterminated
+        ("newline", "eof"). Triple-quoted strings keep their newlines (CRLF as LF)."""
+        text, parts = self.text, []
+        chunk = _FSTRING_CHUNK if formatted else _STRING_CHUNK
+        triple = len(quote) == 3
         while True:
-            chunk_end = _STRING_CHUNK.match(self.text, pos).end()
-            parts.append(self.text[pos:chunk_end])
+            chunk_end = chunk.match(text, pos).end()
+            parts.append(text[pos:chunk_end])
             pos = chunk_end
-            char = self.text[pos:pos + 1]
+            char = text[pos:pos + 1]
             if char == '"':
-                self.emit("STRING", start, pos + 1, "".join(parts))
-                return pos + 1
-            if char == "\\":
-                if self.text[pos + 1:pos + 2] not in ("", "\n"):
-                    pos = self.escape(pos, parts)
-                    continue
-                pos += 1  # a backslash at the end of the line still belongs to the string
-            self.report("E0002", start, start + 1,
-                         'unterminated string: close it with `"` on the same line (use `\\n` for a newline)')
-            self.emit("STRING", start, pos, "".join(parts))
+                if text.startswith(quote, pos):
+                    return pos, parts, "end"
+                parts.append(char)
+                pos += 1
+            elif char == "{" or char == "}":
+                if text.startswith(char, pos + 1):
+                    parts.append(char)
+                    pos += 2
+                elif char == "{":
+                    return pos, parts, "field"
+                else:
+                    self.report("E0014", pos, pos + 1,
+                                "a single `}` is not allowed in an f-string: write `}}` for a literal brace")
+                    parts.append(char)
+                    pos += 1
+            elif char == "\\":
+                pos = self.string_backslash(pos, parts, raw, triple)
+            elif char == "\n" and triple:
+                if parts[-1].endswith("\r"):
+                    parts[-1] = parts[-1][:-1]
+                parts.append(char)
+                pos += 1
+                self.line += 1
+                self.line_start = pos
+                self.line_has_code = True
+            else:
+                return pos, parts, "newline" if char else "eof"
+
+    def string_backslash(self, pos: int, parts: list[str], raw: bool, triple: bool) -> int:
+        """A backslash in string text: literal in raw strings, an escape
+        elsewhere; before a newline it joins the lines of a triple-quoted string
+        and leaves a one-line string unterminated."""
+        following = self.text[pos + 1:pos + 2]
+        if raw:
+            parts.append("\\")
+            return pos + 1
+        if following in ("\r", "\n") and triple:
+            pos += 3 if self.text.startswith("\r\n", pos + 1) else 2
+            self.line += 1
+            self.line_start = pos
             return pos
+        if following in ("", "\n"):
+            return pos + 1  # a backslash at the end of the line still belongs to the string
+        return self.escape(pos, parts)
+
+    def unterminated(self, opening: Span, quote: str, stop: int) -> None:
+        if len(quote) == 3:
+            message = 'unterminated string: the `"""` opened here is never closed'
+        else:
+            message = ('unterminated string: close it with `"` on the same line (use `\\n` for a newline, '
+                       'or `"""` for a string of several lines)')
+        self.report_at("E0002", opening, message)
+        if stop == len(self.text):
+            self.ends_in = "string"
+            self.in_triple_quotes = len(quote) == 3
 
     def escape(self, pos: int, parts: list[str]) -> int:
         """Decodes the escape at the backslash `pos` into `parts`; returns the offset after it."""
@@ -463,10 +652,108 @@ class _Scanner:
         parts.append(char)
         return pos + 2
 
-    def invalid(self, start: int, end: int) -> None:
+    # ------------------------------------------------------------- f-strings
+
+    def fstring_start(self, start: int, quote_at: int, quote: str, raw: bool) -> int:
+        self.emit("FSTRING_START", start, quote_at + len(quote))
+        self.fstrings.append(_FString(self.tokens[-1], quote, raw))
+        return self.after_opening(quote_at, quote)
+
+    def fstring_text(self, pos: int) -> int:
+        """The literal text of the innermost f-string from `pos` to its next
+        field (whose `{` it opens) or to its end."""
+        fstring = self.fstrings[-1]
+        first, start = (self.line, pos - self.line_start + 1), pos
+        pos, parts, stop = self.string_body(pos, fstring.quote, fstring.raw, formatted=True)
+        if pos > start:
+            self.emit("FSTRING_TEXT", start, pos, "".join(parts), first)
+        if stop == "field":
+            self.open_bracket("FIELD_OPEN", pos)
+            fstring.field = len(self.brackets) - 1
+            return pos + 1
+        self.fstrings.pop()
+        if stop == "end":
+            self.emit("FSTRING_END", pos, pos + len(fstring.quote))
+            return pos + len(fstring.quote)
+        self.unterminated(fstring.opening.span, fstring.quote, pos)
+        self.emit("FSTRING_END", pos, pos)
+        return pos
+
+    def at_field_level(self) -> bool:
+        """Whether the innermost open bracket is an f-string's replacement field."""
+        return bool(self.fstrings) and self.fstrings[-1].field == len(self.brackets) - 1
+
+    def format_spec(self, start: int) -> int:
+        """`:` and the format spec after it (FIELD_SPEC, the spec as its value),
+        up to the `}` that ends the field. Nothing in a spec is an escape."""
+        text, pos, parts = self.text, start + 1, []
+        quote = self.fstrings[-1].quote
+        while True:
+            chunk_end = _SPEC_CHUNK.match(text, pos).end()
+            parts.append(text[pos:chunk_end])
+            pos = chunk_end
+            if text.startswith('"', pos) and not text.startswith(quote, pos):
+                parts.append('"')
+                pos += 1
+            elif text.startswith("{", pos):
+                pos = self.nested_field_in_spec(pos)
+            else:
+                break
+        self.emit("FIELD_SPEC", start, pos, "".join(parts))
+        if pos == len(text):
+            self.ends_in = "string"  # a spec is text, not code
+        return pos
+
+    def nested_field_in_spec(self, start: int) -> int:
+        """Reports a `{…}` inside a format spec and skips it."""
+        close = _NESTED_SPEC_FIELD.match(self.text, start).end()
+        self.report("E0014", start, close,
+                    "a format spec cannot contain `{…}`: specs are fixed text (to pad to a computed "
+                    "width, use `pad_left` or `pad_right`)")
+        return close
+
+    def close_field(self, start: int, end: int) -> None:
+        """Emits the FIELD_CLOSE of the innermost f-string's field (zero-width
+        when the field was left open) and returns to its literal text."""
+        fstring = self.fstrings[-1]
+        self.emit("FIELD_CLOSE", start, end)
+        self.close_brackets_from(fstring.field + 1)
+        fstring.field = -1
+
+    def unclosed_field(self, where: str) -> None:
+        fstring = self.fstrings[-1]
+        opener = self.tokens[self.brackets[fstring.field][0]]
+        self.report_at("E0014", opener.span,
+                       f"this `{{` of an f-string is not closed: expected `}}` before {where}")
+
+    def end_field_at_quote(self, quote_at: int) -> None:
+        """A quote that ends the f-string while a field is open: the field ends there."""
+        self.unclosed_field("the closing quote")
+        self.close_field(quote_at, quote_at)
+
+    def abandon_fstring(self, pos: int, where: str) -> None:
+        """Ends the innermost f-string, whose field is open, at `pos` (the end
+        of a line it cannot cross, or of the file)."""
+        self.unclosed_field(where)
+        self.close_field(pos, pos)
+        if pos == len(self.text) and len(self.fstrings[-1].quote) == 3:
+            self.in_triple_quotes = True
+        self.fstrings.pop()
+        self.emit("FSTRING_END", pos, pos)
+
+    def invalid(self, start: int, end: int) -> int:
+        """Reports invalid characters; returns the offset to go on from."""
+        conversion = _CONVERSION.match(self.text, start) if self.fstrings else None
+        if conversion is not None:
+            letter = conversion.group(1)
+            self.report("E0014", start, start + 2,
+                        f"Esker f-strings have no `!{letter}` conversion: write "
+                        f"`{{{'repr' if letter == 'r' else 'str'}(value)}}` instead")
+            return conversion.end()
         shown = _describe_character(self.text[start])
         more = "" if end - start == 1 else f" (and {end - start - 1} more)"
         self.report("E0007", start, end, f"invalid character {shown}{more}")
+        return end
 
 
 def _float_or_zero(text: str) -> float:

@@ -41,7 +41,6 @@ few instructions.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import TextIO
@@ -51,11 +50,15 @@ from .modules import ModuleLoader, ModuleReadError
 from .opcodes import K_IN_EXTRAARG, OFFSET_SC, OPCODES, Op, decode, opcode_of
 from .proto import FAR_BASE, LOCAL_LIMIT, Proto
 from .runtime import builtins, ops
-from .runtime.errors import EskerError, TraceEntry, arity_error, format_uncaught, named_arguments_error, runtime_error
-from .runtime.printing import to_repr
+from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught, named_arguments_error,
+                             runtime_error)
+from .runtime.formatting import format_text
+from .runtime.printing import to_repr, to_str
 from .runtime.values import Builtin, EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
 
 DEFAULT_MAX_DEPTH = 200_000
+#: Frames a debugger's expression may use above the program's, however deep it is.
+EVALUATION_HEADROOM = 10_000
 #: What an unpassed parameter holds until its default runs (never visible to programs).
 ABSENT = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
 _END = object()
@@ -190,7 +193,7 @@ _DISPATCH = (
     "SETUPVAL", "GEI", "GT", "CLOSURE", "RETURN0", "MULK", "LTI", "EQ",
     "GTI", "ITERPREP", "TESTSET", "GENSTART", "LE", "LEI", "TEST", "BINOP",
     "SETGLOBAL", "GE", "CLOSE", "LFALSESKIP", "PTEST", "THROW", "CALLX", "NOP",
-    "TRAP",
+    "TAILMETHOD", "TRAP",
 )
 H = {name: number for number, name in enumerate(_DISPATCH)}
 
@@ -336,12 +339,36 @@ def _op_slice(vm, stack, base, a, b, c):
     stack[base + a] = stack[base + b][c:]
 
 
+def _op_getslice(vm, stack, base, a, b, c):
+    stack[base + a] = ops.get_slice(stack[base + b], stack[base + c], stack[base + c + 1])
+
+
+def _op_in(vm, stack, base, a, b, c):
+    stack[base + a] = ops.contains(stack[base + b], stack[base + c])
+
+
+def _op_not_in(vm, stack, base, a, b, c):
+    stack[base + a] = not ops.contains(stack[base + b], stack[base + c])
+
+
 def _op_payload(vm, stack, base, a, b, c):
     stack[base + a] = stack[base + b].payload
 
 
 def _op_unary(vm, stack, base, a, b, c):
     stack[base + a] = c(stack[base + b])
+
+
+def _op_tostr(vm, stack, base, a, b, c):
+    stack[base + a] = to_str(stack[base + b])
+
+
+def _op_format(vm, stack, base, a, b, c):
+    stack[base + a] = format_text(stack[base + b], c)
+
+
+def _op_concat(vm, stack, base, a, b, c):
+    stack[base + a] = "".join(stack[base + a: base + a + b])
 
 
 def _op_not(vm, stack, base, a, b, c):
@@ -355,6 +382,13 @@ def _op_matcherror(vm, stack, base, a, b, c):
 
 def _op_fail(vm, stack, base, a, b, c):
     raise runtime_error(*b)
+
+
+def _op_rethrow(vm, stack, base, a, b, c):
+    error = stack[base + a]
+    if type(error) is EskerError:
+        vm._rethrowing = error
+    raise error
 
 
 def _op_import(vm, stack, base, a, b, c):
@@ -553,6 +587,8 @@ _DECODERS = {
     "UNPACK": _simple(_op_unpack),
     "CHECKLEN": _simple(_op_checklen),
     "SLICE": _simple(_op_slice),
+    "GETSLICE": _simple(_op_getslice),
+    "IN": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, d.c, _op_not_in if d.k else _op_in),
     "PAYLOAD": _simple(_op_payload),
     **{name: _decode_arith for name in _OPERATOR},
     **{name + "K": _decode_arith_constant for name in _OPERATOR},
@@ -560,6 +596,9 @@ _DECODERS = {
     "UNM": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, ops.neg, _op_unary),
     "BNOT": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, ops.bit_not, _op_unary),
     "NOT": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, d.b, 0, _op_not),
+    "TOSTR": _simple(_op_tostr),
+    "FORMAT": _simple(_op_format),
+    "CONCAT": _simple(_op_concat),
     "EQ": _decode_fused("EQ"),
     "LT": _decode_fused("LT"),
     "LE": _decode_fused("LE"),
@@ -589,6 +628,7 @@ _DECODERS = {
     "CALL": _plain("CALL", "a", "b"),
     "TAILCALL": _plain("TAILCALL", "a", "b"),
     "METHOD": lambda ctx, proto, pc, d: (H["METHOD"], d.a, d.b, ctx.constant(proto, pc, d.c), 0),
+    "TAILMETHOD": lambda ctx, proto, pc, d: (H["TAILMETHOD"], d.a, d.b, ctx.constant(proto, pc, d.c), 0),
     "CALLX": lambda ctx, proto, pc, d: (H["CALLX"], d.a, d.b, ctx.constant(proto, pc, d.c), 0),
     "RETURN": _plain("RETURN", "a"),
     "RETURN0": _plain("RETURN0"),
@@ -601,6 +641,7 @@ _DECODERS = {
     "GENSTART": _plain("GENSTART"),
     "YIELD": _plain("YIELD", "a"),
     "THROW": _plain("THROW", "a"),
+    "RETHROW": _simple(_op_rethrow),
     "FAIL": lambda ctx, proto, pc, d: (H["SIMPLE"], 0, proto.constants[d.bx], 0, _op_fail),
     "IMPORT": lambda ctx, proto, pc, d: (H["SIMPLE"], d.a, proto.constants[d.bx], ctx.importer, _op_import),
     "STRUCT": _simple(_op_struct),
@@ -637,6 +678,8 @@ class VM:
         self._disarmed: list[tuple] = []
         self._top: tuple | None = None
         self._native_caller: tuple | None = None
+        # The error RETHROW is throwing again (its trace has this frame already).
+        self._rethrowing: EskerError | None = None
 
     # ---------------------------------------------------------- engine protocol
 
@@ -667,6 +710,7 @@ class VM:
         """Runs a nested dispatch loop above a boundary entry. However it ends,
         `frames` is left as it was (Python's own recursion limit can strike anywhere)."""
         depth = len(self.frames)
+        caller = self._native_caller
         self.frames.append(boundary)
         try:
             return self._execute(closure, stack, base, opens, pc)
@@ -674,6 +718,8 @@ class VM:
             raise runtime_error("StackOverflow", "maximum recursion depth exceeded") from None
         finally:
             del self.frames[depth:]
+            # A native call made inside the nested loop must not pass for the caller of the next one.
+            self._native_caller = caller
 
     # ---------------------------------------------------------- programs and modules
 
@@ -846,8 +892,9 @@ class VM:
             raise self._overflow()
         generator.resumer = None
         generator.state = _RUNNING
+        caller = self._native_caller or (None, None, 0, 0)
         try:
-            return self._nested((None, None, 0, 0, generator), generator.closure, generator.stack, 0,
+            return self._nested((*caller, generator), generator.closure, generator.stack, 0,
                                 generator.opens, generator.pc)
         finally:
             if generator.state == _RUNNING:
@@ -866,24 +913,36 @@ class VM:
 
     # ---------------------------------------------------------- errors
 
-    def _unwind(self, error: EskerError, closure: VMClosure, stack: list, base: int, pc: int, opens: list):
+    def _unwind(self, error: EskerError | ProgramExit, closure: VMClosure, stack: list, base: int, pc: int,
+                opens: list):
         """Finds the handler of an error: records a trace entry per frame left,
-        closes upvalues; the state to continue in, or raises out of this loop."""
+        closes upvalues; the state to continue in, or raises out of this loop.
+
+        `exit()` (a ProgramExit) stops only at finally handlers and leaves no
+        trace; an error thrown again by RETHROW has its entry for this frame
+        already, from where it was first thrown."""
         frames = self.frames
-        if self._debugger is not None:
+        exiting = type(error) is ProgramExit
+        traced = exiting or error is self._rethrowing
+        self._rethrowing = None
+        if self._debugger is not None and not traced:
             self._top = (closure, stack, base, max(pc - 1, 0))
             self._debugger.on_throw(error)
         while True:
             proto = closure.proto
             at = max(pc - 1, 0)
-            span = proto.spans[at]
-            error.trace.append(TraceEntry(proto.display_name, proto.source_path, span.line, span.col))
+            if not traced:
+                span = proto.spans[at]
+                error.trace.append(TraceEntry(proto.display_name, proto.source_path, span.line, span.col))
+            traced = exiting
             for handler in proto.handlers:
-                if handler.start_pc <= at < handler.end_pc:
+                if handler.start_pc <= at < handler.end_pc and (handler.is_finally or not exiting):
                     _close(opens, base + handler.level)
                     if proto.num_far:
                         _close_far(stack[base], handler.far_level)
-                    if handler.register is not None:
+                    if handler.is_finally:
+                        stack[base + handler.register] = error
+                    elif handler.register is not None:
                         stack[base + handler.register] = error.value
                     return closure, stack, base, handler.target_pc, opens
             _close(opens, base)
@@ -913,6 +972,7 @@ class VM:
                  TESTSET=H["TESTSET"], GENSTART=H["GENSTART"], LE=H["LE"], LEI=H["LEI"], TEST=H["TEST"],
                  BINOP=H["BINOP"], SETGLOBAL=H["SETGLOBAL"], GE=H["GE"], CLOSE=H["CLOSE"],
                  LFALSESKIP=H["LFALSESKIP"], PTEST=H["PTEST"], THROW=H["THROW"], CALLX=H["CALLX"], NOP=H["NOP"],
+                 TAILMETHOD=H["TAILMETHOD"],
                  StructInstance=StructInstance, EnumValue=EnumValue, VMClosure=VMClosure, Module=Module,
                  Builtin=Builtin,
                  VMGenerator=VMGenerator, add=ops.add, sub=ops.sub, mul=ops.mul, truediv=ops.truediv,
@@ -1369,6 +1429,8 @@ class VM:
                         elif op == THROW:
                             raise EskerError(stack[base + a])
                         elif op == CALLX:
+                            if tracing:
+                                self._native_caller = (closure, stack, base, pc)
                             f, fbase, count, value = self._callx(stack, base, a, b, c)
                             if f is None:
                                 stack[base + a] = value
@@ -1385,11 +1447,34 @@ class VM:
                             pc = 0
                         else:  # NOP
                             pass
+                    elif op == TAILMETHOD:
+                        receiver = stack[base + a]
+                        f, fbase, count = self._method_callee(receiver, c, base + a, b)
+                        if f is not None:
+                            if opens and opens[-1].index >= base:
+                                _close(opens, base)
+                            stack[base: base + count] = stack[fbase: fbase + count]
+                            if base + f.size > len(stack):
+                                _grow(stack, base + f.size)
+                            if f.nparams != count:
+                                self._adjust(f, stack, base, count)
+                            closure, code, upvals, pc = f, f.code, f.upvals, 0
+                        else:
+                            if tracing:
+                                self._native_caller = (closure, stack, base, pc)
+                            value = call_method(self, receiver, c, stack[base + a + 1: base + a + 1 + b])
+                            closure, code, base, pc, ret = frames.pop()
+                            if ret is None:
+                                return value
+                            stack[ret] = value
+                            upvals = closure.upvals
+                        if flag[0]:
+                            self._service(closure, stack, base, pc)
                     else:
                         # TRAP: its A operand is the entry it stands in for
                         pc -= 1
                         self._trap(closure, stack, base, pc, code, a)
-            except EskerError as error:
+            except (EskerError, ProgramExit) as error:
                 closure, stack, base, pc, opens = self._unwind(error, closure, stack, base, pc, opens)
             except RecursionError:
                 error = runtime_error("StackOverflow", "maximum recursion depth exceeded")
@@ -1453,6 +1538,12 @@ class VM:
             self._top = (closure, stack, base, pc)
             self._debugger.on_interrupt(DebugFrame(closure, stack, base, pc))
 
+    def enter_native(self, frame: "DebugFrame", pc: int) -> None:
+        """Instruction `pc` of `frame` is about to run code on a nested loop that
+        no call instruction announces (an import runs the module's body): the
+        stack shows `frame` below that code."""
+        self._native_caller = (frame.closure, frame.stack, frame.base, pc + 1)
+
     def debug_frames(self) -> list["DebugFrame"]:
         """The frames of the stopped program, innermost first."""
         if self._top is None:
@@ -1463,7 +1554,8 @@ class VM:
             if ret is None:
                 stack = code
             elif type(ret) is VMGenerator:
-                stack = ret.consumer[0] if ret.resumer is not None else None
+                # Resumed by a for loop: the consumer's frame; from Python: the native call's caller.
+                stack = ret.consumer[0] if ret.resumer is not None else code
             if closure is not None and stack is not None:
                 found.append(DebugFrame(closure, stack, base, max(pc - 1, 0)))
         return found
@@ -1479,14 +1571,22 @@ class VM:
         return self._globals_of.get(proto, {})
 
     def error_will_be_caught(self) -> bool:
-        """Whether a handler of some frame covers where the current error is."""
-        return any(handler.start_pc <= frame.pc < handler.end_pc
+        """Whether a `catch` handler of some frame covers where the current
+        error is (a `finally` handler runs its block and throws it again)."""
+        return any(handler.start_pc <= frame.pc < handler.end_pc and not handler.is_finally
                    for frame in self.debug_frames() for handler in frame.proto.handlers)
 
     def call_proto(self, proto: Proto, values: list):
-        """Calls a function proto compiled on its own (a debugger's expression)."""
+        """Calls a function proto compiled on its own (a debugger's expression),
+        with room for EVALUATION_HEADROOM frames above the program's, so that
+        expressions work also where the program overflowed its stack."""
         self._load(proto)
-        return self._call_closure(VMClosure(proto, self._codes[proto], []), list(values))
+        limit, top = self.max_depth, self._top
+        self.max_depth = max(limit, len(self.frames) + EVALUATION_HEADROOM)
+        try:
+            return self._call_closure(VMClosure(proto, self._codes[proto], []), list(values))
+        finally:
+            self.max_depth, self._top = limit, top
 
 
 class DebugFrame:
@@ -1586,19 +1686,3 @@ def run_source(text: str, path: str, stdout: TextIO | None = None) -> int:
 
     return call_with_deep_stack(run)
 
-
-def _main(argv: list[str] | None = None) -> int:
-    """`python -m esker.vm.machine run FILE`: `esker run --engine vm FILE`, kept so this
-    engine can be run on its own (e.g. by the conformance runner's --esker)."""
-    from .cli import main
-
-    parser = argparse.ArgumentParser(prog="python -m esker.vm.machine")
-    parser.add_argument("command", choices=["run"])
-    parser.add_argument("--engine", choices=["vm"], default="vm")
-    parser.add_argument("file")
-    args = parser.parse_args(argv)
-    return main(["run", "--engine", "vm", args.file])
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

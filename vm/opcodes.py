@@ -152,6 +152,10 @@ OPCODES: list[OpInfo] = [
     _abx("CHECKLEN", "check that R[A] is a tuple or array of Bx items",
          "Destructuring too long for UNPACK.", bx="N"),
     _abc("SLICE", "R[A] := R[B][C:]", "The rest of an array pattern.", b="R", c="N"),
+    _abc("GETSLICE", "R[A] := R[B][R[C]:R[C+1]]",
+         "`a[i:j]` on an array, tuple or string: a new value of the same type. A bound left out "
+         "is nil; negative bounds count from the end, out-of-range bounds are clamped.",
+         b="R", c="R"),
     _abc("PAYLOAD", "R[A] := R[B].payload", "The payload tuple of an enum value.", b="R"),
     # ------------------------------------------------------------ arithmetic
     *[_abc(name, f"R[A] := R[B] {symbol} R[C]", b="R", c="R") for name, symbol in _ARITH],
@@ -160,6 +164,17 @@ OPCODES: list[OpInfo] = [
     _abc("UNM", "R[A] := -R[B]", b="R"),
     _abc("BNOT", "R[A] := ~R[B]", b="R"),
     _abc("NOT", "R[A] := not R[B]", b="R"),
+    _abc("IN", "R[A] := R[B] in R[C]",
+         "Membership: an element of an array or tuple, an int of a range, a key of a map, a "
+         "substring of a string; a TypeError for any other R[C].", b="R", c="R", k="not in"),
+    # ------------------------------------------------------------ strings
+    _abc("TOSTR", "R[A] := str(R[B])", "A replacement field of an f-string without a spec.", b="R"),
+    _abc("FORMAT", "R[A] := format(R[B], K[C])",
+         "A replacement field with a format spec: K[C] is the spec's text, checked at compile time; "
+         "a spec that does not fit the value (`{\"a\":d}`) raises ValueError.", b="R", c="K"),
+    _abc("CONCAT", "R[A] := R[A] .. R[A+1] .. ... .. R[A+B-1]",
+         "Joins the pieces of an f-string, all strings by now (literal text, TOSTR and FORMAT "
+         "results). A long f-string is joined in batches, the text so far staying in R[A].", b="N"),
     # ------------------------------------------------------------ comparisons and jumps
     _abc("EQ", "if ((R[A] == R[B]) ~= k) then pc++", _TEST_NOTE, b="R", k="polarity", skips=True),
     _abc("LT", "if ((R[A] < R[B]) ~= k) then pc++", _TEST_NOTE, b="R", k="polarity", skips=True),
@@ -206,6 +221,9 @@ OPCODES: list[OpInfo] = [
     _abc("METHOD", "R[A] := R[A].K[C](R[A+1], ..., R[A+B])",
          "Struct and enum methods get the receiver R[A] as `self`; builtin types' methods, "
          "module members and static methods are looked up by name.", b="N", c="K"),
+    _abc("TAILMETHOD", "return R[A].K[C](R[A+1], ..., R[A+B])",
+         "METHOD as a tail call: when the method, module member or static method is an Esker "
+         "function it replaces the caller's frame, as TAILCALL does.", b="N", c="K"),
     _abc("CALLX", "R[A] := R[A](...) as described by K[C]",
          "The rare calls: K[C] is (method name or nil, named-argument names, spread). The B "
          "registers after R[A] hold the arguments, named ones last; with spread, R[A+1] is an "
@@ -234,6 +252,10 @@ OPCODES: list[OpInfo] = [
          a="-"),
     _abc("YIELD", "yield R[A]"),
     _abc("THROW", "throw R[A]"),
+    _abc("RETHROW", "throw the error in R[A] again",
+         "Ends the `finally` block entered by a finally handler, which put the error (not the "
+         "thrown value) in R[A]: the error goes on with the trace it had, and `exit()` goes on "
+         "leaving the program."),
     _abx("FAIL", "throw the runtime error K[Bx]", "K[Bx] is (kind, message).", a="-", bx="K"),
     # ------------------------------------------------------------ declarations and modules
     _abx("IMPORT", "R[A] := the module K[Bx]", "K[Bx] is the module's dotted name as parts; a "

@@ -30,7 +30,7 @@ from lark.parsers.lalr_analysis import Shift
 
 from . import ast
 from .diagnostics import Diagnostic, make
-from .lexer import (CLOSERS, KEYWORD_KINDS, MAX_DIAGNOSTICS, MAX_NESTING, MAX_SOURCE_CHARS,
+from .lexer import (CLOSERS, KEYWORD_KINDS, KEYWORDS, MAX_DIAGNOSTICS, MAX_NESTING, MAX_SOURCE_CHARS,
                     PUNCTUATION, Lexed, Token, cap_diagnostics, gc_paused, scan)
 from .source import SourceText, Span
 
@@ -154,11 +154,11 @@ def _builds(function):
 
 # ------------------------------------------------------------------ the builder
 
-_COMPARISONS = frozenset({"EQEQ", "NE", "LT", "LE", "GT", "GE"})
+_COMPARISONS = frozenset({"EQEQ", "NE", "LT", "LE", "GT", "GE", "IN", "NOTIN"})
 #: Binding strength of the operators of the `operation` rule: levels 2-12 of §3.
 _PRECEDENCE = {
     "OR": 2, "AND": 3, "NOT": 4,
-    "EQEQ": 5, "NE": 5, "LT": 5, "LE": 5, "GT": 5, "GE": 5,
+    "EQEQ": 5, "NE": 5, "LT": 5, "LE": 5, "GT": 5, "GE": 5, "IN": 5, "NOTIN": 5,
     "DOTDOT": 6, "DOTDOTEQ": 6, "PIPE": 7, "CARET": 8, "AMP": 9, "SHL": 10, "SHR": 10,
     "PLUS": 11, "MINUS": 11, "STAR": 12, "SLASH": 12, "DSLASH": 12, "PERCENT": 12,
 }
@@ -233,6 +233,9 @@ class _AstBuilder:
         if op is not None and isinstance(culprit, ast.TupleExpr):
             message = (f"`{operator.node.text}` cannot assign to a tuple; "
                        "use `=` or one name, field or element")
+        elif isinstance(culprit, ast.Slice):
+            message = ("cannot assign to a slice: a slice is a new value, not a view; "
+                       "assign elements (`a[i] = v`) or build a new array")
         else:
             message = (f"cannot assign to {_describe_node(culprit)}: only names, fields (`p.x`), "
                        "elements (`a[i]`) and tuples of those can be assigned")
@@ -280,9 +283,17 @@ class _AstBuilder:
 
     @_builds
     def try_stmt(self, span, children):
-        name = children[3] if children[3].type == "NAME" else None
-        bound = ast.BindName(name.extent, name.node.text) if name else None
-        return ast.Try(span, children[1].node, bound, children[-1].node)
+        kinds = [child.type for child in children]
+        handler = finalizer = bound = None
+        if "CATCH" in kinds:
+            after = kinds.index("CATCH") + 1
+            if children[after].type == "NAME":
+                bound = ast.BindName(children[after].extent, children[after].node.text)
+                after += 1
+            handler = children[after].node
+        if "FINALLY" in kinds:
+            finalizer = children[kinds.index("FINALLY") + 1].node
+        return ast.Try(span, children[1].node, bound, handler, finalizer)
 
     @_builds
     def import_stmt(self, span, children):
@@ -290,6 +301,17 @@ class _AstBuilder:
         if children[-2].type == "AS":
             return ast.Import(span, names[:-1], names[-1])
         return ast.Import(span, names)
+
+    @_builds
+    def import_path(self, span, children):
+        text = children[1]
+        path = ast.ImportPath(text.extent, text.node.value)
+        alias = _ident(children[3]) if len(children) > 2 else None
+        if alias is None and not _is_identifier(path.stem):
+            self.run.report("E0014", text.extent,
+                            f"`{path.stem}` is not a name, so this import needs one: "
+                            f'`import "{path.value}" as name`')
+        return ast.Import(span, [], alias, path)
 
     @_builds
     def block(self, span, children):
@@ -380,7 +402,7 @@ class _AstBuilder:
         operands: list[_Item] = []
         operators: list[_Item] = []
         previous = None
-        for child in children:
+        for child in _fuse_not_in(children):
             if child.type is None:
                 operands.append(child)
             elif child.type == "NOT":
@@ -453,6 +475,13 @@ class _AstBuilder:
         return ast.Index(span, children[0].node, children[2].node)
 
     @_builds
+    def slice(self, span, children):
+        colon = next(position for position, child in enumerate(children) if child.type == "COLON")
+        start = children[colon - 1].node if children[colon - 1].type is None else None
+        stop = children[colon + 1].node if children[colon + 1].type is None else None
+        return ast.Slice(span, children[0].node, start, stop)
+
+    @_builds
     def field(self, span, children):
         return ast.Field(span, children[0].node, _ident(children[2]))
 
@@ -484,6 +513,22 @@ class _AstBuilder:
     @_builds
     def map_entry(self, span, children):
         return ast.MapEntry(span, children[0].node, children[2].node)
+
+    @_builds
+    def fstring(self, span, children):
+        parts = [ast.FStringText(child.extent, child.node.value) if child.type == "FSTRING_TEXT" else child.node
+                 for child in children[1:-1]]
+        return ast.FString(span, parts)
+
+    @_builds
+    def format_field(self, span, children):
+        spec = None
+        if children[2].type == "FIELD_SPEC":
+            token = children[2].node
+            where = token.span  # without its `:`
+            spec = ast.FormatSpec(Span(where.start + 1, where.end, where.line, where.col + 1, where.end_line,
+                                       where.end_col), token.value)
+        return ast.FormatField(span, children[1].node, spec)
 
     @_builds
     def match(self, span, children):
@@ -575,7 +620,27 @@ def _members(children: list[_Item], kind: type) -> tuple[list, list[ast.FnDecl]]
 
 def _is_comparison(item: _Item) -> bool:
     return (isinstance(item.node, ast.Binary) and not item.grouped
-            and item.node.op in ("==", "!=", "<", "<=", ">", ">="))
+            and item.node.op in ("==", "!=", "<", "<=", ">", ">=", "in", "not in"))
+
+
+def _fuse_not_in(children: list[_Item]) -> list[_Item]:
+    """The children of an `operation` with each `not` `in` pair made one
+    NOTIN operator (after an operand, `not` can only begin `not in`)."""
+    if not any(child.type == "IN" for child in children):
+        return children
+    fused: list[_Item] = []
+    for child in children:
+        if child.type == "IN" and fused and fused[-1].type == "NOT" and len(fused) > 1 \
+                and fused[-2].type is None:
+            first = fused.pop().node
+            token = Token("NOTIN", "not in", None, _extent([_Item("NOT", first, first.span, 0), child]))
+            child = _Item("NOTIN", token, token.span, 0, child.index)
+        fused.append(child)
+    return fused
+
+
+def _is_identifier(text: str) -> bool:
+    return text.isidentifier() and text.isascii() and text not in KEYWORDS
 
 
 def _rest_pattern(ellipsis: _Item, following: _Item) -> ast.PBind | ast.PWildcard:
@@ -590,6 +655,8 @@ def _invalid_target(target: ast.Node, compound: bool) -> ast.Node | None:
     """The part of an assignment target that cannot be assigned, or None."""
     if isinstance(target, (ast.Name, ast.Field, ast.Index)):
         return None
+    if isinstance(target, ast.Slice):
+        return target
     if not isinstance(target, ast.TupleExpr) or compound or not target.items:
         return target
     for item in target.items:
@@ -605,6 +672,7 @@ _NODE_WORDS = {
     ast.Logical: "an `and`/`or` expression", ast.Conditional: "a conditional expression",
     ast.RangeExpr: "a range", ast.ArrayExpr: "an array literal", ast.MapExpr: "a map literal",
     ast.FnExpr: "a function", ast.Match: "a `match`", ast.TupleExpr: "an empty tuple",
+    ast.Slice: "a slice",
 }
 
 
@@ -848,27 +916,34 @@ class _Run:
 
 # ------------------------------------------------------------ error messages
 
-_CLOSER_OF = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE", "MAPBRACE": "RBRACE"}
-_TEXT_OF = {kind: text for text, kind in PUNCTUATION.items()} | {"MAPBRACE": "{"}
-_OPENER_TEXT = {"RPAR": "(", "RSQB": "[", "RBRACE": "{"}
+_CLOSER_OF = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE", "MAPBRACE": "RBRACE",
+              "FIELD_OPEN": "FIELD_CLOSE"}
+_TEXT_OF = {kind: text for text, kind in PUNCTUATION.items()} | {
+    "MAPBRACE": "{", "FIELD_OPEN": "{", "FIELD_CLOSE": "}", "FIELD_SPEC": ":"}
+_OPENER_TEXT = {"RPAR": "(", "RSQB": "[", "RBRACE": "{", "FIELD_CLOSE": "{"}
 _ENDINGS = CLOSERS | {"$END", "NEWLINE", "SEMI"}
 _VALUE_END = frozenset({"NAME", "INT", "FLOAT", "STRING", "TRUE", "FALSE", "NIL", "RPAR", "RSQB",
-                        "RBRACE"})
+                        "RBRACE", "FSTRING_END"})
 _WORDS = {"NAME": "a name", "INT": "a number", "FLOAT": "a number", "STRING": "a string",
-          "NEWLINE": "a new line", "$END": "the end of the file"}
+          "NEWLINE": "a new line", "$END": "the end of the file", "FSTRING_START": "a string",
+          "FSTRING_TEXT": "text", "FIELD_SPEC": "a format spec", "FSTRING_END": "the end of the f-string"}
 #: Tokens that continue an expression.
 _CONTINUATIONS = frozenset({
     "PLUS", "MINUS", "STAR", "SLASH", "DSLASH", "PERCENT", "POW", "EQEQ", "NE", "LT", "LE", "GT",
     "GE", "AMP", "PIPE", "CARET", "SHL", "SHR", "AND", "OR", "QUESTION", "DOTDOT", "DOTDOTEQ",
-    "LPAR", "LSQB", "DOT",
+    "LPAR", "LSQB", "DOT", "IN", "NOT",
 })
-_ASSIGNMENTS = frozenset({"EQ", "PLUSEQ", "MINUSEQ", "STAREQ", "SLASHEQ", "DSLASHEQ", "PERCENTEQ"})
-_WORD_ORDER = ["EQ", "ARROW", "LBRACE", "IN", "COLON", "NAME", "LPAR", "IF", "CATCH", "COMMA",
+_ASSIGNMENTS = frozenset({"EQ", "PLUSEQ", "MINUSEQ", "STAREQ", "SLASHEQ", "DSLASHEQ", "PERCENTEQ", "POWEQ",
+                          "AMPEQ", "PIPEEQ", "CARETEQ", "SHLEQ", "SHREQ"})
+_WORD_ORDER = ["EQ", "ARROW", "LBRACE", "IN", "COLON", "NAME", "LPAR", "IF", "CATCH", "FINALLY", "COMMA",
                "NEWLINE", "SEMI", "RPAR", "RSQB", "RBRACE", "$END"]
 
 
 def _syntax_error(lexed: Lexed, item: _Item, expected: set[str]) -> tuple[str, str]:
     """The code and message of an unexpected token."""
+    fstring_problem = _fstring_error(lexed, item, expected)
+    if fstring_problem is not None:
+        return "E0014", fstring_problem
     prefix = "unexpected end of file" if item.type == "$END" else f"unexpected {_describe_token(item.node)}"
     if item.index in lexed.stray:
         return "E0005", f"{prefix}: there is no open `{_OPENER_TEXT[item.type]}` for it to close"
@@ -886,8 +961,32 @@ def _syntax_error(lexed: Lexed, item: _Item, expected: set[str]) -> tuple[str, s
     return "E0001", f"{prefix}: expected {_expected_words(expected)}"
 
 
+_FIELD_ENDS = ("FIELD_CLOSE", "FIELD_SPEC")
+
+
+def _fstring_error(lexed: Lexed, item: _Item, expected: set[str]) -> str | None:
+    """A message for the mistakes that are particular to f-string fields."""
+    tokens = lexed.tokens
+    if item.type == "EQ" and item.index + 1 < len(tokens) and tokens[item.index + 1].kind in _FIELD_ENDS:
+        return "Esker f-strings have no `{x=}` form: write `x={x}`"
+    if item.type not in _FIELD_ENDS:
+        return None
+    if tokens[item.index - 1].kind == "FIELD_OPEN":
+        return ("empty expression in an f-string: put an expression between `{` and `}` "
+                "(write `{{` for a literal `{`)")
+    if item.type == "FIELD_SPEC" and "COLON" in expected:
+        return ("a `:` in an f-string field starts its format spec: put the conditional in "
+                "parentheses, `{(c ? a : b)}`")
+    return None
+
+
 def _describe_token(token: Token) -> str:
-    text = token.text if len(token.text) <= 24 else token.text[:21] + "..."
+    if token.kind == "FSTRING_END":
+        return "end of the f-string"
+    if token.kind == "FIELD_SPEC":
+        return f"format spec `{token.text}`"
+    text = token.text.split("\n")[0]
+    text = text if len(text) <= 24 else text[:21] + "..."
     if token.kind == "NAME":
         return f"name `{text}`"
     if token.kind in ("INT", "FLOAT"):
@@ -902,7 +1001,7 @@ def _describe_token(token: Token) -> str:
 def _expected_words(expected: set[str]) -> str:
     if "LET" in expected:
         return "a statement"
-    if "FN" in expected or "NOT" in expected:
+    if "FN" in expected or {"NOT", "NAME"} <= expected:
         return "an expression"
     if {"NAME", "INT", "LSQB"} <= expected:
         return "a pattern"
@@ -935,6 +1034,8 @@ def _bracket_label(tokens: list[Token], index: int) -> str:
         return "block"
     if kind == "MAPBRACE":
         return "map"
+    if kind == "FIELD_OPEN":
+        return "f-string field"
     if kind == "LSQB":
         return "index" if before in _VALUE_END else "array"
     if before == "FN" or (before == "NAME" and index >= 2 and tokens[index - 2].kind == "FN"):
@@ -967,7 +1068,7 @@ def _grammar() -> _Grammar:
     builder = _AstBuilder()
     lark = Lark(Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8"),
                 parser="lalr", lexer=_TokenStream, start=["program", "expression"],
-                transformer=builder, keep_all_tokens=True, strict=True)
+                transformer=builder, keep_all_tokens=True, strict=True, cache=True)
     confs = {start: lark.parse_interactive(None, start).parser_state.parse_conf
              for start in ("program", "expression")}
     conf = confs["program"]

@@ -49,7 +49,12 @@ class Handler:
     """A `try` block: an error raised by an instruction in [start_pc, end_pc)
     closes the upvalues of registers >= `level` (and of far slots >=
     `far_level`), stores the thrown value in `register` (None for a `catch`
-    without a name) and continues at `target_pc`. Inner handlers come first."""
+    without a name) and continues at `target_pc`. Inner handlers come first.
+
+    A `finally` handler (`is_finally`) covers a `try` body and its `catch`
+    block; it does not catch: it stores the error itself (not the thrown value)
+    in `register`, runs the `finally` block and throws the error again with
+    RETHROW. It is also the only kind that `exit()` stops at on its way out."""
 
     start_pc: int
     end_pc: int
@@ -57,6 +62,7 @@ class Handler:
     level: int
     register: int | None
     far_level: int = 0
+    is_finally: bool = False
 
 
 @dataclass(eq=False)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from .analysis import analyze
 from .diagnostics import Severity
 from .interpreter import Interpreter
+from .lexer import scan
 from .modules import ModuleLoader
 from .parser import parse
 from .runtime.errors import EskerError, format_uncaught
@@ -54,7 +55,10 @@ class Session:
         self.scope = None
 
     def is_incomplete(self, text: str) -> bool:
-        """True when `text` only fails because it ends too early."""
+        """True when `text` only fails because it ends too early (also inside
+        a triple-quoted string, which the next lines may close)."""
+        if scan(text).in_triple_quotes:
+            return True
         end = len(text.rstrip())
         errors = [d for d in parse(text, PATH).diagnostics if d.severity == Severity.ERROR]
         return bool(errors) and all(d.span.start >= end and d.code in ("E0001", "E0005") for d in errors)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "examples").glob("*.esk"))]
 SNIPPETS = ["", "\n", "let q = 1\n", "fn g(a) { return a }\n", "}", "{", "(", "# note\n", "x", " + 1",
             "print(undefined)\n", "struct S { a }\n", "\"", "else { }\n", ".len()", "; let w = 2", "throw 1\n",
-            "x = 2\n", "fn main() { main = 1 }\n", "let print = 1\n", "const LIMIT = 3\n", "[", "match s {\n"]
+            "x = 2\n", "fn main() { main = 1 }\n", "let print = 1\n", '"""', 'f"{x} and {y:>3}"', " in ", "try { } finally { }\n", "a[1:2]", 'f"{', "const LIMIT = 3\n", "[", "match s {\n"]
 LOADER = ModuleLoader(extra_path=[])
 PATH = "/project/doc.esk"
 # The checker raises Python's recursion limit the first time it runs; doing

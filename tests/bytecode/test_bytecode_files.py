@@ -98,3 +98,11 @@ def test_damaged_files_give_clear_errors(esker, tmp_path, damage):
         done = esker(*command, cwd=tmp_path)
         assert done.status == 2
         assert done.stderr.startswith("esker: b.eskc") and "Traceback" not in done.stderr
+
+
+def test_handler_kinds_survive_a_round_trip():
+    proto = compile_text("fn f() {\n try { f() } catch { f() } finally { f() }\n}")
+    loaded = load(dump(proto))
+    assert [(h.start_pc, h.end_pc, h.target_pc, h.register, h.is_finally) for h in loaded.protos[0].handlers] == \
+           [(h.start_pc, h.end_pc, h.target_pc, h.register, h.is_finally) for h in proto.protos[0].handlers]
+    assert [h.is_finally for h in loaded.protos[0].handlers] == [False, True]

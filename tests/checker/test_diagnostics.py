@@ -284,3 +284,74 @@ def test_calls_of_unknown_callees_are_not_checked():
 ])
 def test_field_access_on_values_of_unknown_type_is_fine(text):
     assert codes(text) == []
+
+
+# ------------------------------------------------------------ 0.2 operators
+
+def test_in_on_a_literal_that_cannot_contain_anything():
+    expect("print(1 in 5)\n", "W0109", WARNING, "1:12",
+           "`in` needs an array, tuple, range, map or string on the right, not an int: this raises TypeError")
+    expect("print(x not in nil)\nlet x = 1\n", "W0109", WARNING, "1:16",
+           "`not in` needs an array, tuple, range, map or string on the right, not nil: this raises TypeError")
+    expect('print(1.5 in "abc")\n', "W0109", WARNING, "1:7",
+           "`in` on a string needs a string on the left, not a float: this raises TypeError")
+
+
+@pytest.mark.parametrize("text", [
+    'print("a" in "abc")', "print(1 in [1])", "print(1 in 0..3)", "let s = 5\nprint(s in [s])",
+    'let n = 1\nprint(n in "abc")', "print(1 in (1, 2))",
+])
+def test_in_on_values_that_may_contain_is_quiet(text):
+    assert "W0109" not in codes(text + "\n")
+
+
+def test_in_is_checked_inside_operator_chains():
+    assert codes("print(1 + 2 in 3 or 4 in 5)\n") == ["W0109", "W0109"]
+
+
+# ------------------------------------------------------------------ finally
+
+def test_a_jump_out_of_finally_is_a_warning():
+    expect("fn f() {\n    try { g() } finally { return 1 }\n}\nfn g() {}\n", "W0110", WARNING, "2:27",
+           "`return` leaves a `finally` block: an error thrown in the `try` would be silently discarded "
+           "(move the `return` after the `try` statement)")
+    assert codes("for x in [1] {\n    try { } finally { if x { break } }\n}\n") == ["W0110"]
+    assert codes("while true {\n    try { } finally { continue }\n}\n") == ["W0110"]
+
+
+@pytest.mark.parametrize("text", [
+    "try { } finally { for x in [1] { if x { break } } }",
+    "try { } finally { while false { continue } }",
+    "fn f() {\n    try { } finally { let g = fn () { return 1 }\n        g() }\n}",
+    "fn f() {\n    try { return 1 } finally { }\n}",
+    "fn f() {\n    try { } finally { throw 1 }\n}",
+])
+def test_jumps_that_stay_inside_finally_are_quiet(text):
+    assert "W0110" not in codes(text + "\n")
+
+
+def test_code_after_a_try_that_always_leaves_is_unreachable():
+    expect("fn f() {\n    try { g() } finally { return 1 }\n    g()\n}\nfn g() {}\n", "W0103", WARNING, "3:5",
+           "unreachable code: it follows a `try` whose `finally` always ends in a `return`")
+    expect("fn f() {\n    try { return g() } catch e { throw e }\n    g()\n}\nfn g() {}\n", "W0103", WARNING, "3:5",
+           "unreachable code: it follows a `try` whose blocks all end in `return`, `throw`, `break` or `continue`")
+    assert codes("fn f() {\n    try { return 1 } finally { }\n    print(2)\n}\n") == ["W0103"]
+
+
+@pytest.mark.parametrize("text", [
+    "fn f() {\n    try { return 1 } catch e { }\n    print(2)\n}",
+    "fn f(x) {\n    try { if x { return 1 } } finally { }\n    print(2)\n}",
+    "try { } finally { }\nprint(2)",
+])
+def test_code_after_a_try_that_may_fall_through_is_reachable(text):
+    assert "W0103" not in codes(text + "\n")
+
+
+def test_no_unused_warnings_for_names_that_broken_code_may_read():
+    from esker.vm.analysis import analyze
+
+    text = ("fn f(a, b) {\n    let x = a + )\n    return b\n}\n"
+            "fn g(c) {\n    print(c\n}\n"
+            "fn h(d) { return 1 }\n")
+    found = [(d.code, d.span.line) for d in analyze(text, "t.esk").diagnostics]
+    assert found == [("E0005", 2), ("E0005", 7), ("W0102", 8)]

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from esker.vm.debugger import (
-    EvaluationError, child_counts, children, parse_hit_condition, parse_log_message, set_child, summary,
-)
+from esker.vm.debug_values import EvaluationError, child_counts, children, set_child, summary
+from esker.vm.debugger import parse_hit_condition, parse_log_message
 from esker.vm.runtime.printing import to_repr
 from esker.vm.runtime.values import StructInstance, StructType
 

@@ -218,3 +218,63 @@ def test_instruction_breakpoint_outside_the_code_is_not_verified(debuggee):
                                      {"breakpoints": [{"instructionReference": "0x1", "offset": 0}]})
     assert not answer["breakpoints"][0]["verified"]
     debuggee.run_to_end()
+
+
+def test_a_module_body_has_the_importing_frame_below_it(debuggee):
+    main, module = program("modules/importer.esk"), program("modules/failing.esk")
+    debuggee.launch(main)
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(module)},
+                                               "breakpoints": [{"line": markers(module)["load"]}]})
+    debuggee.client.request("setExceptionBreakpoints", {"filters": ["uncaught"]})
+    debuggee.client.request("configurationDone")
+    debuggee.stopped("breakpoint")
+    frames = debuggee.frames()["stackFrames"]
+    assert [(f["name"], f["source"]["path"], f["line"]) for f in frames] == [
+        ("<module>", str(module), markers(module)["load"]), ("<module>", str(main), markers(main)["import"])]
+    debuggee.resume()
+    stop = debuggee.stopped("exception")
+    assert stop["text"].startswith("ZeroDivisionError")
+    assert (debuggee.top()["source"]["path"], debuggee.top()["line"]) == (str(module), markers(module)["boom"])
+    assert debuggee.run_to_end() == 1
+
+
+def test_an_unverified_function_breakpoint_never_stops(debuggee):
+    debuggee.launch(BASICS)
+    answer = debuggee.client.request("setFunctionBreakpoints", {"breakpoints": [{"name": "add", "condition": "a =="}]})
+    assert not answer["breakpoints"][0]["verified"]
+    debuggee.client.request("configurationDone")
+    assert debuggee.finish() == 0
+
+
+def test_restart_counts_hits_from_zero_again(debuggee):
+    path = program("generators.esk")
+    debuggee.start(path, [{"line": markers(path)["loop"], "hitCondition": "2"}])
+    debuggee.stopped("breakpoint")
+    assert debuggee.evaluate("x")["result"] == "1"
+    debuggee.client.request("restart")
+    debuggee.stopped("breakpoint")
+    assert debuggee.evaluate("x")["result"] == "1"
+    assert debuggee.run_to_end() == 0
+
+
+def test_paths_through_symbolic_links_meet(debuggee, tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "helper.esk").write_text((program("modules/helper.esk")).read_text())
+    (real / "main.esk").write_text((program("modules/main.esk")).read_text())
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    helper_line = markers(program("modules/helper.esk"))["double"]
+    main_line = markers(program("modules/main.esk"))["call"]
+    debuggee.launch(link / "main.esk")
+    client = debuggee.client
+    client.request("setBreakpoints", {"source": {"path": str(real / "main.esk")}, "breakpoints": [{"line": main_line}]})
+    client.request("setBreakpoints", {"source": {"path": str(link / "helper.esk")},
+                                      "breakpoints": [{"line": helper_line}]})
+    client.request("configurationDone")
+    debuggee.stopped("breakpoint")
+    assert (debuggee.top()["source"]["path"], debuggee.top()["line"]) == (str(real / "main.esk"), main_line)
+    debuggee.resume()
+    debuggee.stopped("breakpoint")
+    assert (debuggee.top()["source"]["path"], debuggee.top()["line"]) == (str(link / "helper.esk"), helper_line)
+    assert debuggee.run_to_end() == 0

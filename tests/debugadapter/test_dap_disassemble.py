@@ -60,3 +60,14 @@ def test_byte_offsets_and_bad_references(debuggee):
     assert same["instructions"][0]["address"] == reference
     assert debuggee.client.failure("disassemble", {"memoryReference": "here", "instructionCount": 1})
     debuggee.run_to_end()
+
+
+def test_any_count_is_answered_with_the_real_instructions_and_bounded_padding(debuggee):
+    frame = stop_in_add(debuggee)
+    listing = disassemble(debuggee, frame["instructionPointerReference"], -2_000_000, 1_000_000_000)
+    real = [item for item in listing if item.get("presentationHint") != "invalid"]
+    assert real and len(listing) - len(real) <= 2000
+    assert frame["instructionPointerReference"] in [item["address"] for item in real]
+    addresses = [int(item["address"], 16) for item in listing]
+    assert addresses == sorted(addresses)
+    debuggee.run_to_end()

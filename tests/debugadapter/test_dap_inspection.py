@@ -57,11 +57,16 @@ def test_scopes_of_a_frame(debuggee):
     debuggee.run_to_end()
 
 
-def test_a_function_with_more_locals_than_registers(debuggee, tmp_path):
-    path = tmp_path / "many.esk"
+def stop_in_many_locals(debuggee, folder) -> None:
+    """Stop at the return of a function with 300 locals (101 of them in far slots)."""
+    path = folder / "many.esk"
     body = "".join(f"    let v{index} = {index}\n" for index in range(300))
     path.write_text(f"fn many() {{\n{body}    return v0 + v299\n}}\nprint(many())\n")
     debuggee.run_to(path, 302)
+
+
+def test_a_function_with_more_locals_than_registers(debuggee, tmp_path):
+    stop_in_many_locals(debuggee, tmp_path)
     locals_ = debuggee.scope("Locals")
     assert (locals_["v0"]["value"], locals_["v299"]["value"], len(locals_)) == ("0", "299", 300)
     assert "r0 (far slots)" in debuggee.scope("Registers")
@@ -202,3 +207,72 @@ def test_inspection_while_running_is_refused(debuggee):
     assert "not stopped" in debuggee.client.failure("stackTrace", {"threadId": 1})
     debuggee.client.request("terminate")
     debuggee.client.wait_event("terminated")
+
+
+def test_registers_show_only_esker_values(debuggee):
+    path = program("iterate.esk")
+    debuggee.run_to(path, markers(path)["body"])
+    registers = debuggee.scope("Registers")
+    kinds = {item["type"] for item in registers.values()}
+    assert "iterator" in kinds
+    assert kinds <= {"iterator", "int", "array", "nil", "fn", "str"}, kinds
+    assert all("object at 0x" not in item["value"] for item in registers.values())
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(path)}, "breakpoints": []})
+    debuggee.run_to_end()
+
+
+def test_the_far_slots_expand_with_their_variables_names(debuggee, tmp_path):
+    stop_in_many_locals(debuggee, tmp_path)
+    far = debuggee.scope("Registers")["r0 (far slots)"]
+    assert (far["type"], far["value"]) == ("far slots", "101 far slots")
+    slots = debuggee.children(far["variablesReference"])
+    assert slots["F0 (v199)"]["value"] == "199" and slots["F100 (v299)"]["value"] == "299"
+    assert "far slots" in debuggee.client.failure("setVariable", {
+        "variablesReference": debuggee.client.request("scopes", {"frameId": debuggee.top()["id"]})["scopes"][1][
+            "variablesReference"], "name": "r0 (far slots)", "value": "1"})
+    debuggee.run_to_end()
+
+
+def test_struct_and_enum_types_expand_into_fields_methods_and_variants(debuggee):
+    stop_at(debuggee, "values")
+    globals_ = debuggee.scope("Globals")
+    assert globals_["Point"]["variablesReference"] and globals_["Shape"]["variablesReference"]
+    point = debuggee.children(globals_["Point"]["variablesReference"])
+    assert point["fields"]["value"] == '("x", "y")'
+    shape = debuggee.children(globals_["Shape"]["variablesReference"])
+    assert list(shape) == ["Circle", "Rect", "Empty"]
+    assert shape["Empty"]["value"] == "Shape.Empty" and shape["Rect"]["evaluateName"] == "Shape.Rect"
+    debuggee.run_to_end()
+
+
+def test_evaluate_works_where_the_stack_overflowed(debuggee):
+    debuggee.start_with_filters(program("forever.esk"), ["uncaught"])
+    debuggee.stopped("exception")
+    assert int(debuggee.evaluate("n + 1")["result"]) > 1000
+    assert debuggee.evaluate("[n, n].len()")["result"] == "2"
+    assert debuggee.run_to_end() == 1
+
+
+def test_console_syntax_errors_point_into_the_text_typed(debuggee):
+    frame = stop_at(debuggee, "add")
+    client = debuggee.client
+    for text, expected in [("a +", "1:4:"), ("add(1,", "1:7:"), ("let = 3", "1:5:"), ("1\n2 +* 3", "2:4:")]:
+        message = client.failure("evaluate", {"expression": text, "frameId": frame["id"], "context": "repl"})
+        assert message.startswith(expected) and "return" not in message, (text, message)
+    message = client.failure("evaluate", {"expression": "(a, b", "frameId": frame["id"], "context": "repl"})
+    assert "opened at 1:1" in message
+    message = client.failure("evaluate", {"expression": "a = 1", "frameId": frame["id"], "context": "watch"})
+    assert "expression" in message
+    debuggee.run_to_end()
+
+
+def test_console_declarations_persist_in_their_frame(debuggee):
+    frame = stop_at(debuggee, "add")
+    assert debuggee.evaluate("let scale = 10\nfn twice(x) { return x * 2 }", "repl", frame)["result"] == "nil"
+    assert debuggee.evaluate("twice(a) * scale", "repl", frame)["result"] == "40"
+    debuggee.evaluate("scale += 1", "repl", frame)
+    assert debuggee.evaluate("scale", "watch", frame)["result"] == "11"
+    outer = debuggee.frames()["stackFrames"][1]
+    assert "scale" in debuggee.client.failure("evaluate", {"expression": "scale", "frameId": outer["id"],
+                                                           "context": "repl"})
+    debuggee.run_to_end()

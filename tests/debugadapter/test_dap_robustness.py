@@ -93,3 +93,33 @@ def test_the_adapter_exits_when_the_client_goes_away(debuggee):
     debuggee.start(program("loop.esk"))
     debuggee.client.process.stdin.close()
     assert debuggee.client.process.wait(30) == 0
+
+
+def test_lines_before_the_first_are_not_verified(debuggee):
+    answer = debuggee.start(program("last.esk"), [0, -3])
+    assert [(b["verified"], "line" in b.get("message", "")) for b in answer["breakpoints"]] == [(False, True)] * 2
+    assert debuggee.finish() == 0
+
+
+def test_unknown_thread_ids_are_refused(debuggee):
+    path = program("last.esk")
+    debuggee.run_to(path, markers(path)["last"])
+    client = debuggee.client
+    for command in ("stackTrace", "continue", "next", "stepIn", "stepOut", "pause", "exceptionInfo"):
+        assert "thread 7" in client.failure(command, {"threadId": 7}), command
+    assert debuggee.frames()["stackFrames"]
+    assert debuggee.run_to_end() == 0
+
+
+def test_a_wrong_content_length_costs_only_its_own_frame(client):
+    client.request("initialize", {"adapterID": "esker"})
+    too_long = json.dumps({"seq": 60, "type": "request", "command": "threads"}).encode()
+    client.send_raw(too_long, header=f"Content-Length: {len(too_long) + 40}\r\n\r\n".encode())
+    assert client.request("threads")["threads"][0]["id"] == 1
+    assert "Content-Length" in client.response(60)["message"]
+    too_short = json.dumps({"seq": 70, "type": "request", "command": "threads"}).encode()
+    client.send_raw(too_short, header=f"Content-Length: {len(too_short) - 9}\r\n\r\n".encode())
+    assert client.request("threads")["threads"][0]["id"] == 1
+    client.send_raw(b"", header=b"Content-Type: nothing\r\n\r\n")
+    client.send_raw(b'{"seq": 80, "type": "request", "command": "threads"}', header=b"")
+    assert client.request("threads")["threads"][0]["id"] == 1

@@ -114,3 +114,30 @@ def test_stepping_off_the_end_ends_the_session(debuggee):
     debuggee.resume("next")
     assert debuggee.finish() == 0
     assert debuggee.output() == "last yes\n"
+
+
+def test_next_stops_once_per_loop_iteration_on_the_loop_line(debuggee):
+    path = program("while.esk")
+    lines = markers(path)
+    debuggee.run_to(path, lines["start"])
+    visited = []
+    while True:
+        debuggee.resume("next")
+        stop = debuggee.client._take(lambda m: m.get("type") == "event" and m.get("event") in ("stopped", "exited"),
+                                     "a stop or the end")
+        if stop["event"] == "exited":
+            break
+        visited.append(debuggee.top()["line"])
+    w, body, f, fbody = lines["while"], lines["body"], lines["for"], lines["for_body"]
+    assert visited == [w, body, w, body, w, body, w, f, fbody, f, fbody, f, lines["end"]]
+
+
+def test_step_out_of_a_callback_returns_to_the_caller_of_the_builtin(debuggee):
+    path = program("callbacks.esk")
+    lines = markers(path)
+    debuggee.run_to(path, lines["twice"])
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(path)}, "breakpoints": []})
+    assert where(step(debuggee, "stepOut")) == ("<module>", lines["map"])
+    assert step(debuggee, "next")["line"] == lines["after"]
+    assert debuggee.run_to_end() == 0
+    assert debuggee.output() == "[6, 2, 4] 3\n"

@@ -76,15 +76,26 @@ def test_string_escapes_are_decoded():
     ("//=", "DSLASHEQ"), ("%=", "PERCENTEQ"), ("&", "AMP"), ("|", "PIPE"), ("^", "CARET"),
     ("~", "TILDE"), ("<<", "SHL"), (">>", "SHR"), (",", "COMMA"), (".", "DOT"), (":", "COLON"),
     (";", "SEMI"), ("=>", "ARROW"), ("?", "QUESTION"), ("..", "DOTDOT"), ("..=", "DOTDOTEQ"),
-    ("...", "ELLIPSIS"),
+    ("...", "ELLIPSIS"), ("**=", "POWEQ"), ("&=", "AMPEQ"), ("|=", "PIPEEQ"), ("^=", "CARETEQ"),
+    ("<<=", "SHLEQ"), (">>=", "SHREQ"),
 ])
 def test_each_operator_is_one_token(text, kind):
     assert kinds(text) == [kind]
 
 
 def test_operators_take_the_longest_match():
-    assert kinds("a**=b") == ["NAME", "POW", "EQ", "NAME"]
+    assert kinds("a**=b") == ["NAME", "POWEQ", "NAME"]
     assert kinds("a//=b") == ["NAME", "DSLASHEQ", "NAME"]
+    assert kinds("a<<=b>>=c<=d") == ["NAME", "SHLEQ", "NAME", "SHREQ", "NAME", "LE", "NAME"]
+    assert kinds("a** =b") == ["NAME", "POW", "EQ", "NAME"]
+
+
+def test_a_point_without_a_fraction_is_a_malformed_float_that_says_so():
+    tokens, _, diagnostics = tokenize("print(1.)")
+    assert [token.kind for token in tokens] == ["NAME", "LPAR", "FLOAT", "RPAR"]
+    assert [(d.code, d.span.col, d.span.end_col) for d in diagnostics] == [("E0004", 7, 9)]
+    assert "a float needs a digit after the point (`1.0`)" in diagnostics[0].message
+    assert kinds("1.x 1..2 1.5") == ["INT", "DOT", "NAME", "INT", "DOTDOT", "INT", "FLOAT"]
 
 
 def test_spans_count_code_points_from_one():

@@ -38,6 +38,9 @@ def show(node) -> str:
             return f"(. {show(obj)} {name.name})"
         case ast.Index(obj=obj, index=index):
             return f"([] {show(obj)} {show(index)})"
+        case ast.Slice(obj=obj, start=start, stop=stop):
+            bounds = [show(bound) if bound is not None else "_" for bound in (start, stop)]
+            return f"([:] {show(obj)} {' '.join(bounds)})"
         case ast.TupleExpr(items=items) | ast.PTuple(items=items):
             return f"(tuple {' '.join(map(show, items))})".replace(" )", ")")
         case ast.ArrayExpr(items=items):
@@ -130,6 +133,36 @@ def test_comparisons_do_not_chain():
     assert errors("x = (a < b) < c") == []
 
 
+@pytest.mark.parametrize("text, tree", [
+    ("a in b", "(in a b)"), ("a not in b", "(not in a b)"), ("not a in b", "(not (in a b))"),
+    ("a + 1 in b", "(in (+ a 1) b)"), ("a in 0..3", "(in a (.. 0 3))"),
+    ("a in b and c not in d", "(and (in a b) (not in c d))"), ("(a in b) == c", "(== (in a b) c)"),
+    ("not a not in b", "(not (not in a b))"),
+])
+def test_membership_has_the_precedence_of_comparisons(text, tree):
+    assert show(expr(text)) == tree
+
+
+def test_membership_does_not_chain_with_comparisons():
+    assert errors("x = a in b in c") == [("E0009", 1, 12)]
+    assert errors("x = a < b not in c") == [("E0009", 1, 11)]
+    assert errors("x = a == b in c") == [("E0009", 1, 12)]
+    assert errors("x = (a in b) in c") == []
+
+
+def test_a_broken_statement_after_an_operand_is_not_called_an_expression():
+    assert parse("x = a not b").diagnostics[0].message == "unexpected name `b`: expected `in`"
+
+
+@pytest.mark.parametrize("text, tree", [
+    ("a[1:2]", "([:] a 1 2)"), ("a[1:]", "([:] a 1 _)"), ("a[:2]", "([:] a _ 2)"), ("a[:]", "([:] a _ _)"),
+    ("a[-2:-1]", "([:] a (- 2) (- 1))"), ("a.b[i + 1:][0]", "([] ([:] (. a b) (+ i 1) _) 0)"),
+    ("a[c ? 1 : 2:]", "([:] a (? c 1 2) _)"),
+])
+def test_slices(text, tree):
+    assert show(expr(text)) == tree
+
+
 def test_ranges_do_not_chain():
     assert errors("x = 1..2..3") == [("E0001", 1, 9)]
 
@@ -213,6 +246,8 @@ def test_let_const_and_destructuring():
     ("a[i] -= 1", "([] a i)", "-"), ("p.x *= 2", "(. p x)", "*"), ("p.x /= 2", "(. p x)", "/"),
     ("n //= 2", "n", "//"), ("n %= 2", "n", "%"), ("(a, b) = (b, a)", "(tuple a b)", None),
     ("(a, (b, c[0])) = t", "(tuple a (tuple b ([] c 0)))", None), ("(x) = 1", "x", None),
+    ("n **= 2", "n", "**"), ("a[0] &= 1", "([] a 0)", "&"), ("p.x |= 2", "(. p x)", "|"),
+    ("n ^= 3", "n", "^"), ("n <<= 1", "n", "<<"), ("n >>= 1", "n", ">>"),
 ])
 def test_assignments(text, target, op):
     statement = one(text)
@@ -222,7 +257,7 @@ def test_assignments(text, target, op):
 
 @pytest.mark.parametrize("text, col", [
     ("1 + 2 = 3", 1), ("f() = 1", 1), ("(a, f()) = 1", 5), ("(a, b) += 1", 1), ("() = x", 1),
-    ('"s" = 1', 1), ("a.b() += 1", 1),
+    ('"s" = 1', 1), ("a.b() += 1", 1), ("a[1:2] = x", 1), ("(a, b[:1]) = t", 5), ("a[:] += [1]", 1),
 ])
 def test_invalid_assignment_targets(text, col):
     result = parse(text)
@@ -262,6 +297,17 @@ def test_try_catch_with_and_without_a_name():
     named, anonymous = body("try { a() } catch e { b(e) }\ntry { a() }\ncatch { }")
     assert named.name.name == "e" and at(named.name) == "1:19-1:20"
     assert anonymous.name is None and isinstance(anonymous.handler, ast.Block)
+
+
+def test_try_with_finally_with_and_without_catch():
+    both, only, anonymous = body("try { a() } catch e { b(e) } finally { c() }\n"
+                                 "try { a() }\nfinally { c() }\n"
+                                 "try { a() } catch { } finally { }")
+    assert both.name.name == "e" and isinstance(both.handler, ast.Block) and at(both.finalizer) == "1:38-1:45"
+    assert only.handler is None and only.name is None and isinstance(only.finalizer, ast.Block)
+    assert anonymous.name is None and anonymous.handler.body == [] and anonymous.finalizer.body == []
+    assert errors("try { a() }") == [("E0001", 1, 12)]
+    assert errors("try { a() } finally { } catch e { }") == [("E0001", 1, 25)]
 
 
 def test_imports():

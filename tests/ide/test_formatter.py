@@ -51,6 +51,10 @@ def test_programs_keep_their_meaning_and_comments(path: Path):
      'let k = match v {\n    1 | 2 => "a"\n    _ if v > 3 => { print(v) }\n}\n'),
     ("a += 1; b = 2\n", "a += 1\nb = 2\n"),
     ("try{f()}catch e{g(e)}\n", "try { f() } catch e { g(e) }\n"),
+    ("try{f()}\nfinally{g()}\n", "try { f() } finally { g() }\n"),
+    ("try {\nf()\n}\ncatch {\n}\nfinally {\ng()\n}\n", "try {\n    f()\n} catch {\n} finally {\n    g()\n}\n"),
+    ("let t=not(a in b)\nlet u=a not  in b[1 :]\n", "let t = not a in b\nlet u = a not in b[1:]\n"),
+    ("x**=2\ny <<=(1)\n", "x **= 2\ny <<= 1\n"),
 ])
 def test_layout(messy: str, tidy: str):
     assert format_source(messy) == tidy
@@ -84,7 +88,7 @@ def test_format_range_replaces_only_the_statements_it_touches():
 
 
 ATOMS = st.sampled_from(["a", "b", "1", "2.5", '"s"', "true", "nil", "xs"])
-BINARY = st.sampled_from(["+", "-", "*", "/", "//", "%", "**", "==", "<", "and", "or", "&", "|", "<<"])
+BINARY = st.sampled_from(["+", "-", "*", "/", "//", "%", "**", "==", "<", "and", "or", "&", "|", "<<", " in ", " not in "])
 
 
 def expressions():
@@ -97,6 +101,7 @@ def expressions():
             st.lists(inner, max_size=3).map(lambda items: "[" + ",".join(items) + "]"),
             st.tuples(inner, inner).map(lambda t: f"({t[0]}).m({t[1]})"),
             st.tuples(inner, inner).map(lambda t: f"({t[0]})[{t[1]}]"),
+            st.tuples(inner, inner).map(lambda t: f"({t[0]})[({t[1]}):]"),
             inner.map(lambda item: f"fn(x)=>({item})"),
         )
     return st.recursive(ATOMS, extend, max_leaves=8)

@@ -100,11 +100,23 @@ def test_trace_through_methods_anonymous_functions_and_builtins():
     fn open(self) { return self.v.missing }
 }
 let f = fn (b) {
-    return b.open()
+    let opened = b.open()
+    return opened
 }
 print([Box(1)].map(f))
 """) == ["error[AttributeError]: int has no field `missing`",
-         "  at Box.open (t.esk:3:28)", "  at <fn> (t.esk:6:12)", "  at <module> (t.esk:8:7)"]
+         "  at Box.open (t.esk:3:28)", "  at <fn> (t.esk:6:18)", "  at <module> (t.esk:9:7)"]
+
+
+def test_a_frame_replaced_by_a_tail_call_is_left_out_of_the_trace():
+    assert trace_of("""struct Box {
+    v
+    fn open(self) { return self.v.missing }
+}
+let f = fn (b) => b.open()
+print([Box(1)].map(f))
+""") == ["error[AttributeError]: int has no field `missing`",
+         "  at Box.open (t.esk:3:28)", "  at <module> (t.esk:6:7)"]
 
 
 def test_trace_of_throw_and_of_a_non_error_value():

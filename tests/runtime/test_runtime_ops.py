@@ -213,3 +213,61 @@ def test_type_names():
     assert [ops.type_name(v) for v in (None, True, 1, 1.0, "", [], {}, (), Range(0, 1), point,
                                        StructInstance(point, []))] == \
         ["nil", "bool", "int", "float", "str", "array", "map", "tuple", "range", "type", "Point"]
+
+
+# -------------------------------------------------------- membership, slices
+
+@pytest.mark.parametrize("item, container, expected", [
+    (2, [1, 2, 3], True), (4, [1, 2, 3], False), (2.0, [1, 2], True), (1, [True], False),
+    (True, [1], False), ([1], [[1.0], 2], True), ("b", ("a", "b"), True), (None, [None], True),
+    ("ell", "hello", True), ("", "x", True), ("z", "hello", False),
+    ("a", {"a": 1}, True), (1.0, {1: "x"}, True), ((1, "k"), {(1, "k"): 0}, True), ("b", {"a": 1}, False),
+    (3, Range(0, 5), True), (5, Range(0, 5), False), (5, Range(0, 5, 1, True), True), (4, Range(0, 10, 2), True),
+    (3, Range(0, 10, 2), False), (2.0, Range(0, 5), True), (2.5, Range(0, 5), False), (True, Range(0, 5), False),
+    (math.nan, [math.nan], False), ("1", [1], False),
+])
+def test_membership(item, container, expected):
+    assert ops.contains(item, container) is expected
+    assert ops.BINARY["not in"](item, container) is (not expected)
+
+
+def test_membership_in_a_huge_range_takes_no_time():
+    assert ops.contains(10 ** 18 - 1, Range(0, 10 ** 18))
+    assert ops.contains(1e18, Range(0, 10 ** 19)) and not ops.contains(-1, Range(0, 10 ** 18))
+
+
+@pytest.mark.parametrize("item, container, message", [
+    (1, 5, "`in` needs an array, tuple, range, map or string on the right, not int"),
+    (1, None, "`in` needs an array, tuple, range, map or string on the right, not nil"),
+    (1, "abc", "`in <str>` needs a string on the left, not int"),
+    ([1], {"a": 1}, "map keys must be int, float, str or tuples of those, not array"),
+])
+def test_membership_type_errors(item, container, message):
+    assert fails("TypeError", ops.contains, item, container) == message
+
+
+@pytest.mark.parametrize("value, start, stop, expected", [
+    ([10, 20, 30, 40], 1, 3, [20, 30]), ([10, 20, 30], None, None, [10, 20, 30]), ([1, 2, 3], -2, None, [2, 3]),
+    ([1, 2, 3], None, -1, [1, 2]), ([1, 2, 3], 5, 9, []), ([1, 2, 3], -9, 1, [1]), ([1, 2, 3], 2, 1, []),
+    ((1, 2, 3), 1, None, (2, 3)), ("héllo", None, 2, "hé"), ("abc", 1, 99, "bc"),
+])
+def test_slices_follow_the_bounds_rules_of_slice(value, start, stop, expected):
+    assert ops.get_slice(value, start, stop) == expected
+
+
+def test_a_slice_is_a_new_value():
+    items = [1, 2, 3]
+    copy = ops.get_slice(items, None, None)
+    copy.append(4)
+    assert items == [1, 2, 3]
+
+
+@pytest.mark.parametrize("value, start, stop, message", [
+    (Range(0, 5), 0, 1, "range cannot be sliced (only arrays, tuples and strings)"),
+    ({"a": 1}, 0, 1, "map cannot be sliced (only arrays, tuples and strings)"),
+    ([1], "a", None, "slice start must be int, not str"),
+    ([1], None, 1.0, "slice end must be int, not float"),
+    ([1], True, None, "slice start must be int, not bool"),
+])
+def test_slice_type_errors(value, start, stop, message):
+    assert fails("TypeError", ops.get_slice, value, start, stop) == message

@@ -54,12 +54,29 @@ GOLDEN = {
         ["GETFIELD R1 R0 K0", "ADDI R1 R1 1 k0", "SETFIELD R0 R1 K0", "GETFIELD R1 R0 K0", "RETURN R1"],
     "fn f(a, i) { a[i] = a[0]\n return a[i] }":
         ["GETINDEXI R2 R0 0", "SETINDEX R0 R1 R2", "GETINDEX R2 R0 R1", "RETURN R2"],
+    # Membership is one instruction, `not in` its k form; constant operands fold.
+    "fn f(x, xs) { return x not in xs }": ["IN R2 R0 R1 k1", "RETURN R2"],
+    "fn f(xs) { if 3 in xs { return 1 }\n return 2 }":
+        ["LOADI R1 3", "IN R1 R1 R0 k0", "TEST R1 k0", "JMP → 6", "LOADI R1 1", "RETURN R1", "LOADI R1 2",
+         "RETURN R1"],
+    'fn f() { return "b" in "abc" }': ["LOADTRUE R0", "RETURN R0"],
+    # A slice's bounds sit in two registers, nil for a bound left out.
+    "fn f(a, i) { return a[i:] }": ["MOVE R2 R1", "LOADNIL R3 0", "GETSLICE R2 R0 R2", "RETURN R2"],
+    "fn f(a) { return a[:-1] }": ["LOADNIL R1 0", "LOADI R2 -1", "GETSLICE R1 R0 R1", "RETURN R1"],
+    # The new compound assignments use the same arithmetic instructions.
+    "fn f(n) { n **= 2\n n <<= 1\n return n }": ["POWK R0 R0 K0 k0", "SHLK R0 R0 K1 k0", "RETURN R0"],
     # Literals of constants are one instruction.
     "fn f() { return [1, 2, 3] }": ["NEWARRAYK R0 K0", "RETURN R0"],
     'fn f() { return (1, "a") }': ["LOADK R0 K0", "RETURN R0"],
     'fn f() { return {"a": 1} }': ["NEWMAPK R0 K0", "RETURN R0"],
     "fn f(x) { return [x, 2] }": ["MOVE R2 R0", "LOADI R3 2", "NEWARRAY R1 2", "RETURN R1"],
-    "fn f(s) { return s.upper() }": ["MOVE R1 R0", "METHOD R1 0 K0", "RETURN R1"],
+    "fn f(s) { let u = s.upper()\n return u }": ["MOVE R1 R0", "METHOD R1 0 K0", "RETURN R1"],
+    # A method call in tail position replaces the frame when it reaches an Esker function.
+    "fn f(s) { return s.upper() }": ["MOVE R1 R0", "TAILMETHOD R1 0 K0"],
+    # `finally` is compiled once; the exit number in R1 says how it was entered.
+    "fn f(s) { try { return s.upper() } finally { }\n }": [
+        "MOVE R3 R0", "METHOD R3 0 K0", "MOVE R2 R3", "LOADI R1 2", "EQI R1 1 k1", "JMP → 9", "EQI R1 2 k1",
+        "JMP → 10", "JMP → 13", "RETHROW R2", "RETURN R2", "LOADI R1 1", "JMP → 4", "RETURN0"],
     # Swapping through a tuple literal builds no tuple.
     "fn f() { let a = 1\n let b = 2\n (a, b) = (b, a)\n return a }":
         ["LOADI R0 1", "LOADI R1 2", "MOVE R2 R1", "MOVE R3 R0", "MOVE R0 R2", "MOVE R1 R3", "RETURN R0"],

@@ -45,7 +45,8 @@ def _expression(draw, names: list[str], depth: int) -> str:
     leaf = draw(st.booleans()) if depth < 3 else True
     if leaf:
         return draw(st.sampled_from(names) | _SMALL)
-    kind = draw(st.sampled_from(["binary", "compare", "logic", "not", "cond", "neg", "call", "match", "closure"]))
+    kind = draw(st.sampled_from(["binary", "compare", "logic", "not", "cond", "neg", "call", "match", "closure",
+                                 "member", "slice"]))
     left = _expression(draw, names, depth + 1)
     right = _expression(draw, names, depth + 1)
     if kind == "binary":
@@ -60,6 +61,11 @@ def _expression(draw, names: list[str], depth: int) -> str:
         return f"({left} ? {right} : {_expression(draw, names, depth + 1)})"
     if kind == "neg":
         return f"(-{left})"
+    if kind == "member":
+        container = draw(st.sampled_from([f"[{right}, 2]", f"({right}, 1.0)", "0..4", '"s1"', f"{{{right}: 1}}"]))
+        return f"({left} {draw(st.sampled_from(['in', 'not in']))} {container})"
+    if kind == "slice":
+        return f"len([a, b, c, 1][{left}:{right}])"
     if kind == "closure":  # may run a closure that assigns a captured variable
         return f"({left} + (len(setters) > 0 ? setters[-1]() : 0))"
     if kind == "match":
@@ -84,7 +90,8 @@ def _statement(draw, names: list[str], depth: int, loops: int) -> list[str]:
     if kind == "assign":
         return [f"{target} = {value}"] if target in NAMES else [f"print({value})"]
     if kind == "compound":
-        return [f"{draw(st.sampled_from(NAMES))} {draw(st.sampled_from(['+=', '-=', '*=']))} {value}"]
+        operator = draw(st.sampled_from(['+=', '-=', '*=', '&=', '|=', '^=', '<<=', '>>=']))
+        return [f"{draw(st.sampled_from(NAMES))} {operator} {value}"]
     if kind == "print":
         return [f"print({value}, {target})"]
     if kind == "closure":

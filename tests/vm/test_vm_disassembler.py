@@ -106,3 +106,14 @@ def test_handlers_and_line_ranges():
     assert handler.register == 0 and handler.start_pc < handler.end_pc <= handler.target_pc
     assert (proto.line_defined, proto.last_line) == (1, 4)
     assert "handlers (1):" in format_proto(proto)
+
+
+def test_finally_handlers_are_told_apart_from_catch_handlers():
+    proto = function(compile_text("fn f() {\n try { g() }\n catch e { g() }\n finally { g() }\n}\nfn g() {}"), "f")
+    catch, final = proto.handlers
+    assert (catch.is_finally, final.is_finally) == (False, True)
+    assert final.start_pc == catch.start_pc and final.end_pc > catch.end_pc
+    listing = format_proto(proto)
+    assert f"→ {catch.target_pc} catch (closes from R{catch.level}, value in R{catch.register})" in listing
+    assert f"→ {final.target_pc} finally (closes from R{final.level}, error in R{final.register})" in listing
+    assert [handler["kind"] for handler in to_json(proto)["handlers"]] == ["catch", "finally"]

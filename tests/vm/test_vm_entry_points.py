@@ -1,4 +1,4 @@
-"""run_source, `python -m esker.vm.machine run FILE`, and the hooks a debug
+"""run_source, `python -m esker.vm run FILE`, and the hooks a debug
 controller uses (traps, interrupts, frames), driven by a small fake controller."""
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ def test_run_source_statuses(capsys):
 def test_module_entry_point_runs_a_file(tmp_path):
     program = tmp_path / "hello.esk"
     program.write_text('print("hi")\nthrow "done"\n')
-    done = subprocess.run([sys.executable, "-m", "esker.vm.machine", "run", "--engine", "vm", "hello.esk"],
+    done = subprocess.run([sys.executable, "-m", "esker.vm", "run", "--engine", "vm", "hello.esk"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (1, "hi\n")
     assert done.stderr.splitlines() == ["error[Uncaught]: done", "  at <module> (hello.esk:2:1)"]
-    missing = subprocess.run([sys.executable, "-m", "esker.vm.machine", "run", "nope.esk"], cwd=tmp_path,
+    missing = subprocess.run([sys.executable, "-m", "esker.vm", "run", "nope.esk"], cwd=tmp_path,
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "cannot open nope.esk" in missing.stderr
 

@@ -280,3 +280,56 @@ def test_deeply_nested_expressions_agree_with_the_tree_walker():
     program = ("fn f(x) { return " + " - ".join(["(x * 2)"] * 50) + " + " +
                " ** ".join(["(x - 1)"] * 260) + " }\nprint(f(1), f(2))")
     assert output(program) == run(program, "tree").stdout == "-95 -191\n"
+
+
+def test_tail_calls_through_methods_and_module_members_run_in_constant_space(tmp_path):
+    (tmp_path / "lib.esk").write_text("fn down(n) { if n == 0 { return \"bottom\" }\n return down(n - 1) }\n")
+    program = """import lib
+struct Walker {
+    steps
+    fn walk(self, n) {
+        if n == 0 { return self.steps }
+        self.steps += 1
+        return self.walk(n - 1)
+    }
+    fn count(n) {
+        if n == 0 { return 0 }
+        return Walker.count(n - 1)
+    }
+}
+fn via_module(n) { return lib.down(n) }
+print(Walker(0).walk(50000), Walker.count(50000), via_module(50000))
+"""
+    path = str(tmp_path / "main.esk")
+    assert output(program, path=path, max_depth=1000) == "50000 0 bottom\n"
+    assert run(program, "tree", path=path).stdout == "50000 0 bottom\n"
+
+
+def test_a_return_of_a_call_inside_try_is_a_real_call():
+    program = "fn f(n) { try { return f(n + 1) } finally { } }\ntry { f(0) } catch e { print(e.kind) }"
+    assert output(program, max_depth=500) == "StackOverflow\n"
+
+
+def test_the_debugger_does_not_count_a_finally_as_catching():
+    from esker.vm.compiler import compile_program
+    from esker.vm.machine import VM
+    from esker.vm.parser import parse
+    from esker.vm.runtime.errors import EskerError
+
+    seen = []
+
+    class Watcher:
+        def on_throw(self, error):
+            seen.append((error.value, vm.error_will_be_caught()))
+
+    text = ("fn f(x) { try { throw x } finally { } }\n"
+            "try { f(1) } catch e { }\n"
+            "f(2)\n")
+    parsed = parse(text, "t.esk")
+    vm = VM()
+    vm.attach_debugger(Watcher())
+    try:
+        vm.run_main(compile_program(parsed.program, parsed.source), "t.esk")
+    except EskerError as error:
+        assert error.value == 2
+    assert seen == [(1, True), (2, False)]

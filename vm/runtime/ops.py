@@ -323,6 +323,55 @@ def get_index(obj, index):
     raise runtime_error("TypeError", f"{type_name(obj)} cannot be indexed")
 
 
+def _slice_bound(bound, name: str):
+    if bound is not None and type(bound) is not int:
+        raise runtime_error("TypeError", f"slice {name} must be int, not {type_name(bound)}")
+    return bound
+
+
+def get_slice(obj, start, stop):
+    """`obj[start:stop]` on arrays, tuples and strings: a new value of the same
+    type. A bound left out is nil; negative bounds count from the end and
+    out-of-range bounds are clamped, as `slice(a, b)` does."""
+    kind = type(obj)
+    if kind is list or kind is tuple or kind is str:
+        return obj[_slice_bound(start, "start"):_slice_bound(stop, "end")]
+    raise runtime_error("TypeError", f"{type_name(obj)} cannot be sliced (only arrays, tuples and strings)")
+
+
+def contains(item, container) -> bool:
+    """`item in container`: an element of an array or tuple (compared with
+    `==`), an int of a range, a key of a map, a substring of a string."""
+    kind = type(container)
+    if kind is list or kind is tuple:
+        if type(item) is str or (type(item) is int and not any(type(x) is bool for x in container)):
+            # No Esker value equals a str or an int but by Python's `==`, bools aside.
+            return item in container
+        return any(equals(x, item) for x in container)
+    if kind is str:
+        if type(item) is not str:
+            raise runtime_error("TypeError", f"`in <str>` needs a string on the left, not {type_name(item)}")
+        return item in container
+    if kind is dict:
+        check_key(item)
+        return item in container
+    if kind is Range:
+        return _in_range(item, container)
+    raise runtime_error("TypeError", f"`in` needs an array, tuple, range, map or string on the right, "
+                                     f"not {type_name(container)}")
+
+
+def not_contains(item, container) -> bool:
+    return not contains(item, container)
+
+
+def _in_range(item, bounds: Range) -> bool:
+    kind = type(item)
+    if kind is float and item.is_integer():
+        item, kind = int(item), int
+    return kind is int and item in bounds.as_range()
+
+
 def set_index(obj, index, value) -> None:
     """`obj[index] = value` on arrays and maps."""
     kind = type(obj)
@@ -518,6 +567,7 @@ BINARY = {
     "+": add, "-": sub, "*": mul, "/": truediv, "//": floordiv, "%": mod, "**": power,
     "&": bit_and, "|": bit_or, "^": bit_xor, "<<": shl, ">>": shr,
     "==": equals, "!=": not_equals, "<": less, "<=": less_equal, ">": greater, ">=": greater_equal,
+    "in": contains, "not in": not_contains,
 }
 
 #: The prefix operators that can fail (`not` never does).

@@ -1,5 +1,6 @@
 " Vim syntax file for Esker (.esk): keywords, operators, numbers in every
-" base, strings with their escapes, comments, and declarations.
+" base, strings (plain, raw, triple-quoted and f-strings with their fields as
+" code) with their escapes, comments, and declarations.
 if exists('b:current_syntax')
   finish
 endif
@@ -7,7 +8,7 @@ endif
 syntax keyword eskerConditional if else match
 syntax keyword eskerRepeat while for in
 syntax keyword eskerStatement return break continue yield throw
-syntax keyword eskerException try catch
+syntax keyword eskerException try catch finally
 syntax keyword eskerDeclaration let const
 syntax keyword eskerInclude import as
 syntax keyword eskerLogical and or not
@@ -40,7 +41,43 @@ syntax match eskerFloat '\<\d[0-9_]*[eE][+-]\=\d[0-9_]*\>'
 syntax match eskerEscapeError '\\.' contained
 syntax match eskerEscape '\\[ntr0\\"]' contained
 syntax match eskerEscape '\\u{\x\{1,6}}' contained
-syntax region eskerString start='"' skip='\\\\\|\\"' end='"' end='$' contains=eskerEscape,eskerEscapeError,@Spell
+" A one-line string's quote is not followed by two more (that opens a
+" triple-quoted string). A prefix counts only right before the quote, not
+" inside a name (`xf"q"` is a name and a string).
+syntax region eskerString start='"\%(""\)\@!' skip='\\\\\|\\"' end='"' end='$' contains=eskerEscape,eskerEscapeError,@Spell
+syntax region eskerString start='"""' end='"""' contains=eskerEscape,eskerEscapeError,@Spell
+syntax region eskerRawString start='\<r"\%(""\)\@!' end='"' end='$' contains=@Spell
+syntax region eskerRawString start='\<r"""' end='"""' contains=@Spell
+
+" f-strings: the text is a string, each {…} field is code up to its `}`, with
+" the format spec after a `:` that stands outside the field's own brackets.
+syntax cluster eskerFStringText contains=eskerFieldBraces,eskerBraceError,@Spell
+syntax region eskerFString matchgroup=eskerString start='\<f"\%(""\)\@!' skip='\\\\\|\\"' end='"' end='$'
+      \ contains=eskerEscape,eskerEscapeError,eskerField,@eskerFStringText
+syntax region eskerFString matchgroup=eskerString start='\<\%(rf\|fr\)"\%(""\)\@!' end='"' end='$'
+      \ contains=eskerField,@eskerFStringText
+syntax region eskerFString matchgroup=eskerString start='\<f"""' end='"""'
+      \ contains=eskerEscape,eskerEscapeError,eskerFieldLong,@eskerFStringText
+syntax region eskerFString matchgroup=eskerString start='\<\%(rf\|fr\)"""' end='"""'
+      \ contains=eskerFieldLong,@eskerFStringText
+syntax cluster eskerCode contains=eskerConditional,eskerRepeat,eskerStatement,eskerException,
+      \ eskerDeclaration,eskerInclude,eskerLogical,eskerBoolean,eskerNil,eskerSelf,eskerBuiltin,eskerFn,
+      \ eskerStructure,eskerType,eskerConstant,eskerOperator,eskerNumber,eskerFloat,eskerString,
+      \ eskerRawString,eskerFString,eskerFieldNest
+syntax region eskerField matchgroup=eskerFieldDelimiter start='{' end='}' end='$' contained
+      \ contains=@eskerCode,eskerFormatSpec
+syntax region eskerFieldLong matchgroup=eskerFieldDelimiter start='{' end='}' contained
+      \ contains=@eskerCode,eskerFormatSpec
+syntax region eskerFieldNest start='(' end=')' contained transparent contains=@eskerCode
+syntax region eskerFieldNest start='\[' end='\]' contained transparent contains=@eskerCode
+syntax region eskerFieldNest start='{' end='}' contained transparent contains=@eskerCode
+syntax match eskerFormatSpec ':[^{}"]*\ze}' contained
+syntax match eskerBraceError '}' contained
+syntax match eskerFieldBraces '{{\|}}' contained
+
+" A triple-quoted string may span many lines: parse from the top of the file
+" so a line in the middle of one is never taken for code.
+syntax sync fromstart
 
 syntax keyword eskerTodo TODO FIXME XXX NOTE contained
 syntax match eskerComment '#.*$' contains=eskerTodo,@Spell
@@ -68,6 +105,12 @@ highlight default link eskerFloat Float
 highlight default link eskerEscape SpecialChar
 highlight default link eskerEscapeError Error
 highlight default link eskerString String
+highlight default link eskerRawString String
+highlight default link eskerFString String
+highlight default link eskerFieldDelimiter Delimiter
+highlight default link eskerFormatSpec SpecialChar
+highlight default link eskerFieldBraces SpecialChar
+highlight default link eskerBraceError Error
 highlight default link eskerTodo Todo
 highlight default link eskerComment Comment
 
