@@ -248,22 +248,24 @@ def register_display(server: EskerServer) -> None:
                     types.SemanticTokensRegistrationOptions(legend=tokens.LEGEND, range=True,
                                                             full=types.SemanticTokensFullDelta(delta=True)))
     async def tokens_full(server: EskerServer, params: types.SemanticTokensParams):
-        data = await server.query(params.text_document.uri, semantic_data)
-        if data is None:
+        found = await server.query(params.text_document.uri, semantic_data)
+        if found is None:
             return None
+        data, data_json = found
         result_id = server.remember_tokens(params.text_document.uri, data)
-        return tokens.as_json(data, result_id)
+        return tokens.as_json(data_json, result_id)
 
     @server.request(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
     async def tokens_delta(server: EskerServer, params: types.SemanticTokensDeltaParams):
         uri = params.text_document.uri
-        data = await server.query(uri, semantic_data)
-        if data is None:
+        found = await server.query(uri, semantic_data)
+        if found is None:
             return None
+        data, data_json = found
         previous = server.semantic_tokens.get(uri)
         result_id = server.remember_tokens(uri, data)
         if previous is None or previous[0] != params.previous_result_id:
-            return tokens.as_json(data, result_id)
+            return tokens.as_json(data_json, result_id)
         return types.SemanticTokensDelta(edits=tokens.token_edits(previous[1], data), result_id=result_id)
 
     @server.request(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE)
@@ -271,7 +273,7 @@ def register_display(server: EskerServer) -> None:
         def compute(snapshot: Snapshot):
             start, end = snapshot.document.lines.offsets(params.range)
             units = snapshot.analysis.units_between(start, end)
-            return tokens.as_json(tokens.encoded(units, snapshot.document.lines.encoding))
+            return tokens.as_json(tokens.encoded_json(units, snapshot.document.lines.encoding))
         return await server.query(params.text_document.uri, compute)
 
     @server.request(types.TEXT_DOCUMENT_FOLDING_RANGE)
@@ -294,9 +296,11 @@ def register_display(server: EskerServer) -> None:
         return await server.query(params.text_document.uri, compute)
 
 
-def semantic_data(snapshot: Snapshot) -> list[int]:
-    """The LSP integer encoding of the document's semantic tokens."""
-    return tokens.encoded(snapshot.analysis.units, snapshot.document.lines.encoding)
+def semantic_data(snapshot: Snapshot) -> tuple[list[int], str]:
+    """The LSP integer encoding of the document's semantic tokens, as a list
+    (kept for the next delta request) and as JSON text."""
+    units, encoding = snapshot.analysis.units, snapshot.document.lines.encoding
+    return tokens.encoded(units, encoding), tokens.encoded_json(units, encoding)
 
 
 def nested_selection(lines: convert.LineIndex, spans) -> types.SelectionRange:

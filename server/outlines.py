@@ -89,9 +89,15 @@ def document_symbols_json(units: list[Placed], encoding: Encoding) -> str:
     pieces = []
     for place in units:
         template, lines = _unit_template(place.unit, encoding)
-        if template:
-            base = place.line - 1
-            pieces.append(template % tuple(base + line for line in lines))
+        if not template:
+            continue
+        base = place.line - 1
+        # The unit's piece as last filled in: most units keep their lines.
+        key = ("lsp-outline-at", encoding)
+        last = place.unit.cache.get(key)
+        if last is None or last[0] != base:
+            last = place.unit.cache[key] = (base, template % tuple(base + line for line in lines))
+        pieces.append(last[1])
     return "[" + ",".join(pieces) + "]"
 
 

@@ -32,19 +32,38 @@ LEGEND = types.SemanticTokensLegend(token_types=LEGEND_TYPES, token_modifiers=LE
 class _Encoded:
     """A unit's tokens, each relative to the one before it; the first is
     relative to the unit's first line. `last` is the last token's (line in
-    the unit, character), to encode what follows."""
+    the unit, character), to encode what follows; `rest` is the JSON text of
+    the data after the first token's position."""
 
-    __slots__ = ("data", "first", "last")
+    __slots__ = ("data", "first", "last", "rest")
 
     def __init__(self, data: list[int], first: tuple[int, int], last: tuple[int, int]):
         self.data = data
         self.first = first
         self.last = last
+        self.rest = ",".join(map(str, data[2:]))
 
 
 def encoded(units: list[Placed], encoding: Encoding) -> list[int]:
     """The LSP data of the tokens of `units` (consecutive units of a document)."""
     data: list[int] = []
+    for place, piece, start in _pieces(units, encoding):
+        data += start
+        data += piece.data[2:]
+    return data
+
+
+def encoded_json(units: list[Placed], encoding: Encoding) -> str:
+    """`encoded(units, encoding)` as JSON text, from each unit's own."""
+    parts = []
+    for _, piece, start in _pieces(units, encoding):
+        parts.append(f"{start[0]},{start[1]},{piece.rest}")
+    return "[" + ",".join(parts) + "]"
+
+
+def _pieces(units: list[Placed], encoding: Encoding):
+    """Each unit with tokens, its encoding, and its first token's position
+    relative to the last token before it."""
     line = character = 0
     for place in units:
         piece = _unit_encoded(place.unit, encoding)
@@ -52,10 +71,8 @@ def encoded(units: list[Placed], encoding: Encoding) -> list[int]:
             continue
         first_line = place.line - 1 + piece.first[0]
         delta = first_line - line
-        data += [delta, piece.first[1] - character if delta == 0 else piece.first[1]]
-        data += piece.data[2:]
+        yield place, piece, [delta, piece.first[1] - character if delta == 0 else piece.first[1]]
         line, character = place.line - 1 + piece.last[0], piece.last[1]
-    return data
 
 
 def _unit_encoded(unit: Unit, encoding: Encoding) -> _Encoded:
@@ -87,10 +104,11 @@ def _encode(unit: Unit, encoding: Encoding) -> _Encoded:
     return _Encoded(data, first, last)
 
 
-def as_json(data: list[int], result_id: str | None = None) -> Encoded:
-    """A `SemanticTokens` answer, encoded at once (see `protocol.Encoded`)."""
-    result = {"data": data} if result_id is None else {"resultId": result_id, "data": data}
-    return Encoded(json.dumps(result, separators=(",", ":")))
+def as_json(data_json: str, result_id: str | None = None) -> Encoded:
+    """A `SemanticTokens` answer for data already in JSON (see `protocol.Encoded`)."""
+    if result_id is None:
+        return Encoded('{"data":' + data_json + "}")
+    return Encoded('{"resultId":' + json.dumps(result_id) + ',"data":' + data_json + "}")
 
 
 def token_edits(old: list[int], new: list[int]) -> list[types.SemanticTokensEdit]:
