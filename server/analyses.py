@@ -194,16 +194,16 @@ class Analyses:
 
     # ------------------------------------------------------------- imports
 
-    def importers(self, path: str) -> list[str]:
-        """URIs of open documents that import `path`, directly or through
-        other open documents."""
+    def importers(self, path: str, direct: bool = False) -> list[str]:
+        """URIs of open documents that import `path`, directly or (unless
+        `direct`) through other open documents."""
         found: list[str] = []
         targets = {path}
         while True:
             more = [uri for uri, snapshot in self._latest.items()
                     if uri not in found and targets.intersection(snapshot.analysis.imports)]
-            if not more:
-                return found
+            if not more or direct:
+                return found + more
             found += more
             targets = {self._latest[uri].document.path for uri in more if self._latest[uri].document.path}
 

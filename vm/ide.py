@@ -473,7 +473,11 @@ def functions(node: ast.Node) -> Iterator[ast.FnDecl | ast.FnExpr]:
 # ---------------------------------------------------------------- navigation
 
 def definition(index: FileIndex, offset: int) -> list[Location]:
-    """Where the name at `offset` is declared (a module: its file)."""
+    """Where the name at `offset` is declared (a module, or a part of an
+    import's module path: its file)."""
+    target = import_part_target(index, offset)
+    if target is not None:
+        return [Location(target, FILE_START)]
     found = index.occurrence_at(offset)
     if found is None:
         return []
@@ -1407,3 +1411,254 @@ def _symbol_sections(index: FileIndex, found: Occurrence) -> list[str]:
 
 def _file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+# ------------------------------------------------------- more navigation
+
+def import_at(index: FileIndex, offset: int) -> tuple[Placed, ast.Import] | None:
+    """The import statement whose module path holds `offset`."""
+    place = index.place(offset)
+    for node in reversed(path_in_unit(place.unit, place.local(offset))):
+        if isinstance(node, ast.Import):
+            return place, node
+    return None
+
+
+def import_part_target(index: FileIndex, offset: int) -> str | None:
+    """The file a part of an import's module path stands for: for the last
+    part (or a path import's string), the module; for an earlier part `a` of
+    `import a.b`, the module `a.esk` when there is one, else the imported
+    module (a folder is not a document)."""
+    found = import_at(index, offset)
+    if found is None:
+        return None
+    place, stmt = found
+    local = place.local(offset)
+    module = _module_symbol(place, stmt)
+    target = module.module_path if module is not None else None
+    if stmt.path is not None and stmt.path.span.covers(local):
+        return target
+    for number, part in enumerate(stmt.parts):
+        if part.span.covers(local):
+            if number == len(stmt.parts) - 1:
+                return target
+            prefix = index.loader.resolve([p.name for p in stmt.parts[:number + 1]], index.path)
+            return prefix or target
+    return None
+
+
+def _module_symbol(place: Placed, stmt: ast.Import) -> Symbol | None:
+    symbol = place.unit.table.symbol_at(stmt.bound_name.span.start) if stmt.parts or stmt.path else None
+    return symbol if symbol is not None and symbol.kind is SymbolKind.MODULE else None
+
+
+def declaration(index: FileIndex, offset: int) -> list[Location]:
+    """Where the name at `offset` is bound in this file: a module's members
+    are declared by the import that binds the module (their definitions are
+    in its file); any other name's declaration is its definition."""
+    found = index.occurrence_at(offset)
+    if found is None:
+        return definition(index, offset)
+    symbol = found.symbol
+    if symbol.module_path is not None and symbol.kind is not SymbolKind.MODULE:
+        for module in index.imported_modules():
+            if module.module_path == symbol.module_path:
+                home = index.home(("top", module.name, _ordinal_of(index, module)))
+                if home is not None and home.span is not None:
+                    return [Location(None, home.span)]
+    return definition(index, offset)
+
+
+def _ordinal_of(index: FileIndex, module: Symbol) -> int:
+    for number, (_, declared) in enumerate(index.analysis.declared.get(module.name, [])):
+        home = index.home(("top", module.name, number))
+        if home is not None and home.symbol is module:
+            return number
+    return 0
+
+
+def type_definition(index: FileIndex, offset: int) -> list[Location]:
+    """The struct or enum of the value named at `offset`, when its
+    declaration tells (see `value_type`); a type's own name gives the type."""
+    found = index.occurrence_at(offset)
+    if found is None:
+        return []
+    home = index.home_of(found)
+    place, symbol = (home.place, home.symbol) if home is not None else (found.place, found.symbol)
+    if symbol.kind in (SymbolKind.STRUCT, SymbolKind.ENUM):
+        owner = (place, symbol)
+    elif symbol.kind is SymbolKind.VARIANT and symbol.parent is not None:
+        owner = (place, symbol.parent)
+    else:
+        owner = value_type(index, place, symbol)
+    if owner is None or not isinstance(owner[1], Symbol) or owner[1].span is None:
+        return []
+    type_place, struct = owner
+    if type_place is None:
+        return [Location(struct.module_path, struct.span)] if struct.module_path else []
+    return [Location(None, type_place.span(struct.span))]
+
+
+def implementations(index: FileIndex, offset: int) -> list[Location]:
+    """On a struct or enum: its methods. On a method (declared or called):
+    every method of that name of the types in reach."""
+    found = index.occurrence_at(offset)
+    if found is None:
+        return []
+    home = index.home_of(found)
+    symbol = home.symbol if home is not None else found.symbol
+    if symbol.kind in (SymbolKind.STRUCT, SymbolKind.ENUM):
+        methods = [m for m in symbol.members.values() if m.kind is SymbolKind.METHOD and m.span is not None]
+        return [_member_location(home, method) for method in methods]
+    if symbol.kind is SymbolKind.METHOD:
+        found_methods = [Location(None if h.place is not None else h.path, h.span)
+                         for h in _methods_named(index, symbol.name) if h.span is not None]
+        return sorted(_unique(found_methods), key=lambda place: (place.path or "", place.span.start))
+    return []
+
+
+def _member_location(owner: Home | None, member: Symbol) -> Location:
+    if owner is None or owner.place is None:
+        return Location(member.module_path, member.span)
+    return Location(None, owner.place.span(member.span))
+
+
+def _methods_named(index: FileIndex, name: str) -> list[Home]:
+    """Methods (static or not) called `name` of the types in reach."""
+    found = []
+    for type_name, ordinal in index._member_index().get(name, ()):
+        home = index._top_home(type_name, ordinal)
+        member = home.symbol.members.get(name) if home is not None else None
+        if member is not None and member.kind is SymbolKind.METHOD:
+            found.append(Home(home.place, member))
+    for module in index.imported_modules():
+        for export in module.members.values():
+            member = export.members.get(name) if export.kind in (SymbolKind.STRUCT, SymbolKind.ENUM) else None
+            if member is not None and member.kind is SymbolKind.METHOD:
+                found.append(Home(None, member, member.module_path))
+    return found
+
+
+@dataclass(frozen=True)
+class Link:
+    """An import's module path, and the file it names."""
+
+    span: Span
+    path: str
+
+
+def document_links(index: FileIndex) -> list[Link]:
+    """A link for each import whose module was found, over its module path."""
+    links = []
+    for place in index.units:
+        if not place.unit.imports:
+            continue
+        for stmt in place.unit.statements:
+            for node in walk(stmt):
+                if isinstance(node, ast.Import):
+                    module = _module_symbol(place, node)
+                    if module is None or module.module_path is None:
+                        continue
+                    if node.path is not None:
+                        span = node.path.span
+                    else:
+                        span = node.parts[0].span.merge(node.parts[-1].span)
+                    links.append(Link(place.span(span), module.module_path))
+    return links
+
+
+# ------------------------------------------------------------ call hierarchy
+
+@dataclass(frozen=True)
+class CallItem:
+    """A function or method in the call hierarchy, or a file's top-level
+    code (kind "module"), and the file it is in."""
+
+    name: str
+    kind: str
+    path: str
+    span: Span
+    selection: Span
+    detail: str = ""
+
+
+def call_item(index: FileIndex, offset: int) -> CallItem | None:
+    """The function or method declared or called at `offset`."""
+    found = index.occurrence_at(offset)
+    if found is None:
+        return None
+    home = index.home_of(found)
+    if home is None or not isinstance(home.symbol.decl, ast.FnDecl) or home.span is None:
+        return None
+    decl = home.symbol.decl
+    if home.place is None:
+        return CallItem(home.symbol.name, home.symbol.kind.value, home.path, home.span, home.span,
+                        describe(home.symbol))
+    return CallItem(home.symbol.name, home.symbol.kind.value, index.path, home.place.span(decl.span), home.span,
+                    describe(home.symbol, home.place))
+
+
+def incoming_calls(index: FileIndex, offset: int, others: Iterable[FileIndex] = ()
+                   ) -> list[tuple[FileIndex, CallItem, list[Span]]]:
+    """The functions (or top-level code) that call the function declared at
+    `offset` (the declaration's name), in this file and in `others`, each
+    with the places of its calls."""
+    found = index.occurrence_at(offset)
+    if found is None:
+        return []
+    calls: dict[tuple[str, int], tuple[FileIndex, CallItem, list[Span]]] = {}
+    for where, item in _occurrences_everywhere(index, found, others):
+        if item.declaration or not _is_called(item):
+            continue
+        caller = _enclosing_function(where, item)
+        key = (where.path, caller.span.start)
+        calls.setdefault(key, (where, caller, []))[2].append(item.span)
+    return list(calls.values())
+
+
+def _is_called(item: Occurrence) -> bool:
+    """Whether an occurrence is the callee of a call (`f(x)`, `m.f(x)`)."""
+    path = path_in_unit(item.place.unit, item.place.local(item.span.start))
+    for parent, child in zip(reversed(path[:-1]), reversed(path[1:])):
+        if isinstance(parent, ast.Call):
+            return parent.callee is child
+        if isinstance(parent, ast.MethodCall):
+            return parent.name is child
+        if not isinstance(parent, ast.Field):
+            return False
+    return False
+
+
+def _enclosing_function(index: FileIndex, item: Occurrence) -> CallItem:
+    place = item.place
+    path = path_in_unit(place.unit, place.local(item.span.start))
+    for node in reversed(path):
+        if isinstance(node, ast.FnDecl):
+            owner = next((n for n in reversed(path) if isinstance(n, (ast.StructDecl, ast.EnumDecl))), None)
+            kind = SymbolKind.METHOD.value if owner is not None and node in owner.methods else \
+                SymbolKind.FUNCTION.value
+            name = f"{owner.name.name}.{node.name.name}" if kind == SymbolKind.METHOD.value else node.name.name
+            return CallItem(name, kind, index.path, place.span(node.span), place.span(node.name.span))
+    start = Span(0, 0, 1, 1, 1, 1)
+    return CallItem(f"<module {_file_name(index.path)}>", SymbolKind.MODULE.value, index.path, start, start)
+
+
+def outgoing_calls(index: FileIndex, offset: int) -> list[tuple[CallItem, list[Span]]]:
+    """The functions and methods that the function declared at `offset`
+    calls (those that resolve statically), each with the places of the calls."""
+    found = index.occurrence_at(offset)
+    if found is None or not isinstance(found.symbol.decl, ast.FnDecl) or not found.declaration:
+        return []
+    place = found.place
+    decl = found.symbol.decl
+    calls: dict[tuple[str | None, int], tuple[CallItem, list[Span]]] = {}
+    for node in walk(decl.body):
+        name = node.callee if isinstance(node, ast.Call) else node.name if isinstance(node, ast.MethodCall) else None
+        if isinstance(name, ast.Field):
+            name = name.name
+        if not isinstance(name, (ast.Name, ast.Ident)):
+            continue
+        target = call_item(index, place.span(name.span).start)
+        if target is not None:
+            calls.setdefault((target.path, target.span.start), (target, []))[1].append(place.span(name.span))
+    return list(calls.values())
