@@ -7,11 +7,17 @@ declaring it happen together.
 
 from __future__ import annotations
 
-#: Exception breakpoint filters, shown as check boxes in the client's breakpoint view.
+_CONDITION = ("An Esker expression over `kind`, `message` and `error` (the thrown value), e.g. "
+              "kind == \"KeyError\" or message.contains(\"too big\")")
+
+#: Exception breakpoint filters, shown as check boxes in the client's breakpoint view;
+#: each can carry a condition on the error.
 EXCEPTION_FILTERS = [
-    {"filter": "uncaught", "label": "Uncaught errors", "default": True,
+    {"filter": "uncaught", "label": "Uncaught errors", "default": True, "supportsCondition": True,
+     "conditionDescription": _CONDITION,
      "description": "Stop where an error is thrown that no `try` on the stack will catch."},
-    {"filter": "raised", "label": "Raised errors", "default": False,
+    {"filter": "raised", "label": "Raised errors", "default": False, "supportsCondition": True,
+     "conditionDescription": _CONDITION,
      "description": "Stop wherever an error is thrown, caught or not."},
 ]
 
@@ -28,6 +34,8 @@ CAPABILITIES = {
     "supportsEvaluateForHovers": True,
     # "uncaught" and "raised", above.
     "exceptionBreakpointFilters": EXCEPTION_FILTERS,
+    # `setExceptionBreakpoints` takes `filterOptions`, each with a condition on the error.
+    "supportsExceptionFilterOptions": True,
     # Locals, registers, upvalues, globals, fields and elements can be edited.
     "supportsSetVariable": True,
     # `restart` relaunches the program in the same session, keeping breakpoints.
@@ -52,4 +60,19 @@ CAPABILITIES = {
     "supportsClipboardContext": True,
     # `cancel` ends a running `evaluate` (its answer is then the error "cancelled").
     "supportsCancelRequest": True,
+    # `format.hex` on variables, evaluate and setVariable shows ints in hexadecimal.
+    "supportsValueFormattingOptions": True,
+    # `modules` lists the loaded files (the program and what it imported); `module` events announce them.
+    "supportsModulesRequest": True,
+    # `loadedSources` lists them as sources; `loadedSource` events announce them.
+    "supportsLoadedSourcesRequest": True,
+    # The debug console completes names in scope, builtins, keywords, and members after `.`.
+    "supportsCompletionsRequest": True,
+    "completionTriggerCharacters": ["."],
+    # Editing a watch (`setExpression`) assigns to a name, field or element.
+    "supportsSetExpression": True,
+    # `stepInTargets` lists the calls of the line, so a step into can enter `g` in `f(g(x))`.
+    "supportsStepInTargetsRequest": True,
+    # `gotoTargets`/`goto` move the next statement within the current function where it is safe.
+    "supportsGotoTargetsRequest": True,
 }

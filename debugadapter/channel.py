@@ -32,9 +32,11 @@ class RequestFailed(Exception):
     that cannot start); other failures are shown where the request came from.
     """
 
-    def __init__(self, message: str, show_user: bool = False):
+    def __init__(self, message: str, show_user: bool = False, code: str | None = None):
         super().__init__(message)
         self.show_user = show_user
+        #: One of the protocol's predefined short errors ("notStopped", "cancelled"), if it is one.
+        self.code = code
 
 
 _REQUIRED = object()
@@ -259,30 +261,32 @@ class Dispatcher:
         except NoMoreMessages:
             return None if request.response is not None else NO_RESPONSE  # the client has gone
         except RequestFailed as failure:
-            return self._fail(request, str(failure), failure.show_user)
+            return self._fail(request, str(failure), failure.show_user, failure.code)
         except Exception as error:  # a bug of ours must not end the session
             return self._fail(request, f"internal error in {request.command!r}: {error!r}", True)
         if body is None:
             return None if request.response is not None else NO_RESPONSE
         return body
 
-    def _fail(self, request: Request, text: str, show_user: bool):
+    def _fail(self, request: Request, text: str, show_user: bool, code: str | None = None):
         if request.response is not None:
             return None
-        send_failure(request, text, show_user)
+        send_failure(request, text, show_user, code)
         return NO_RESPONSE
 
     def disconnect(self):
         self._on_disconnect()
 
 
-def send_failure(request: Request, text: str, show_user: bool = False) -> None:
+def send_failure(request: Request, text: str, show_user: bool = False, code: str | None = None) -> None:
     """Answer `request` with a failure carrying `text` (also from a thread
-    other than the channel's, for requests answered later)."""
+    other than the channel's, for requests answered later). A predefined
+    `code` ("notStopped") goes in `message`, for the client to act on; the
+    text for people is always the error's `format`."""
     # debugpy's `respond` cannot give a failure the `body.error` that the
     # protocol's ErrorResponse requires, so the failure is written here.
     failure = {"type": "response", "request_seq": request.seq, "command": request.command,
-               "success": False, "message": text,
+               "success": False, "message": code or text,
                "body": {"error": {"id": 1, "format": text, "showUser": show_user}}}
     try:
         with request.channel._send_message(failure):
@@ -299,7 +303,7 @@ def respond_later(request: Request, work: Callable[[], object]):
         try:
             body = work()
         except RequestFailed as failure:
-            send_failure(request, str(failure), failure.show_user)
+            send_failure(request, str(failure), failure.show_user, failure.code)
         except Exception as error:  # a bug of ours must not end the session
             send_failure(request, f"internal error in {request.command!r}: {error!r}", True)
         else:

@@ -31,6 +31,16 @@ class Coordinates:
         return col if self.columns_start_at_1 else col - 1
 
 
+    def column_in(self, line_text: str, column: int) -> int:
+        """The code-point offset in `line_text` of a column as the client counts it."""
+        units = column - 1 if self.columns_start_at_1 else column
+        offset = 0
+        while offset < len(line_text) and units > 0:
+            units -= 2 if ord(line_text[offset]) > 0xFFFF else 1
+            offset += 1
+        return offset
+
+
 def utf16_length(text: str) -> int:
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 

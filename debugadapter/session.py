@@ -46,6 +46,7 @@ _STOP_DESCRIPTIONS = {
     StopReason.EXCEPTION: "Paused on error",
     StopReason.INSTRUCTION_BREAKPOINT: "Paused on instruction breakpoint",
     StopReason.FUNCTION_BREAKPOINT: "Paused on function breakpoint",
+    StopReason.GOTO: "Paused after a jump",
 }
 
 #: Requests a client may send before `initialize` has succeeded.
@@ -67,6 +68,11 @@ class DebugSession:
         self.handles: Handles = Handles("reference")
         self.variables = VariableView(self.debugger, self.handles)
         self._frame_ids: dict[int, int] = {}
+        #: Source references of files whose text on disk is not what was compiled, both ways,
+        #: and what was found on disk (modification time, changed) per file.
+        self._references: dict[str, int] = {}
+        self._referenced: dict[int, str] = {}
+        self._disk: dict[str, tuple[int, bool]] = {}
         #: Evaluations being answered (the controller's handles), by request seq, and those cancelled.
         self._evaluations: dict[int, object] = {}
         self._cancelled: set[int] = set()
@@ -89,7 +95,10 @@ class DebugSession:
         def gated(request: Request, args: Arguments):
             if not self.initialized:
                 raise RequestFailed(f"{request.command!r} before 'initialize': the client must initialize first")
-            return handler(request, args)
+            try:
+                return handler(request, args)
+            except NotStopped as error:
+                raise RequestFailed(str(error), code="notStopped") from None
         return gated
 
     # ------------------------------------------------------------ lifecycle
@@ -176,7 +185,8 @@ class DebugSession:
         self._started = True
         self._send("thread", {"reason": "started", "threadId": THREAD_ID})
         self.debugger.evaluation_limit = self._launch["evaluationTimeout"]
-        self.debugger.start(stop_on_entry=self._launch["stopOnEntry"], debug=not self._launch["noDebug"])
+        self.debugger.start(stop_on_entry=self._launch["stopOnEntry"], debug=not self._launch["noDebug"],
+                            tier=self._launch["tier"])
 
     # ------------------------------------------------------------ execution
 
@@ -194,21 +204,51 @@ class DebugSession:
         self._step(request, args, StepKind.OVER)
 
     def stepIn_request(self, request: Request, args: Arguments):
-        self._step(request, args, StepKind.INTO)
+        self._step(request, args, StepKind.INTO, args.get("targetId", int, None))
+
+    def stepInTargets_request(self, request: Request, args: Arguments):
+        self._require_stopped()
+        level = self._frame_level(args.get("frameId", int))
+        targets = []
+        for call in self.debugger.call_targets(level):
+            path = source_path(self.debugger.frames(level, 1)[0].proto)
+            targets.append({"id": call.pc, "label": call.label, **self._range(path, call.span)})
+        return {"targets": targets}
+
+    def gotoTargets_request(self, request: Request, args: Arguments):
+        self._require_stopped()
+        path = self._source_path(args)
+        line = self.coordinates.line_in(args.get("line", int))
+        targets = [{"id": pc, "label": f"line {self.coordinates.line_out(line)}", "line": args.get("line", int),
+                    "instructionPointerReference": self.addresses.reference(self.debugger.frames(0, 1)[0].proto, pc)}
+                   for pc in self.debugger.goto_targets(path, line)]
+        return {"targets": targets}
+
+    def goto_request(self, request: Request, args: Arguments):
+        _thread(args)
+        self._require_stopped()
+        try:
+            self.debugger.goto(args.get("targetId", int))
+        except EvaluationError as error:
+            raise RequestFailed(str(error), show_user=True) from None
+        self._forget_stop()
+        return {}
 
     def stepOut_request(self, request: Request, args: Arguments):
         self._step(request, args, StepKind.OUT)
 
-    def _step(self, request: Request, args: Arguments, kind: StepKind) -> None:
+    def _step(self, request: Request, args: Arguments, kind: StepKind, target: int | None = None) -> None:
         _thread(args)
         granularity = _STEP_GRANULARITY.get(args.get("granularity", str, "statement"))
         if granularity is None:
             raise RequestFailed("granularity must be 'statement', 'line' or 'instruction'")
         self._require_stopped()
+        if target is not None and target not in {call.pc for call in self.debugger.call_targets(0)}:
+            raise RequestFailed(f"{target} is not a step-in target of the current line (ask stepInTargets)")
         self._forget_stop()
         # The answer goes out before the program moves, so it precedes the next `stopped`.
         request.respond({})
-        self.debugger.step(kind, granularity)
+        self.debugger.step(kind, granularity, target)
 
     def pause_request(self, request: Request, args: Arguments):
         _thread(args)
@@ -221,7 +261,7 @@ class DebugSession:
     def _require_stopped(self) -> Stop:
         stop = self.debugger.stop
         if stop is None:
-            raise RequestFailed("the program is not stopped")
+            raise NotStopped("the program is not stopped")
         return stop
 
     def _forget_stop(self) -> None:
@@ -254,12 +294,17 @@ class DebugSession:
                                 for state in self.debugger.set_instruction_breakpoints(specs)]}
 
     def setExceptionBreakpoints_request(self, request: Request, args: Arguments):
-        filters = args.strings("filters") + [option.get("filterId", str) for option in args.objects("filterOptions")]
-        unknown = set(filters) - {"uncaught", "raised"}
+        options = [(option.get("filterId", str), _text(option, "condition")) for option in args.objects("filterOptions")]
+        filters = [(name, None) for name in args.strings("filters")] + options
+        unknown = {name for name, _ in filters} - {"uncaught", "raised"}
         if unknown:
             raise RequestFailed(f"unknown exception filter(s): {', '.join(sorted(unknown))}")
-        self.debugger.set_exception_filters(raised="raised" in filters, uncaught="uncaught" in filters)
-        return {"breakpoints": [{"verified": True} for _ in filters]}
+        problems = self.debugger.set_exception_filters(
+            raised=any(name == "raised" for name, _ in filters), uncaught=any(name == "uncaught" for name, _ in filters),
+            conditions={name: condition for name, condition in filters if condition is not None})
+        return {"breakpoints": [{"verified": name not in problems, **({"message": problems[name]}
+                                                                      if name in problems else {})}
+                                for name, _ in filters]}
 
     def breakpointLocations_request(self, request: Request, args: Arguments):
         path = self._source_path(args)
@@ -279,7 +324,7 @@ class DebugSession:
         if state.message:
             result["message"] = state.message
         if state.path is not None and state.line is not None:
-            result["source"] = self.paths.source(state.path)
+            result["source"] = self._source(state.path)
             result["line"] = self.coordinates.line_out(state.line)
         if state.address is not None:
             result["instructionReference"] = state.address
@@ -302,7 +347,7 @@ class DebugSession:
         result = {"id": frame_id, "name": frame.name, "line": 0, "column": 0,
                   "instructionPointerReference": self.addresses.reference(frame.proto, frame.pc)}
         if frame.path and frame.span is not None:
-            result["source"] = self.paths.source(frame.path)
+            result["source"] = self._source(frame.path)
             result.update(self._range(frame.path, frame.span))
         return result
 
@@ -332,19 +377,20 @@ class DebugSession:
         if which not in (None, "indexed", "named"):
             raise RequestFailed("filter must be 'indexed' or 'named'")
         return {"variables": self.variables.variables(args.get("variablesReference", int), which,
-                                                      _count(args, "start"), _count(args, "count"))}
+                                                      _count(args, "start"), _count(args, "count"), _hex(args))}
 
     def setVariable_request(self, request: Request, args: Arguments):
         self._require_stopped()
         try:
             return self.variables.set_variable(args.get("variablesReference", int), args.get("name", str),
-                                               args.get("value", str))
-        except (EvaluationError, NotStopped) as error:
+                                               args.get("value", str), _hex(args))
+        except EvaluationError as error:
             raise RequestFailed(str(error)) from None
 
     def evaluate_request(self, request: Request, args: Arguments):
         expression = args.get("expression", str)
         context = args.get("context", str, "repl")
+        hex = _hex(args)
         level = self._frame_level(args.get("frameId", int)) if "frameId" in args else None
         self._require_stopped()
 
@@ -357,12 +403,16 @@ class DebugSession:
             try:
                 value = self.debugger.evaluate(level, expression, statements=context == "repl",
                                                calls=context != "hover", on_job=started)
-            except (EvaluationError, NotStopped) as error:
-                raise RequestFailed("cancelled" if request.seq in self._cancelled else str(error)) from None
+            except NotStopped as error:
+                raise RequestFailed(str(error), code="notStopped") from None
+            except EvaluationError as error:
+                if request.seq in self._cancelled:
+                    raise RequestFailed(str(error), code="cancelled") from None
+                raise RequestFailed(str(error)) from None
             finally:
                 self._evaluations.pop(request.seq, None)
                 self._cancelled.discard(request.seq)
-            body = {"result": summary(value, None if context == "clipboard" else SUMMARY_LIMIT),
+            body = {"result": summary(value, None if context == "clipboard" else SUMMARY_LIMIT, hex),
                     "type": type_name(value)}
             body.update(self.variables.expansion(value, level, expression))
             return body
@@ -377,6 +427,35 @@ class DebugSession:
             if job is not None:
                 self.debugger.cancel_evaluation(job)
         return {}
+
+    def setExpression_request(self, request: Request, args: Arguments):
+        self._require_stopped()
+        level = self._frame_level(args.get("frameId", int)) if "frameId" in args else None
+        expression, value = args.get("expression", str), args.get("value", str)
+
+        def assign() -> dict:
+            try:
+                result = self.debugger.set_expression(level, expression, value)
+            except EvaluationError as error:
+                raise RequestFailed(str(error)) from None
+            body = {"value": summary(result, SUMMARY_LIMIT, _hex(args)), "type": type_name(result)}
+            body.update(self.variables.expansion(result, level, expression))
+            return body
+        return respond_later(request, assign)
+
+    def completions_request(self, request: Request, args: Arguments):
+        self._require_stopped()
+        level = self._frame_level(args.get("frameId", int)) if "frameId" in args else None
+        lines = args.get("text", str).split("\n")
+        line = min(max(self.coordinates.line_in(args.get("line", int, self.coordinates.line_out(1))), 1), len(lines))
+        before = "\n".join(lines[: line - 1] + [lines[line - 1][: self.coordinates.column_in(
+            lines[line - 1], args.get("column", int))]])
+        typed_line = before.split("\n")[-1]
+        targets = []
+        for label, kind, length in self.debugger.completions(level, before):
+            start = self.coordinates.column_out(typed_line, len(typed_line) - length + 1)
+            targets.append({"label": label, "type": kind, "start": start, "length": length})
+        return {"targets": targets}
 
     def exceptionInfo_request(self, request: Request, args: Arguments):
         _thread(args)
@@ -409,9 +488,66 @@ class DebugSession:
                   "instruction": text, "symbol": proto.display_name}
         if proto.source_path and record.span is not None:
             path = source_path(proto)
-            result["location"] = self.paths.source(path)
+            result["location"] = self._source(path)
             result.update(self._range(path, record.span))
         return result
+
+    # ------------------------------------------------------------ modules and sources
+
+    def modules_request(self, request: Request, args: Arguments):
+        files = self.debugger.loaded_files()
+        start, count = _count(args, "startModule"), _count(args, "moduleCount")
+        shown = files[start: start + count] if count else files[start:]
+        return {"modules": [self._module(path) for path in shown], "totalModules": len(files)}
+
+    def loadedSources_request(self, request: Request, args: Arguments):
+        return {"sources": [self._source(path) for path in self.debugger.loaded_files()]}
+
+    def source_request(self, request: Request, args: Arguments):
+        reference = args.get("sourceReference", int, 0) or args.object("source").get("sourceReference", int, 0)
+        if reference:
+            path = self._referenced.get(reference)
+            if path is None:
+                raise RequestFailed(f"source reference {reference} names no source of this program")
+        else:
+            path = self._source_path(args)
+        text = self.debugger.source_text(path)
+        if text is None:
+            raise RequestFailed(f"{path} is not a source of this program")
+        return {"content": text.text, "mimeType": "text/x-esker"}
+
+    def _module(self, path: str) -> dict:
+        shown = self.paths.source(path)
+        return {"id": path, "name": os.path.splitext(shown["name"])[0], "path": shown["path"], "isUserCode": True}
+
+    def _source(self, path: str) -> dict:
+        """A DAP `Source` for a file of the program. When the file on disk is
+        gone or no longer the text that was compiled, it also carries a
+        `sourceReference`, so the client shows the code that runs."""
+        result = self.paths.source(path)
+        if self._changed_on_disk(path):
+            reference = self._references.get(path)
+            if reference is None:
+                reference = self._references[path] = len(self._references) + 1
+                self._referenced[reference] = path
+            result.update(sourceReference=reference, origin="as compiled (the file has changed since)")
+        return result
+
+    def _changed_on_disk(self, path: str) -> bool:
+        try:
+            stamp = os.stat(path).st_mtime_ns
+        except OSError:
+            return True
+        known = self._disk.get(path)
+        if known is None or known[0] != stamp:
+            compiled = self.debugger.source_text(path)
+            try:
+                with open(path, encoding="utf-8", newline="") as handle:
+                    same = compiled is not None and handle.read() == compiled.text
+            except (OSError, UnicodeError):
+                same = False
+            known = self._disk[path] = (stamp, not same)
+        return known[1]
 
     # ------------------------------------------------------------ controller events
 
@@ -445,6 +581,9 @@ class DebugSession:
 
     def module_loaded(self, root) -> None:
         self.addresses.add(root)
+        path = source_path(root)
+        self._send("module", {"reason": "new", "module": self._module(path)})
+        self._send("loadedSource", {"reason": "new", "source": self._source(path)})
 
     def breakpoint_changed(self, state) -> None:
         self._send("breakpoint", {"reason": "changed", "breakpoint": self._breakpoint(state)})
@@ -467,7 +606,7 @@ def _launch_config(args: Arguments) -> dict:
     args.strings("args")
     return {"program": os.path.join(cwd, args.get("program", str)), "search_path": search_path,
             "stopOnEntry": args.get("stopOnEntry", bool, False), "noDebug": args.get("noDebug", bool, False),
-            "evaluationTimeout": _seconds(args, "evaluationTimeout", EVALUATION_LIMIT)}
+            "evaluationTimeout": _seconds(args, "evaluationTimeout", EVALUATION_LIMIT), "tier": _tier(args)}
 
 
 def _seconds(args: Arguments, key: str, default: float) -> float:
@@ -477,11 +616,29 @@ def _seconds(args: Arguments, key: str, default: float) -> float:
     return float(value)
 
 
+def _hex(args: Arguments) -> bool:
+    """Whether a request's `format` asks for ints in hexadecimal."""
+    return args.object("format").get("hex", bool, False)
+
+
 def _thread(args: Arguments) -> None:
     """Checks a request's `threadId`: the program has one thread."""
     thread = args.get("threadId", int)
     if thread != THREAD_ID:
         raise RequestFailed(f"there is no thread {thread}: the program runs on thread {THREAD_ID}")
+
+
+def _tier(args: Arguments) -> int | None:
+    """The compiled tier's threshold for a run without debugging (`tier`:
+    "auto" or "vm", `tierThreshold`: calls before compiling); None: the VM only.
+    Under the debugger code always runs in the VM."""
+    from esker.vm.tier import DEFAULT_THRESHOLD
+
+    tier = args.get("tier", str, "auto")
+    if tier not in ("auto", "vm"):
+        raise RequestFailed(f"argument 'tier' must be \"auto\" or \"vm\", not {tier!r}")
+    threshold = _count(args, "tierThreshold") if "tierThreshold" in args else DEFAULT_THRESHOLD
+    return None if tier == "vm" else threshold
 
 
 def _text(item: Arguments, key: str) -> str | None:

@@ -66,30 +66,31 @@ class VariableView:
             result.append(scope)
         return result
 
-    def variables(self, reference: int, which: str | None, start: int, count: int) -> list[dict]:
+    def variables(self, reference: int, which: str | None, start: int, count: int, hex: bool = False) -> list[dict]:
         target = self._handles.get(reference)
         if isinstance(target, ScopeRef):
             if which == "indexed":
                 return []
             slots = self._debugger.scope(target.level, target.kind)
             slots = slots[start: start + count] if count else slots[start:]
-            return [self._slot_variable(target, slot) for slot in slots]
+            return [self._slot_variable(target, slot, hex) for slot in slots]
         result = []
         if which != "indexed" and target.stop is None:
             named, _ = child_counts(target.value)
-            result += [self._child(target, child) for child in children(target.value, 0, named, named=True)]
+            result += [self._child(target, child, hex) for child in children(target.value, 0, named, named=True)]
         if which != "named":
-            result += self._elements(target, start, count)
+            result += self._elements(target, start, count, hex)
         return result
 
-    def _elements(self, target: ValueRef, start: int, count: int) -> list[dict]:
+    def _elements(self, target: ValueRef, start: int, count: int, hex: bool) -> list[dict]:
         """Elements `start`.. of a value or of a range of it: the page asked
         for, or, when everything is asked for, groups of at most GROUP."""
         stop = target.stop if target.stop is not None else child_counts(target.value)[1]
         first = target.first + start
         last = min(first + count, stop) if count else stop
         if count or last - first <= GROUP:
-            return [self._child(target, child) for child in children(target.value, first, last - first, named=False)]
+            return [self._child(target, child, hex)
+                    for child in children(target.value, first, last - first, named=False)]
         size = GROUP
         while (last - first) > size * GROUP:
             size *= GROUP
@@ -101,13 +102,14 @@ class VariableView:
                            "indexedVariables": high - low})
         return groups
 
-    def _child(self, parent: ValueRef, child: Child) -> dict:
+    def _child(self, parent: ValueRef, child: Child, hex: bool) -> dict:
         expression = parent.expression + child.access if parent.expression and child.access else None
-        return self.variable(child.name, child.value, parent.level, expression)
+        return self.variable(child.name, child.value, parent.level, expression, hex=hex)
 
-    def variable(self, name: str, value, level: int | None, expression: str | None, type_note: str = "") -> dict:
-        """A DAP `Variable` for one value."""
-        result = {"name": name, "value": summary(value, SUMMARY_LIMIT), "type": type_name(value) + type_note}
+    def variable(self, name: str, value, level: int | None, expression: str | None, type_note: str = "",
+                 hex: bool = False) -> dict:
+        """A DAP `Variable` for one value (ints in hexadecimal with `hex`)."""
+        result = {"name": name, "value": summary(value, SUMMARY_LIMIT, hex), "type": type_name(value) + type_note}
         result.update(self.expansion(value, level, expression))
         if expression:
             result["evaluateName"] = expression
@@ -125,7 +127,7 @@ class VariableView:
             result["indexedVariables"] = indexed
         return result
 
-    def set_variable(self, reference: int, name: str, expression: str) -> dict:
+    def set_variable(self, reference: int, name: str, expression: str, hex: bool = False) -> dict:
         """Give variable `name` of a reference the value of an Esker expression."""
         target = self._handles.get(reference)
         value = self._debugger.evaluate(target.level, expression)
@@ -134,15 +136,15 @@ class VariableView:
             self._debugger.assign(target.level, target.kind, slot, value)
         else:
             set_child(target.value, name, value)
-        shown = self.variable(name, value, target.level, None)
+        shown = self.variable(name, value, target.level, None, hex=hex)
         shown.pop("name")
         return shown
 
-    def _slot_variable(self, scope: ScopeRef, slot: Slot) -> dict:
+    def _slot_variable(self, scope: ScopeRef, slot: Slot, hex: bool) -> dict:
         if scope.kind is ScopeKind.REGISTERS:
             # The detail is the local in the register, or "(temp)" / "(far slots)".
             temporary = slot.detail.startswith("(")
             label = f"{slot.name} {slot.detail}" if temporary else f"{slot.name} ({slot.detail})"
-            return self.variable(label, slot.value, scope.level, None if temporary else slot.detail)
+            return self.variable(label, slot.value, scope.level, None if temporary else slot.detail, hex=hex)
         note = f" ({slot.detail})" if scope.kind is ScopeKind.UPVALUES else ""
-        return self.variable(slot.name, slot.value, scope.level, slot.name, note)
+        return self.variable(slot.name, slot.value, scope.level, slot.name, note, hex=hex)

@@ -111,3 +111,52 @@ def compile_text(text: str, names: list[str], loader: ModuleLoader, *, statement
 
 def _function_proto(module_proto):
     return next(proto for proto in module_proto.protos if proto.name == EVAL_FUNCTION)
+
+
+# ----------------------------------------------------------------- completion
+
+#: Esker's keywords, offered where a name can be typed.
+KEYWORDS = ("and", "as", "break", "catch", "const", "continue", "else", "enum", "false", "finally", "fn", "for",
+            "if", "import", "in", "let", "match", "nil", "not", "or", "return", "struct", "throw", "true", "try",
+            "while", "yield")
+
+_CLOSING = {")": "(", "]": "["}
+
+
+def completion_context(text: str) -> tuple[str | None, str]:
+    """What is being completed at the end of `text`: the expression before a
+    `.` whose member is being typed (None for a plain name) and the part of
+    the name typed so far. `xs[0].le` gives ("xs[0]", "le")."""
+    end = len(text)
+    start = end
+    while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    prefix = text[start:end]
+    if start == 0 or text[start - 1] != ".":
+        return None, prefix
+    return text[_operand_start(text, start - 1):start - 1].strip() or None, prefix
+
+
+def _operand_start(text: str, end: int) -> int:
+    """Where the postfix expression ending at `end` starts: names, `.`,
+    balanced `(...)` and `[...]` and string literals, walking backwards."""
+    index = end
+    while index:
+        char = text[index - 1]
+        if char.isalnum() or char in "_.":
+            index -= 1
+        elif char in _CLOSING:
+            depth, opening = 0, _CLOSING[char]
+            while index:
+                index -= 1
+                depth += {char: 1, opening: -1}.get(text[index], 0)
+                if depth == 0:
+                    break
+        elif char == '"':
+            index -= 1
+            while index and not (text[index - 1] == '"' and (index < 2 or text[index - 2] != "\\")):
+                index -= 1
+            index = max(index - 1, 0)
+        else:
+            break
+    return index

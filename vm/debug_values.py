@@ -61,8 +61,13 @@ def type_name(value) -> str:
     return ops.type_name(value)
 
 
-def summary(value, limit: int | None) -> str:
-    """`repr` of a value cut to about `limit` characters (None: in full).
+#: How much of a value is rendered when it is asked for in full with ints in hex.
+_FULL_HEX = 1_000_000
+
+
+def summary(value, limit: int | None, hex: bool = False) -> str:
+    """`repr` of a value cut to about `limit` characters (None: in full),
+    with its ints in hexadecimal when `hex` is set.
 
     Only the part that is shown is rendered, so a million-element array costs
     no more than a short one.
@@ -70,10 +75,12 @@ def summary(value, limit: int | None) -> str:
     if type(value) is Internal:
         return value.text
     if limit is None:
-        return to_repr(value)
+        if not hex:
+            return to_repr(value)
+        limit = _FULL_HEX
     pieces: list[str] = []
     size = 0
-    for piece in _pieces(value, limit):
+    for piece in _pieces(value, limit, hex):
         pieces.append(piece)
         size += len(piece)
         if size > limit:
@@ -82,43 +89,45 @@ def summary(value, limit: int | None) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _pieces(value, limit: int):
+def _pieces(value, limit: int, hex: bool):
     """The text of `value` lazily. Each container yields its opening before
     its items, so the consumer's budget also bounds the recursion."""
     kind = type(value)
     if kind is str:
         yield quote(value[: limit + 1])
+    elif kind is int and hex:
+        yield f"-0x{-value:x}" if value < 0 else f"0x{value:x}"
     elif kind is list or kind is tuple:
         yield "[" if kind is list else "("
-        yield from _sequence(value, limit)
+        yield from _sequence(value, limit, hex)
         yield "]" if kind is list else (",)" if len(value) == 1 else ")")
     elif kind is dict:
         yield "{"
         for index, (key, item) in enumerate(value.items()):
             yield ", " if index else ""
-            yield from _pieces(key, limit)
+            yield from _pieces(key, limit, hex)
             yield ": "
-            yield from _pieces(item, limit)
+            yield from _pieces(item, limit, hex)
         yield "}"
     elif kind is StructInstance:
         yield value.type.name + "("
         for index, (name, item) in enumerate(zip(value.type.fields, value.values)):
             yield (", " if index else "") + name + ": "
-            yield from _pieces(item, limit)
+            yield from _pieces(item, limit, hex)
         yield ")"
     elif kind is EnumValue and value.payload is not None:
         yield f"{value.type.name}.{value.variant.name}("
-        yield from _sequence(value.payload, limit)
+        yield from _sequence(value.payload, limit, hex)
         yield ")"
     else:
         yield to_repr(value)
 
 
-def _sequence(values, limit: int):
+def _sequence(values, limit: int, hex: bool):
     for index, item in enumerate(values):
         if index:
             yield ", "
-        yield from _pieces(item, limit)
+        yield from _pieces(item, limit, hex)
 
 
 def child_counts(value) -> tuple[int, int]:
@@ -204,3 +213,34 @@ def closure_variables(value) -> list[tuple[str, object]]:
     from .machine import captured_variables
 
     return captured_variables(value)
+
+
+def members(value) -> list[tuple[str, str]]:
+    """The names `value.` can be followed by, with their kind for
+    completion: fields, methods, variants, module members."""
+    from .runtime.builtins import _METHODS  # the methods of builtin types, by type
+
+    kind = type(value)
+    if kind is StructInstance:
+        return [*((name, "field") for name in value.type.fields), *((name, "method") for name in value.type.methods)]
+    if kind is EnumValue:
+        return [(name, "method") for name in value.type.methods]
+    if kind is StructType:
+        return [(name, "function") for name in value.static_methods]
+    if kind is EnumType:
+        return [*((name, "enum") for name in value.variants), *((name, "function") for name in value.static_methods)]
+    if kind is Module:
+        return [(name, completion_kind(item)) for name, item in value.members.items()]
+    return [(name, "method") for name in _METHODS.get(kind, {})]
+
+
+def completion_kind(value) -> str:
+    """The DAP completion item type of a name holding `value`."""
+    kind = type(value)
+    if kind is Module:
+        return "module"
+    if kind is StructType or kind is EnumType:
+        return "class"
+    if kind is Builtin or isinstance(value, Function):
+        return "function"
+    return "variable"

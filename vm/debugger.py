@@ -25,8 +25,8 @@ from enum import Enum
 from typing import Callable, Protocol
 
 from .analysis import check_program, compile_module
-from .debug_eval import Compiled, Variable, compile_text, syntax_problem
-from .debug_values import Child, EvaluationError, Internal, is_program_value
+from .debug_eval import KEYWORDS, Compiled, Variable, compile_text, completion_context, syntax_problem
+from .debug_values import Child, EvaluationError, Internal, completion_kind, is_program_value, members
 from .deep import RECURSION_LIMIT, STACK_BYTES
 from .diagnostics import Severity
 from .disassembler import get_instructions
@@ -49,6 +49,7 @@ class StopReason(Enum):
     EXCEPTION = "exception"
     INSTRUCTION_BREAKPOINT = "instruction breakpoint"
     FUNCTION_BREAKPOINT = "function breakpoint"
+    GOTO = "goto"
 
 
 class StepKind(Enum):
@@ -142,6 +143,15 @@ class Slot:
     name: str
     value: object
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class CallTarget:
+    """A call that a step into can enter: its call instruction and its text."""
+
+    pc: int
+    label: str
+    span: Span
 
 
 class ProgramError(Exception):
@@ -266,6 +276,8 @@ class _Step:
     frame: object
     depth: int
     line: int
+    #: For a step into one call of the line: the pc of its call instruction.
+    target: int | None = None
 
 
 @dataclass(eq=False)
@@ -291,6 +303,7 @@ class _Job:
 
 
 _RESUME = "resume"
+_GOTO = "goto"
 _TERMINATE = "terminate"
 
 
@@ -306,9 +319,12 @@ class Debugger:
         self._instruction_breakpoints: list[_Breakpoint] = []
         self._raised = False
         self._uncaught = False
+        self._error_conditions: dict[str, str] = {}
         self._at: dict[tuple[int, int], list[_Breakpoint]] = {}
         #: The IMPORT instructions of the loaded code, by (id(proto), pc); always trapped.
         self._imports: set[tuple[int, int]] = set()
+        #: Where the program stops next whatever else happens (after a goto), as (id(proto), pc).
+        self._stop_at: tuple[int, int] | None = None
         #: Protos with breakpoint traps, and protos trapped on every instruction for a step.
         self._trapped: dict[int, object] = {}
         self._instrumented: dict[int, object] = {}
@@ -326,6 +342,7 @@ class Debugger:
         self._inbox: queue.Queue = queue.Queue()
         self._frames: list = []
         self._step: _Step | None = None
+        self._target_reached = True
         self._entry = False
         self._pause_requested = False
         self._terminating = False
@@ -373,15 +390,16 @@ class Debugger:
             self._note_loaded(root)
         return root
 
-    def start(self, *, stop_on_entry: bool = False, debug: bool = True) -> None:
-        """Run the loaded program on its own thread."""
+    def start(self, *, stop_on_entry: bool = False, debug: bool = True, tier: int | None = None) -> None:
+        """Run the loaded program on its own thread. `tier`, the compiled tier's
+        threshold, applies only without debugging: a debugged program runs in the VM."""
         from .machine import VM
 
         root, path = self._program
         for breakpoint in self._all_breakpoints():
             breakpoint.hits = 0
         self._output = _Output(self._events)
-        self._vm = VM(loader=self._loader, stdout=self._output)
+        self._vm = VM(loader=self._loader, stdout=self._output, tier_threshold=None if debug else tier)
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
         self._terminating = self._pause_requested = False
@@ -451,8 +469,21 @@ class Debugger:
     def resume(self) -> None:
         self._command((_RESUME, None))
 
-    def step(self, kind: StepKind, granularity: Granularity) -> None:
-        self._command((_RESUME, (kind, granularity)))
+    def step(self, kind: StepKind, granularity: Granularity, target: int | None = None) -> None:
+        """Step; a step into with `target` (a pc from `call_targets`) enters that call."""
+        if target is not None and target not in {call.pc for call in self.call_targets(0)}:
+            raise EvaluationError("that call is not one of the calls this line makes from here")
+        self._command((_RESUME, (kind, granularity, target)))
+
+    def goto(self, pc: int) -> None:
+        """Continue the innermost frame at instruction `pc` of its function,
+        stopping there first (reason GOTO); refused (EvaluationError) where
+        the frame's variables, captured variables or `try` blocks would not be
+        what that instruction expects."""
+        problem = self._goto_problem(self._frame(0), pc)
+        if problem is not None:
+            raise EvaluationError(problem)
+        self._command((_GOTO, pc))
 
     def pause(self) -> None:
         """Stop the running program at its next backward jump or call (also
@@ -501,6 +532,9 @@ class Debugger:
         if self._entry:
             self._entry = False
             reason = StopReason.ENTRY
+        elif self._stop_at == (id(frame.proto), pc):
+            self._stop_at = None
+            reason = StopReason.GOTO
         elif self._step is not None and self._step_ends(frame, pc):
             reason = StopReason.STEP
         hits: list[_Breakpoint] = []
@@ -536,8 +570,26 @@ class Debugger:
             return
         self._last_thrown = error
         caught = self._vm.error_will_be_caught()
-        if self._raised or not caught:
+        stops = (self._raised and self._error_condition_holds(error, "raised")) or \
+            (self._uncaught and not caught and self._error_condition_holds(error, "uncaught"))
+        if stops:
             self._suspend(Stop(StopReason.EXCEPTION, error=self._error_info(error, not caught)))
+
+    def _error_condition_holds(self, error: EskerError, which: str) -> bool:
+        """Whether the condition of exception filter `which` holds for `error`
+        (evaluated in the throwing frame, which also sees `error`, `kind` and
+        `message`); one that fails to run stops, and says why."""
+        condition = self._error_conditions.get(which)
+        if condition is None:
+            return True
+        kind = error_kind(error.value)
+        message = to_str(error.value.values[1]) if kind is not None else to_str(error.value)
+        extra = {"error": error.value, "kind": kind or "Uncaught", "message": message}
+        try:
+            return ops.truthy(self._evaluate_in(self._vm.debug_frames()[0], condition, extra))
+        except EvaluationError as problem:
+            self._output.emit("console", f"exception condition {condition!r}: {problem}\n")
+            return True
 
     def on_module_loaded(self, root) -> None:
         """The VM compiled an imported module and is about to run it."""
@@ -575,15 +627,23 @@ class Debugger:
                     self._job = None
                     self._jobs.discard(command)
                 continue
+            if command[0] == _GOTO:
+                frame = self._frames[0]
+                self._frames = []
+                with self._lock:
+                    self._stop_at = (id(frame.proto), command[1])
+                    self._install()
+                raise self._vm.redirect(frame, command[1])
             self._frames = []
             if command[1] is not None:
                 self._begin_step(*command[1])
             return
 
-    def _begin_step(self, kind: StepKind, granularity: Granularity) -> None:
+    def _begin_step(self, kind: StepKind, granularity: Granularity, target: int | None = None) -> None:
         frames = self._vm.debug_frames()
         frame = frames[0]
-        self._step = _Step(kind, granularity, frame.key, self._vm.depth(), _line(frame.proto, frame.pc))
+        self._step = _Step(kind, granularity, frame.key, self._vm.depth(), _line(frame.proto, frame.pc), target)
+        self._target_reached = target is None
         self._last_pc = frame.pc
         with self._lock:
             if kind is StepKind.INTO:
@@ -599,6 +659,15 @@ class Debugger:
         step = self._step
         depth = self._vm.depth()
         if depth < step.depth:
+            return True
+        if not self._target_reached:
+            # Into one chosen call: run the line's other calls without stopping until it is made.
+            if depth == step.depth and frame.key == step.frame:
+                self._target_reached = pc == step.target
+                self._last_pc = pc
+                return False
+            if depth > step.depth:
+                return False
             return True
         if step.kind is StepKind.OUT:
             # A callback that a builtin calls again starts a new frame at the same depth:
@@ -710,8 +779,24 @@ class Debugger:
             self._install()
         return [breakpoint.state for breakpoint in created]
 
-    def set_exception_filters(self, *, raised: bool, uncaught: bool) -> None:
-        self._raised, self._uncaught = raised, uncaught
+    def set_exception_filters(self, *, raised: bool, uncaught: bool,
+                              conditions: dict[str, str] | None = None) -> dict[str, str]:
+        """Stop on errors thrown (`raised`) or on those nothing catches
+        (`uncaught`), where the filter's condition (an Esker expression over
+        `error`, `kind` and `message`, by filter name) holds. The problems of
+        malformed conditions, by filter name; such a filter is left off."""
+        problems = {}
+        kept = {}
+        for which, condition in (conditions or {}).items():
+            problem = syntax_problem(condition)
+            if problem is not None:
+                problems[which] = f"condition {condition!r}: {problem}"
+            else:
+                kept[which] = condition
+        self._raised = raised and "raised" not in problems
+        self._uncaught = uncaught and "uncaught" not in problems
+        self._error_conditions = kept
+        return problems
 
     def breakable_lines(self, path: str, first: int, last: int) -> list[int]:
         """The lines between `first` and `last` where a breakpoint stops as placed."""
@@ -788,7 +873,13 @@ class Debugger:
         path = _normal(root.source_path)
         self._loaded[path] = root
         self._line_tables.pop(path, None)
+        self.source_text(path)  # the text it was compiled from, read now, before the file can change
         self._events.module_loaded(root)
+
+    def loaded_files(self) -> list[str]:
+        """The files whose code the program has loaded (the main one first)."""
+        with self._lock:
+            return list(self._loaded)
 
     def _starts(self, proto) -> dict[int, list[int]]:
         """Where each line of `proto` starts (see `line_starts`), computed once."""
@@ -838,6 +929,11 @@ class Debugger:
                     imports.add((id(proto), pc))
                     traps.setdefault(id(proto), (proto, set()))[1].add(pc)
         self._imports = imports
+        if self._stop_at is not None:
+            owner = next((proto for root in self._loaded.values() for proto in root.walk()
+                          if id(proto) == self._stop_at[0]), None)
+            if owner is not None:
+                traps.setdefault(id(owner), (owner, set()))[1].add(self._stop_at[1])
         self._at = at
         self._retrap(traps)
         return changed
@@ -879,7 +975,7 @@ class Debugger:
     def _frame(self, level: int):
         frames = self._stopped_frames()
         if not 0 <= level < len(frames):
-            raise NotStopped(f"there is no frame {level}")
+            raise EvaluationError(f"there is no frame {level}")
         return frames[level]
 
     def scope(self, level: int, kind: ScopeKind) -> list[Slot]:
@@ -925,6 +1021,85 @@ class Debugger:
             for name in list(members):
                 yield name, _item_writer(members, name)
 
+    # ------------------------------------------------------------ where execution can go (the program is stopped)
+
+    def call_targets(self, level: int) -> list[CallTarget]:
+        """The calls the rest of the current line makes in frame `level`, in
+        order: what a step into can choose to enter (only the innermost frame
+        steps, so other frames have none)."""
+        frame = self._frame(level)
+        if level != 0:
+            return []
+        proto, line = frame.proto, _line(frame.proto, frame.pc)
+        text = self.source_text(source_path(proto))
+        found = []
+        for pc in range(frame.pc, len(proto.code)):
+            if _line(proto, pc) != line:
+                break
+            if opcode_of(proto.code[pc]) in _CALLS:
+                span = proto.spans[pc]
+                label = text.text[span.start: span.end] if text is not None else f"call at {span}"
+                found.append(CallTarget(pc, " ".join(label.split())[:80], span))
+        return found
+
+    def goto_targets(self, path: str, line: int) -> list[int]:
+        """Where `goto` could move the innermost frame on `line` of `path`:
+        where that line starts in the frame's own function (`goto` says why
+        when moving there is not safe)."""
+        frame = self._frame(0)
+        if source_path(frame.proto) != _normal(path):
+            return []
+        return list(self._starts(frame.proto).get(line, ()))[:1]
+
+    def _goto_problem(self, frame, pc: int) -> str | None:
+        """Why moving `frame` to instruction `pc` would not be safe, or None."""
+        proto = frame.proto
+        if not 0 <= pc < len(proto.code):
+            return f"{_frame_name(proto)} has no instruction {pc}"
+        here = {id(record) for record in proto.locals_at(frame.pc)}
+        there = proto.locals_at(pc)
+        entered = [record.name for record in there if id(record) not in here]
+        if entered:
+            return (f"cannot jump into the block of `{entered[0]}`: its variables would not be set "
+                    "(jump to a line in the same block or an enclosing one)")
+        left = {record.register for record in proto.locals_at(frame.pc)} - {record.register for record in there}
+        captured = [name for name, register in _live_locals(proto, frame.pc).items()
+                    if register in left and self._vm.is_captured(frame, register)]
+        if captured:
+            return f"cannot jump out of the block of `{captured[0]}`: a closure captured it"
+        if _handlers_at(proto, frame.pc) != _handlers_at(proto, pc):
+            return "cannot jump into or out of a `try` block"
+        return None
+
+    def set_expression(self, level: int | None, target: str, value: str):
+        """Assign the value of Esker expression `value` to the assignable
+        expression `target` (a name, field or element) in frame `level`;
+        its value afterwards."""
+        self.evaluate(level, f"{target} = ({value})", statements=True)
+        return self.evaluate(level, target, calls=False)
+
+    def completions(self, level: int | None, text: str) -> list[tuple[str, str, int]]:
+        """What can follow `text` in frame `level`'s debug console: (label,
+        kind, length of the typed part it replaces) — the members of a value
+        after `.`, else names in scope, builtins and keywords."""
+        operand, prefix = completion_context(text)
+        if operand is not None:
+            try:
+                found = members(self.evaluate(level, operand, calls=False))
+            except EvaluationError:
+                return []
+        else:
+            frames = self._stopped_frames()
+            frame = self._frame(level) if level is not None else frames[-1] if frames else None
+            scope = {variable.name: completion_kind(variable.read())
+                     for variable in self._variables_of(frame, globals_only=level is None)}
+            builtins = self._vm.builtins if self._vm is not None else {}
+            found = [*scope.items(), *((name, completion_kind(value)) for name, value in builtins.items()
+                                       if name not in scope), *((word, "keyword") for word in KEYWORDS)]
+        seen = set()
+        return [(name, kind, len(prefix)) for name, kind in found
+                if name.startswith(prefix) and not (name in seen or seen.add(name))]
+
     def _is_global(self, frame, name: str) -> bool:
         """Top-level variables are shown as Globals, not also as the module frame's locals."""
         return frame.proto.name == "<module>" and name in self._vm.globals_for(frame.proto)
@@ -957,10 +1132,14 @@ class Debugger:
             raise job.error
         return job.result
 
-    def _evaluate_in(self, frame, text: str):
+    def _evaluate_in(self, frame, text: str, extra: dict | None = None):
         """Evaluate an expression on the program's own thread (breakpoint
-        conditions, log points): calls are allowed, statements are not."""
+        conditions, log points): calls are allowed, statements are not.
+        `extra` names more values it sees (an exception filter's `error`)."""
         variables = self._variables_of(frame, globals_only=False)
+        for name, value in (extra or {}).items():
+            variables = [variable for variable in variables if variable.name != name]
+            variables.append(Variable(name, lambda value=value: value, _refuse(f"`{name}` cannot be assigned")))
         compiled = self._compile(text, [v.name for v in variables], statements=False, calls=True)
         return self._run_compiled(compiled, variables)
 
@@ -1161,6 +1340,14 @@ def _is_named(proto, name: str) -> bool:
 
 def _function_state(breakpoint: _Breakpoint, found: bool) -> BreakpointState:
     return BreakpointState(breakpoint.id, found, None if found else f"no function named {breakpoint.function!r}")
+
+
+#: The instructions that call a function.
+_CALLS = frozenset({Op.CALL, Op.METHOD, Op.CALLX, Op.TAILCALL})
+
+
+def _handlers_at(proto, pc: int) -> list:
+    return [handler for handler in proto.handlers if handler.start_pc <= pc < handler.end_pc]
 
 
 def _is_jump(proto, pc: int) -> bool:

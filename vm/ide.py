@@ -724,8 +724,7 @@ def _outline(stmt: ast.Node, text: str, base: int, top_level: bool = False) -> l
         return [OutlineItem(bind.name, kind, stmt.span, bind.span) for bind in ast.binders(stmt.target)]
     if top_level and isinstance(stmt, ast.Import) and (stmt.parts or stmt.path is not None):
         bound = stmt.bound_name
-        written = ".".join(part.name for part in stmt.parts) if stmt.parts else f'"{stmt.path.value}"'
-        return [OutlineItem(bound.name, SymbolKind.MODULE.value, stmt.span, bound.span, written)]
+        return [OutlineItem(bound.name, SymbolKind.MODULE.value, stmt.span, bound.span, stmt.label)]
     return []
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import get_args
 
 from . import ast
@@ -36,7 +36,7 @@ PLACE_LINES = 12
 FUNCTION_LINES = 40
 
 #: One compilation at a time: two queries asking for the same unit share its result.
-_compiling = threading.Lock()
+_compiling = threading.RLock()
 
 
 @dataclass
@@ -297,56 +297,141 @@ class ListedFunction:
     instructions: list[ListedInstruction]
 
 
+@dataclass(frozen=True)
+class Uncompiled:
+    """Code a listing leaves out (a function, or the module's top-level
+    code), and why."""
+
+    name: str
+    span: Span
+    reason: str
+
+
 @dataclass
 class Listing:
     text: str
     functions: list[ListedFunction]
     message: str | None = None
+    #: What the listing leaves out; functions nested in one of these are not named again.
+    missing: list[Uncompiled] = field(default_factory=list)
 
 
-def disassemble(index: FileIndex, start: int | None = None, end: int | None = None) -> Listing:
+def disassemble(index: FileIndex, start: int | None = None, end: int | None = None,
+                python: bool = False) -> Listing:
     """The listing of the whole file, or (given offsets) of the innermost
-    function around [start, end] with the functions nested in it."""
-    if start is None:
-        code = whole_file_code(index)
-        return _listing(code.functions, code.note, lambda span: span, _whole_span(index))
-    place = index.place(start)
-    local_start, local_end = place.local(start), place.local(end if end is not None else start)
-    code = unit_code(index, place)
-    around = code.innermost(local_start, local_end)
-    if around is None or around.node is None:
-        whole = whole_file_code(index)
-        if around is None and whole.innermost(start, end) is None:
-            return Listing("", [], code.note or "There is no compiled function here.")
-        return _listing([f for f in whole.functions if f.node is None], whole.note, lambda span: span,
-                        _whole_span(index))
-    chosen = [f for f in code.functions if f.node is not None and around.node.span.contains(f.node.span)]
-    return _listing(chosen, code.note, place.span, None)
+    function around [start, end] with the functions nested in it. `python`:
+    the Python the compiled tier generates instead, one entry per line that
+    comes from an instruction (its pc, opcode and source span)."""
+    if start is not None:
+        place = index.place(start)
+        local_start, local_end = place.local(start), place.local(end if end is not None else start)
+        code = unit_code(index, place)
+        around = code.innermost(local_start, local_end)
+        if around is not None and around.node is not None:
+            chosen = [f for f in code.functions if f.node is not None and around.node.span.contains(f.node.span)]
+            missing = [item for item in uncompiled(index) if place.span(around.node.span).contains(item.span)]
+            return _listing(chosen, code.note, place.span, None, python, missing)
+    code = whole_file_code(index)
+    missing = uncompiled(index)
+    if start is not None and code.innermost(start, end) is None:
+        here = [item for item in missing if item.span.start <= start <= item.span.end]
+        return Listing("", [], code.note or "There is no compiled function here.", here[-1:])
+    return _listing(code.functions, code.note, lambda span: span, _whole_span(index), python, missing)
 
 
 def _whole_span(index: FileIndex) -> Span:
     return index.program.span
 
 
-def _listing(chosen: list[CompiledFunction], note: str | None, where, module_span: Span | None) -> Listing:
+def _listing(chosen: list[CompiledFunction], note: str | None, where, module_span: Span | None, python: bool,
+             missing: list[Uncompiled]) -> Listing:
     lines: list[str] = []
     listed = []
     for function in chosen:
         if lines:
             lines.append("")
         first = len(lines)
-        lines += function.header
-        instructions = []
-        for pc, line in enumerate(function.lines):
-            span = function.proto.spans[pc] if pc < len(function.proto.spans) else None
-            instructions.append(ListedInstruction(pc, _opname(line), _instruction_text(line),
-                                                  where(span) if span is not None else None, len(lines)))
-            lines.append(line)
+        instructions = _python_lines(function, lines, where) if python else _bytecode_lines(function, lines, where)
         span = where(function.node.span) if function.node is not None else module_span
         listed.append(ListedFunction(function.name, span, first, len(lines), instructions))
     if not listed:
-        return Listing("", [], note or "Nothing in this file compiles.")
-    return Listing("\n".join(lines) + "\n", listed, note)
+        return Listing("", [], note or "Nothing in this file compiles.", missing)
+    return Listing("\n".join(lines) + "\n", listed, note, missing)
+
+
+def uncompiled(index: FileIndex) -> list[Uncompiled]:
+    """The module's top-level code if it is not compiled, then, in source
+    order, each function that is not compiled while the function around it
+    is, with the first error that keeps it out."""
+    errors = sorted(index.analysis.errors, key=lambda d: d.span.start)
+    found = []
+    if errors:
+        first = _first_error(errors, index.program)
+        found.append(Uncompiled("<module>", index.program.span,
+                                f"top-level code is compiled only when the file has no errors ({first})"))
+    left_out: list[ast.Node] = []
+    for place in index.units:
+        code = unit_code(index, place)
+        for stmt in place.unit.statements:
+            for node in functions(stmt):
+                if code.of(node) is not None or any(outer.span.contains(node.span) for outer in left_out):
+                    continue
+                left_out.append(node)
+                span = place.span(node.span)
+                if first := _first_error(errors, node, place):
+                    reason = first
+                elif first := _first_error(errors, stmt, place):
+                    reason = f"the statement around it has errors ({first})"
+                else:
+                    reason = "it uses code that has errors" if errors else code.note or "it did not compile"
+                found.append(Uncompiled(_function_name(node, span), span, reason))
+    return found
+
+
+def _first_error(errors: list[Diagnostic], node: ast.Node, place: Placed | None = None) -> str | None:
+    """`line N: MESSAGE` of the first error inside `node`, and how many more there are."""
+    span = place.span(node.span) if place is not None else node.span
+    inside = [d for d in errors if span.start <= d.span.start <= span.end]
+    if not inside:
+        return None
+    more = f" (and {len(inside) - 1} more)" if len(inside) > 1 else ""
+    return f"line {inside[0].span.line}: {inside[0].message}{more}"
+
+
+def _function_name(node: ast.Node, span: Span) -> str:
+    name = getattr(node, "name", None)
+    return name.name if isinstance(name, ast.Ident) else f"<fn> at line {span.line}"
+
+
+def _bytecode_lines(function: CompiledFunction, lines: list[str], where) -> list[ListedInstruction]:
+    """Appends a function's `esker dis` section; its instructions."""
+    lines += function.header
+    instructions = []
+    for pc, line in enumerate(function.lines):
+        span = function.proto.spans[pc] if pc < len(function.proto.spans) else None
+        instructions.append(ListedInstruction(pc, _opname(line), _instruction_text(line),
+                                              where(span) if span is not None else None, len(lines)))
+        lines.append(line)
+    return instructions
+
+
+def _python_lines(function: CompiledFunction, lines: list[str], where) -> list[ListedInstruction]:
+    """Appends the Python the compiled tier makes of a function; an entry for
+    each line that comes from an instruction."""
+    from .opcodes import OPCODES, opcode_of
+    from .tier import python_source
+
+    proto = function.proto
+    source = python_source(proto)
+    lines.append(f"# {proto.display_name}: the compiled tier's Python (# pc after each line)")
+    instructions = []
+    for line, pc in zip(source.annotated().splitlines(), source.pcs):
+        if pc >= 0:
+            span = proto.spans[pc] if pc < len(proto.spans) else None
+            instructions.append(ListedInstruction(pc, OPCODES[opcode_of(proto.code[pc])].name, line.strip(),
+                                                  where(span) if span is not None else None, len(lines)))
+        lines.append(line)
+    return instructions
 
 
 _LISTING_LINE = re.compile(r"^.{3} +\d+  \S+ +(?P<op>\S+) *(?P<rest>.*)$")

@@ -31,7 +31,6 @@ tests hold it to that.
 from __future__ import annotations
 
 import bisect
-import os
 import re
 from dataclasses import dataclass, field, fields as dataclass_fields, replace
 from typing import Iterable, Iterator
@@ -42,7 +41,7 @@ from .checker import check, could_suggest
 from .diagnostics import Diagnostic, Related, Severity, make
 from .lexer import MAX_DIAGNOSTICS, MAX_SOURCE_CHARS
 from .modules import ModuleLoader, ModuleReadError
-from .parser import parse
+from .parser import ParseResult, parse
 from .source import SourceText, Span
 from .symbols import Symbol, SymbolTable, is_instance_method
 
@@ -333,9 +332,7 @@ def _expression_key(node: ast.Node | None) -> object:
 def _resolve_import(stmt: ast.Import, loader: ModuleLoader, path: str) -> str | None:
     importer = None if path.startswith("<") else path
     if stmt.path is not None:
-        base = os.path.dirname(os.path.abspath(importer)) if importer else os.getcwd()
-        candidate = os.path.realpath(os.path.join(base, stmt.path.value))
-        return candidate if candidate in loader.overrides or os.path.isfile(candidate) else None
+        return loader.resolve_path(stmt.path.value, importer)
     return loader.resolve([part.name for part in stmt.parts], importer)
 
 
@@ -347,13 +344,13 @@ class ModuleShapes:
     between threads: a race only parses a module twice."""
 
     def __init__(self) -> None:
-        self._parsed: dict[str, tuple[str, ast.Program]] = {}
+        self._parsed: dict[str, tuple[str, ParseResult]] = {}
         self._shapes: dict[str, tuple[str, tuple]] = {}
 
-    def parse(self, text: str, path: str) -> ast.Program:
+    def parse(self, text: str, path: str) -> ParseResult:
         cached = self._parsed.get(path)
         if cached is None or cached[0] != text:
-            cached = self._parsed[path] = (text, parse(text, path).program)
+            cached = self._parsed[path] = (text, parse(text, path))
         return cached[1]
 
     def shape(self, path: str, loader: ModuleLoader) -> tuple:
@@ -363,9 +360,12 @@ class ModuleShapes:
             return ("unreadable", str(error))
         cached = self._shapes.get(path)
         if cached is None or cached[0] != text:
-            program = self.parse(text, path)
+            parsed = self.parse(text, path)
+            program = parsed.program
             members = declarations(program.body, loader, path, None)
-            cached = self._shapes[path] = (text, (members, _assigned_anywhere(program)))
+            # A syntax error in the module is reported where it is imported (E0114).
+            broken = any(d.severity == Severity.ERROR for d in parsed.diagnostics)
+            cached = self._shapes[path] = (text, (members, _assigned_anywhere(program), broken))
         return cached[1]
 
 

@@ -591,7 +591,7 @@ class _Scanner:
             elif char == "\\":
                 pos = self.string_backslash(pos, parts, raw, triple)
             elif char == "\n" and triple:
-                if parts[-1].endswith("\r"):
+                if text[pos - 1:pos] == "\r":  # a CRLF line end in the source, not a `\r` escape
                     parts[-1] = parts[-1][:-1]
                 parts.append(char)
                 pos += 1
@@ -609,8 +609,8 @@ class _Scanner:
         if raw:
             parts.append("\\")
             return pos + 1
-        if following in ("\r", "\n") and triple:
-            pos += 3 if self.text.startswith("\r\n", pos + 1) else 2
+        if triple and (following == "\n" or self.text.startswith("\r\n", pos + 1)):
+            pos += 3 if following == "\r" else 2
             self.line += 1
             self.line_start = pos
             return pos

@@ -204,7 +204,7 @@ def test_references_from_an_earlier_stop_are_refused(debuggee):
 
 def test_inspection_while_running_is_refused(debuggee):
     debuggee.start(program("loop.esk"))
-    assert "not stopped" in debuggee.client.failure("stackTrace", {"threadId": 1})
+    assert debuggee.client.failure("stackTrace", {"threadId": 1}) == "notStopped"
     debuggee.client.request("terminate")
     debuggee.client.wait_event("terminated")
 

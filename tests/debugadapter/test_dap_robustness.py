@@ -83,7 +83,7 @@ def test_requests_after_the_program_ended_fail_cleanly(debuggee):
     debuggee.start(program("last.esk"))
     debuggee.finish()
     client = debuggee.client
-    assert "not stopped" in client.failure("stackTrace", {"threadId": 1})
+    assert client.failure("stackTrace", {"threadId": 1}) == "notStopped"
     assert client.failure("continue", {"threadId": 1})
     assert client.failure("evaluate", {"expression": "1"})
     assert client.request("threads")["threads"]

@@ -50,6 +50,8 @@ def only_expression(text):
     ('"""tab\\there\\u{e9}"""', "tab\there\u00e9"),
     ('"""joined \\\nline"""', "joined line"),
     ('"""crlf\r\nbecomes lf"""', "crlf\nbecomes lf"),
+    ('"""an escaped \\r\nstays"""', "an escaped \r\nstays"),
+    ('"""joined \\\r\nline"""', "joined line"),
     ('r"""\nraw\\n "quotes"\n"""', 'raw\\n "quotes"\n'),
     ('""""""', ""),
 ])
