@@ -14,6 +14,7 @@ on the program's thread as a job. Nothing here knows about DAP.
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import re
@@ -35,6 +36,7 @@ from .opcodes import Op, opcode_of
 from .proto import FAR_BASE
 from .runtime import ops
 from .runtime.errors import EskerError, ProgramExit, error_kind, format_uncaught, headline
+from .runtime.host import Host
 from .runtime.printing import to_str
 from .source import SourceText, Span
 
@@ -399,7 +401,9 @@ class Debugger:
         for breakpoint in self._all_breakpoints():
             breakpoint.hits = 0
         self._output = _Output(self._events)
-        self._vm = VM(loader=self._loader, stdout=self._output, tier_threshold=None if debug else tier)
+        # Standard input is the protocol's channel, never the program's.
+        host = Host(stdin=io.StringIO(), stdout=self._output, stderr=_ErrorOutput(self._output))
+        self._vm = VM(loader=self._loader, host=host, tier_threshold=None if debug else tier)
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
         self._terminating = self._pause_requested = False
@@ -1260,6 +1264,20 @@ class _Output:
             self._wake.clear()
             time.sleep(OUTPUT_INTERVAL)
             self.flush()
+
+
+class _ErrorOutput:
+    """The program's standard error, as "stderr" output events."""
+
+    def __init__(self, output: _Output):
+        self._output = output
+
+    def write(self, text: str) -> int:
+        self._output.emit("stderr", text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._output.flush()
 
 
 class _Watchdog:

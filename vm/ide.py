@@ -31,7 +31,9 @@ from .lexer import KEYWORDS, scan, tokenize
 from .modules import ModuleLoader
 from .parser import parse
 from .source import Span
-from .symbols import BUILTIN_NAMES, Symbol, SymbolKind, is_instance_method, struct_fields
+from .runtime.builtins import LIBRARY
+from .runtime.library import NAMESPACE, TYPES, Entry
+from .symbols import BUILTIN_NAMES, Symbol, SymbolKind, builtin_entry, is_instance_method, struct_fields
 
 FILE_START = Span(0, 0, 1, 1, 1, 1)
 
@@ -795,21 +797,8 @@ def _fuzzy(query: str, name: str) -> bool:
 
 # ---------------------------------------------------------------- completion
 
-#: The methods of the builtin types (§10), with the signature shown in completion.
-BUILTIN_METHODS: dict[str, dict[str, str]] = {
-    "str": {"len": "len()", "upper": "upper()", "lower": "lower()", "trim": "trim()", "split": "split(sep)",
-            "contains": "contains(s)", "starts_with": "starts_with(s)", "ends_with": "ends_with(s)",
-            "replace": "replace(a, b)", "find": "find(s)", "chars": "chars()", "slice": "slice(a, b)",
-            "join": "join(iterable)"},
-    "array": {"len": "len()", "push": "push(x)", "pop": "pop()", "insert": "insert(i, x)",
-              "remove_at": "remove_at(i)", "contains": "contains(x)", "index_of": "index_of(x)",
-              "slice": "slice(a, b)", "join": "join(sep)", "reverse": "reverse()", "sort": "sort()",
-              "map": "map(f)", "filter": "filter(f)", "reduce": "reduce(f, init)", "copy": "copy()"},
-    "map": {"len": "len()", "keys": "keys()", "values": "values()", "items": "items()", "has": "has(k)",
-            "get": "get(k[, default])", "remove": "remove(k)", "copy": "copy()"},
-    "tuple": {"len": "len()"},
-    "range": {"len": "len()"},
-}
+#: The methods of the builtin types, from the runtime's one table of builtins.
+BUILTIN_METHODS: dict[str, dict[str, Entry]] = {type_name: LIBRARY.methods(type_name) for type_name in TYPES}
 
 #: Most completions answered at once; past it the list is marked incomplete
 #: and the client asks again as the user types.
@@ -906,8 +895,8 @@ def _reachable_on_type(owner: Symbol, member: Symbol) -> bool:
 def _builtin_method_completions(type_names: list[str]) -> list[Completion]:
     items: dict[str, Completion] = {}
     for type_name in type_names:
-        for name, signature in BUILTIN_METHODS[type_name].items():
-            items.setdefault(name, Completion(name, SymbolKind.METHOD.value, f"{type_name}.{signature}"))
+        for name, entry in BUILTIN_METHODS[type_name].items():
+            items.setdefault(name, Completion(name, SymbolKind.METHOD.value, entry.signature, entry.documentation()))
     return list(items.values())
 
 
@@ -959,11 +948,8 @@ def value_type(index: FileIndex, place: Placed | None, symbol: Symbol) -> tuple[
     if not isinstance(decl, ast.Let) or not isinstance(decl.target, ast.BindName) or decl.value is None:
         return None
     value = decl.value
-    literal_types = {ast.ArrayExpr: "array", ast.MapExpr: "map", ast.TupleExpr: "tuple", ast.RangeExpr: "range"}
-    if type(value) in literal_types:
-        return place, literal_types[type(value)]
-    if isinstance(value, ast.Literal) and isinstance(value.value, str):
-        return place, "str"
+    if _literal_type(value) is not None:
+        return place, _literal_type(value)
     table = place.unit.table
     if isinstance(value, ast.Call) and isinstance(value.callee, ast.Name):
         callee = table.resolve(value.callee)
@@ -976,6 +962,16 @@ def value_type(index: FileIndex, place: Placed | None, symbol: Symbol) -> tuple[
         if struct is not None and struct.kind is SymbolKind.STRUCT:
             return None, struct
     return None
+
+
+_LITERAL_TYPES = {ast.ArrayExpr: "array", ast.MapExpr: "map", ast.TupleExpr: "tuple", ast.RangeExpr: "range"}
+
+
+def _literal_type(node: ast.Node) -> str | None:
+    """The builtin type of a literal (`[...]`, `"..."`, `a..b` ...), else None."""
+    if isinstance(node, ast.Literal):
+        return "str" if isinstance(node.value, str) else None
+    return _LITERAL_TYPES.get(type(node))
 
 
 def _struct_home(index: FileIndex, place: Placed, struct: Symbol) -> tuple[Placed | None, Symbol]:
@@ -1000,8 +996,9 @@ def describe(symbol: Symbol, place: Placed | None = None) -> str:
     `place` is the unit that declares `symbol`, when it is in this file (its
     text shows parameter defaults)."""
     decl = symbol.decl
-    if symbol.kind is SymbolKind.BUILTIN:
-        return BUILTIN_NAMES.get(symbol.name) or _doc_signature(symbol) or f"builtin {symbol.name}"
+    entry = builtin_entry(symbol)
+    if entry is not None and entry.kind != NAMESPACE:
+        return entry.signature
     if isinstance(decl, ast.FnDecl):
         prefix = f"{symbol.parent.name}." if symbol.parent is not None else ""
         text, base = _text_of(symbol, place)
@@ -1028,12 +1025,6 @@ def _text_of(symbol: Symbol, place: Placed | None) -> tuple[str | None, int]:
     if place is None or symbol.span is None or not place.unit.start <= symbol.span.start < place.unit.end:
         return None, 0
     return place.unit.text, place.unit.start
-
-
-def _doc_signature(symbol: Symbol) -> str | None:
-    """The signature a builtin module member carries at the start of its doc."""
-    found = re.match(r"`([^`]+)`", symbol.doc or "")
-    return found.group(1) if found else None
 
 
 # ------------------------------------------------------------ signature help
@@ -1373,7 +1364,7 @@ def hover(index: FileIndex, offset: int) -> HoverText | None:
     from .ide_bytecode import bytecode_section  # the compiler is only loaded when bytecode is shown
 
     found = index.occurrence_at(offset)
-    sections = _symbol_sections(index, found) if found is not None else []
+    sections = _symbol_sections(index, found) if found is not None else _builtin_method_sections(index, offset)
     code = bytecode_section(index, offset, found)
     if code:
         sections.append(code)
@@ -1406,6 +1397,34 @@ def _symbol_sections(index: FileIndex, found: Occurrence) -> list[str]:
     elif home is not None and home.span is not None:
         sections.append(f"Declared in `{_file_name(home.path)}`, line {home.span.line}")
     return sections
+
+
+def _builtin_method_sections(index: FileIndex, offset: int) -> list[str]:
+    """The documentation of a builtin type's method under the cursor (`xs.push`),
+    when the receiver's type is known or only one builtin type has the method."""
+    place = index.place(offset)
+    path = path_in_unit(place.unit, place.local(offset))
+    if len(path) < 2 or not isinstance(path[-2], (ast.Field, ast.MethodCall)) or path[-2].name is not path[-1]:
+        return []
+    name = path[-1].name
+    owners = [type_name for type_name, methods in BUILTIN_METHODS.items() if name in methods]
+    known = _receiver_type(index, place, path[-2])
+    owner = known if known in owners else owners[0] if len(owners) == 1 and known is None else None
+    if owner is None:
+        return []
+    entry = BUILTIN_METHODS[owner][name]
+    return [f"```esker\n{entry.signature}\n```", entry.documentation()]
+
+
+def _receiver_type(index: FileIndex, place: Placed, node: ast.Field | ast.MethodCall) -> str | None:
+    """The builtin type of `receiver` in `receiver.name`, when its text tells."""
+    receiver = node.obj if isinstance(node, ast.Field) else node.receiver
+    if _literal_type(receiver) is not None:
+        return _literal_type(receiver)
+    named = index.occurrence_at(place.span(receiver.span).start) if isinstance(receiver, ast.Name) else None
+    home = index.home_of(named) if named is not None else None
+    found = value_type(index, home.place, home.symbol) if home is not None else None
+    return found[1] if found is not None and isinstance(found[1], str) else None
 
 
 def _file_name(path: str) -> str:

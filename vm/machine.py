@@ -53,6 +53,7 @@ from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught, named_arguments_error,
                              runtime_error)
 from .runtime.formatting import format_text
+from .runtime.host import Host
 from .runtime.printing import to_repr, to_str
 from .runtime.values import (Builtin, EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
                              StructType)
@@ -679,13 +680,16 @@ assert set(_DECODERS) == {info.name for info in OPCODES}, "every instruction of 
 
 class VM:
     """Runs compiled Esker programs. Implements the engine protocol the builtins
-    use (`call`, `write`) and the hooks a debug controller needs."""
+    use (`call` and `host`) and the hooks a debug controller needs.
+
+    `host` is the program's world (`runtime/host.py`); `stdout` alone is a
+    shorthand for a host that writes standard output there."""
 
     def __init__(self, loader: ModuleLoader | None = None, stdout: TextIO | None = None,
-                 max_depth: int = DEFAULT_MAX_DEPTH, tier_threshold: int | None = None):
+                 max_depth: int = DEFAULT_MAX_DEPTH, tier_threshold: int | None = None, host: Host | None = None):
         self.loader = loader if loader is not None else ModuleLoader()
         self.max_depth = max_depth
-        self._stdout = stdout
+        self.host = host if host is not None else Host(stdout=stdout)
         self.builtins = builtins.make_globals(self)
         self.frames: list[tuple] = []
         self._modules: dict[str, object] = {}
@@ -713,9 +717,6 @@ class VM:
 
     # ---------------------------------------------------------- engine protocol
 
-    def write(self, text: str) -> None:
-        (self._stdout or sys.stdout).write(text)
-
     def call(self, fn, args: list, kwargs: dict | None = None):
         """Calls any Esker callable (builtins calling back land here)."""
         if type(fn) is VMClosure:
@@ -741,6 +742,8 @@ class VM:
         `frames` is left as it was (Python's own recursion limit can strike anywhere)."""
         depth = len(self.frames)
         caller = self._native_caller
+        if self._tier is not None and self._tier.disarmed:
+            self._tier.rearm()  # the compiled tier's entry points count this run too
         self.frames.append(boundary)
         self._nested_opens.append(opens)
         try:
@@ -1035,8 +1038,6 @@ class VM:
         tracing = self._debugger is not None
         code = closure.code
         upvals = closure.upvals
-        if flag[0]:
-            self._service(closure, stack, base, pc)
         while True:
             try:
                 while True:
