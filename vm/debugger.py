@@ -27,6 +27,8 @@ from typing import Callable, Protocol
 from .analysis import check_program, compile_module
 from .debug_eval import KEYWORDS, Compiled, Variable, compile_text, completion_context, syntax_problem
 from .debug_values import Child, EvaluationError, Internal, completion_kind, is_program_value, members
+from .history import Position, Unrestorable, program_snapshot
+from .travel import DEFAULT_HISTORY, TimeTravel, Travel
 from .deep import RECURSION_LIMIT, STACK_BYTES
 from .diagnostics import Severity
 from .disassembler import get_instructions
@@ -36,6 +38,7 @@ from .proto import FAR_BASE
 from .runtime import ops
 from .runtime.errors import EskerError, ProgramExit, error_kind, format_uncaught, headline
 from .runtime.printing import to_str
+from .runtime.values import Builtin
 from .source import SourceText, Span
 
 
@@ -50,6 +53,7 @@ class StopReason(Enum):
     INSTRUCTION_BREAKPOINT = "instruction breakpoint"
     FUNCTION_BREAKPOINT = "function breakpoint"
     GOTO = "goto"
+    RESTART = "restart"
 
 
 class StepKind(Enum):
@@ -121,6 +125,8 @@ class Stop:
     reason: StopReason
     breakpoint_ids: tuple[int, ...] = ()
     error: ErrorInfo | None = None
+    #: Said to the user instead of the reason's usual words (the start of recorded history).
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -304,11 +310,13 @@ class _Job:
 
 _RESUME = "resume"
 _GOTO = "goto"
+_TRAVEL = "travel"
 _TERMINATE = "terminate"
 
 
-class Debugger:
-    """Runs one program at a time under control; see the module docstring."""
+class Debugger(TimeTravel):
+    """Runs one program at a time under control; see the module docstring
+    (and vm/travel.py for its time travel)."""
 
     def __init__(self, events: DebugEvents):
         self._events = events
@@ -363,6 +371,9 @@ class Debugger:
         self._last_thrown: EskerError | None = None
         #: The current stop while the program is stopped, else None.
         self.stop: Stop | None = None
+        #: Where a run resumed from a change made at the present stops first.
+        self._resume_stop: Stop | None = None
+        self._init_history()
 
     # ------------------------------------------------------------ the program
 
@@ -390,21 +401,26 @@ class Debugger:
             self._note_loaded(root)
         return root
 
-    def start(self, *, stop_on_entry: bool = False, debug: bool = True) -> None:
-        """Run the loaded program on its own thread."""
+    def start(self, *, stop_on_entry: bool = False, debug: bool = True, history: float = DEFAULT_HISTORY) -> None:
+        """Run the loaded program on its own thread, keeping up to `history`
+        megabytes of its history for travelling back (0: none)."""
         from .machine import VM
 
         root, path = self._program
         for breakpoint in self._all_breakpoints():
             breakpoint.hits = 0
         self._output = _Output(self._events)
-        self._vm = VM(loader=self._loader, stdout=self._output)
+        self._vm = VM(loader=self._loader, stdout=_ProgramOutput(self))
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
         self._terminating = self._pause_requested = False
         self._entry = stop_on_entry and debug
+        self._init_history()
         if debug:
             self._vm.attach_debugger(self)
+            self._start_history(history)
+            if self.recording:
+                self._journal_clock()
             with self._lock:
                 self._install()
             if self._entry:
@@ -415,9 +431,16 @@ class Debugger:
 
     def _run(self, root, path: str) -> None:
         status = None
+        run = lambda: self._vm.run_main(root, path)  # noqa: E731 (the first of the plans run below)
         try:
-            self._vm.run_main(root, path)
-            status = 0
+            while True:
+                try:
+                    run()
+                except Travel as travel:
+                    run = self._plan_runner(travel.plan)
+                    continue
+                status = 0
+                break
         except EskerError as error:
             self._output.emit("stderr", format_uncaught(error) + "\n")
             status = 1
@@ -482,6 +505,7 @@ class Debugger:
         problem = self._goto_problem(self._frame(0), pc)
         if problem is not None:
             raise EvaluationError(problem)
+        self._refuse_in_the_past("moving the next statement")
         self._command((_GOTO, pc))
 
     def pause(self) -> None:
@@ -527,6 +551,12 @@ class Debugger:
         if (id(frame.proto), pc) in self._imports:
             # The module's body runs on a nested loop: this frame is its caller on the stack.
             self._vm.enter_native(frame, pc)
+        position = Position(self._vm.ticks, pc, False, frame.proto, frame.depth)
+        if self._replay is not None:
+            self._replay_moment(frame, position, lambda: self._fired(frame, pc))
+            return
+        self._first_checkpoint(frame, pc)
+        self._at_barrier(position)
         reason = None
         if self._entry:
             self._entry = False
@@ -534,18 +564,26 @@ class Debugger:
         elif self._stop_at == (id(frame.proto), pc):
             self._stop_at = None
             reason = StopReason.GOTO
+            self._position = position
+            self._intervened()
+        elif self._resume_stop is not None:
+            stop, self._resume_stop = self._resume_stop, None
+            self._suspend(stop, position)
+            return
         elif self._step is not None and self._step_ends(frame, pc):
             reason = StopReason.STEP
-        hits: list[_Breakpoint] = []
-        for breakpoint in self._at.get((id(frame.proto), pc), ()):
-            if self._breakpoint_fires(breakpoint, frame):
-                hits.append(breakpoint)
+        hits = self._fired(frame, pc)
         if hits:
             reason = hits[0].reason
         elif reason is None and self._pause_requested:
             reason = StopReason.PAUSE
         if reason is not None:
-            self._suspend(Stop(reason, tuple(b.id for b in hits)))
+            self._suspend(Stop(reason, tuple(b.id for b in hits)), position)
+
+    def _fired(self, frame, pc: int) -> list[_Breakpoint]:
+        """The breakpoints at `pc` that fire now (conditions and hit counts checked)."""
+        return [breakpoint for breakpoint in self._at.get((id(frame.proto), pc), ())
+                if self._breakpoint_fires(breakpoint, frame)]
 
     def on_interrupt(self, frame) -> None:
         """The interrupt flag was seen (pause, terminate, or new code to run)."""
@@ -559,20 +597,37 @@ class Debugger:
             return
         if self._pause_requested:
             self._pause_requested = False
-            self._suspend(Stop(StopReason.PAUSE))
+            # A pause ends a replay where it is (in the past).
+            self._replay = None
+            self._travel_traps = {}
+            self._suspend(Stop(StopReason.PAUSE), Position(self._vm.ticks, frame.pc, False, frame.proto, frame.depth))
 
     def on_throw(self, error: EskerError) -> None:
         """An error is about to unwind from the innermost frame."""
         # An error leaving a nested dispatch loop (a callback of `map`) is
         # reported again by the loop below: it stops the program once.
-        if self._evaluating or not (self._raised or self._uncaught) or error is self._last_thrown:
+        if self._evaluating or error is self._last_thrown:
             return
         self._last_thrown = error
+        if self._replay is None and not (self._raised or self._uncaught):
+            return
+        frame = self._vm.debug_frames()[0]
+        position = Position(self._vm.ticks, frame.pc, True, frame.proto, frame.depth)
+        if self._replay is not None:
+            self._replay_moment(frame, position, lambda: self._error_stop(error))
+            return
+        stop = self._error_stop(error)
+        if stop is not None:
+            self._suspend(stop, position)
+
+    def _error_stop(self, error: EskerError) -> "Stop | None":
+        """The stop the exception filters make for `error`, or None."""
+        if not (self._raised or self._uncaught):
+            return None
         caught = self._vm.error_will_be_caught()
         stops = (self._raised and self._error_condition_holds(error, "raised")) or \
             (self._uncaught and not caught and self._error_condition_holds(error, "uncaught"))
-        if stops:
-            self._suspend(Stop(StopReason.EXCEPTION, error=self._error_info(error, not caught)))
+        return Stop(StopReason.EXCEPTION, error=self._error_info(error, not caught)) if stops else None
 
     def _error_condition_holds(self, error: EskerError, which: str) -> bool:
         """Whether the condition of exception filter `which` holds for `error`
@@ -602,10 +657,11 @@ class Debugger:
         for state in changed:
             self._events.breakpoint_changed(state)
 
-    def _suspend(self, stop: Stop) -> None:
-        """Stop here until a command resumes the program."""
+    def _suspend(self, stop: Stop, position: Position) -> None:
+        """Stop here (at `position`) until a command resumes the program."""
         self._step = None
         self._pause_requested = False
+        self._note_stop(position)
         self._frames = self._vm.debug_frames()
         with self._lock:
             self._install()
@@ -626,6 +682,9 @@ class Debugger:
                     self._job = None
                     self._jobs.discard(command)
                 continue
+            if command[0] == _TRAVEL:
+                self._frames = []
+                raise Travel(command[1])
             if command[0] == _GOTO:
                 frame = self._frames[0]
                 self._frames = []
@@ -887,6 +946,21 @@ class Debugger:
             known = self._line_starts[id(proto)] = (proto, line_starts(proto))
         return known[1]
 
+    def _journal_clock(self) -> None:
+        """`clock()` answers from the journal when the past is re-run."""
+        clock = self._vm.builtins["clock"]
+        journal = self._journal
+
+        def read(engine, *rest):
+            if self._evaluating:
+                return clock.func(engine, *rest)
+            if journal.replaying:
+                return journal.replay("clock")
+            value = clock.func(engine, *rest)
+            journal.record("clock", value)
+            return value
+        self._vm.builtins["clock"] = Builtin(clock.name, read, clock.min_args, clock.max_args)
+
     def _all_breakpoints(self) -> list[_Breakpoint]:
         lines = [breakpoint for breakpoints in self._line_breakpoints.values() for breakpoint in breakpoints]
         return lines + self._function_breakpoints + self._instruction_breakpoints
@@ -928,6 +1002,11 @@ class Debugger:
                     imports.add((id(proto), pc))
                     traps.setdefault(id(proto), (proto, set()))[1].add(pc)
         self._imports = imports
+        for key, (proto, pcs) in self._travel_traps.items():
+            traps.setdefault(key, (proto, set()))[1].update(pcs)
+        if self.recording and not self._history.checkpoints and self._program is not None:
+            root = self._program[0]
+            traps.setdefault(id(root), (root, set()))[1].add(0)
         if self._stop_at is not None:
             owner = next((proto for root in self._loaded.values() for proto in root.walk()
                           if id(proto) == self._stop_at[0]), None)
@@ -1000,7 +1079,9 @@ class Debugger:
         variables = {slot_name: write for slot_name, write in self._writers(frame, kind)}
         if name not in variables:
             raise EvaluationError(f"there is no {name!r} in this scope")
+        self._refuse_in_the_past("setting a variable")
         variables[name](value)
+        self._intervened()
 
     def _writers(self, frame, kind: ScopeKind):
         if kind is ScopeKind.LOCALS:
@@ -1140,7 +1221,7 @@ class Debugger:
             variables = [variable for variable in variables if variable.name != name]
             variables.append(Variable(name, lambda value=value: value, _refuse(f"`{name}` cannot be assigned")))
         compiled = self._compile(text, [v.name for v in variables], statements=False, calls=True)
-        return self._run_compiled(compiled, variables)
+        return self._run_compiled(compiled, variables, strict=True)
 
     def _compile(self, text: str, names: list[str], *, statements: bool, calls: bool) -> Compiled:
         key = (text, tuple(names), statements, calls)
@@ -1172,10 +1253,17 @@ class Debugger:
             found[name] = Variable(name, _item_reader(console, name), _item_writer(console, name))
         return [variable for name, variable in found.items() if name.isidentifier()]
 
-    def _run_compiled(self, compiled: Compiled, variables: list[Variable], console: dict | None = None):
+    def _run_compiled(self, compiled: Compiled, variables: list[Variable], console: dict | None = None,
+                      strict: bool = False):
         """Run compiled text with the variables' values; with statements, write
-        back the variables it changed and keep what it declared in `console`."""
+        back the variables it changed and keep what it declared in `console`.
+
+        While history is kept, code that could change the program (it calls
+        or assigns) is watched: in the past, or when `strict` (a breakpoint
+        condition, which a replay runs again), a change is undone and refused;
+        at the present it is kept, and recorded (`_intervened`)."""
         values = [variable.read() for variable in variables]
+        guard = self._guard(compiled)
         outer, self._evaluating = self._evaluating, True
         if not outer:
             self._evaluation_stop = None
@@ -1191,15 +1279,40 @@ class Debugger:
             if not outer:
                 self._watchdog.disarm()
                 self._evaluation_stop = None
-        if not compiled.statements:
-            return result
-        if type(result) is list and len(result) == len(variables) + len(compiled.declared):
-            for variable, old, new in zip(variables, values, result):
-                if new is not old:
-                    variable.write(new)
+        writes = []
+        if compiled.statements and type(result) is list and len(result) == len(variables) + len(compiled.declared):
+            writes = [(variable, new) for variable, old, new in zip(variables, values, result) if new is not old]
             if console is not None:
                 console.update(zip(compiled.declared, result[len(variables):]))
-        return None
+        if guard is not None and (writes or guard.changed()):
+            if strict or self.in_the_past():
+                guard.restore()
+                raise EvaluationError(_PAST_CHANGE if self.in_the_past() else _CONDITION_CHANGE)
+            for variable, new in writes:
+                variable.write(new)
+            self._intervened()
+            return None if compiled.statements else result
+        for variable, new in writes:
+            variable.write(new)
+        return None if compiled.statements else result
+
+    def _guard(self, compiled: Compiled):
+        """A snapshot to tell whether running `compiled` changes the program
+        (None when no history is kept or the code can change nothing)."""
+        if not self.recording or not (compiled.calls or compiled.statements):
+            return None
+        try:
+            return program_snapshot(self._vm)
+        except Unrestorable as error:
+            raise EvaluationError(f"while history is kept, this cannot be evaluated here ({error})") from None
+
+
+#: Why an evaluation in the past was refused.
+_PAST_CHANGE = ("this would change the program, which cannot be done in the past: only the present (the "
+                "furthest point the program reached) can be changed; the change was undone")
+#: Why a breakpoint condition or log point was refused.
+_CONDITION_CHANGE = ("while history is kept, a breakpoint condition or log point must not change the program "
+                     "(it would run again when the past is replayed); the change was undone")
 
 
 # ----------------------------------------------------------------- helpers
@@ -1259,6 +1372,35 @@ class _Output:
             self._wake.clear()
             time.sleep(OUTPUT_INTERVAL)
             self.flush()
+
+
+class _ProgramOutput:
+    """The program's standard output. While history is kept, writes are
+    recorded in the journal, and not made again when the past is re-run.
+    An evaluation's own output is no part of the program's: it goes straight
+    out, and in the past it is refused, since evaluating there must not act."""
+
+    def __init__(self, debugger: "Debugger"):
+        self._debugger = debugger
+
+    def write(self, text: str) -> int:
+        debugger = self._debugger
+        journal = debugger._journal
+        if debugger._evaluating:
+            if debugger.in_the_past():
+                raise EvaluationInterrupted(f"in the past, evaluation cannot write output ({text[:40]!r})")
+            debugger._output.write(text)
+        elif journal is None:
+            debugger._output.write(text)
+        elif journal.replaying:
+            journal.replay("stdout")
+        else:
+            journal.record("stdout", text)
+            debugger._output.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        """Writes are sent by `_Output`, which gathers them."""
 
 
 class _Watchdog:
