@@ -1348,11 +1348,13 @@ class _Output:
         if not text:
             return
         with self._lock:
-            if self._pending and self._pending[-1][0] == category:
+            idle = not self._pending
+            if not idle and self._pending[-1][0] == category:
                 self._pending[-1][1].append(text)
             else:
                 self._pending.append([category, [text]])
-        self._wake.set()
+        if idle:
+            self._wake.set()  # only the first write after a send wakes the sender
 
     def flush(self) -> None:
         """Send what is pending now."""
@@ -1376,7 +1378,7 @@ class _Output:
 
 class _ProgramOutput:
     """The program's standard output. While history is kept, writes are
-    recorded in the journal, and not made again when the past is re-run.
+    counted in the journal, and not made again when the past is re-run.
     An evaluation's own output is no part of the program's: it goes straight
     out, and in the past it is refused, since evaluating there must not act."""
 
@@ -1390,12 +1392,7 @@ class _ProgramOutput:
             if debugger.in_the_past():
                 raise EvaluationInterrupted(f"in the past, evaluation cannot write output ({text[:40]!r})")
             debugger._output.write(text)
-        elif journal is None:
-            debugger._output.write(text)
-        elif journal.replaying:
-            journal.replay("stdout")
-        else:
-            journal.record("stdout", text)
+        elif journal is None or journal.write():
             debugger._output.write(text)
         return len(text)
 

@@ -29,7 +29,6 @@ import operator
 import sys
 import types
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .machine import ABSENT, SpillArea, UpVal, VMClosure, VMGenerator
 from .proto import Proto
@@ -250,7 +249,7 @@ class Checkpoint:
     top: tuple
     opens: tuple
     modules: dict
-    journal: int
+    journal: tuple[int, int]
     extra: dict
     size: int
     #: Made where a change was made to the program at the present: re-running the past
@@ -277,7 +276,7 @@ def program_snapshot(vm) -> Snapshot:
     return Snapshot(roots, {id(vm), id(vm.builtins), *map(id, vm.decoded_code())})
 
 
-def take_checkpoint(vm, position: Position, journal: int, extra: dict) -> Checkpoint:
+def take_checkpoint(vm, position: Position, journal: tuple[int, int], extra: dict) -> Checkpoint:
     """A checkpoint of `vm` stopped at `position` (between two instructions,
     with no builtin running Esker code: `vm.restorable()`). Raises
     Unrestorable when its state holds what cannot be saved."""
@@ -352,15 +351,28 @@ class History:
 # ----------------------------------------------------------------- the journal
 
 class Journal:
-    """What the program exchanged with the world, in order: each entry is
-    (kind, value). Running at the live edge appends; re-running the past
-    reads from `cursor` (`replaying` says which), so reads get what they got
-    then and writes are not made twice."""
+    """What the program exchanged with the world, in order. Reads are kept
+    with what they returned, as (kind, value) entries; running at the live
+    edge appends, re-running the past reads from `cursor` (`replaying` says
+    which), so reads get what they got then. Writes are only counted: a
+    re-run makes the same ones, and those up to `written` (the furthest any
+    run has gone) were made already and are not made twice."""
 
     def __init__(self):
         self.entries: list[tuple[str, object]] = []
         self.cursor = 0
         self.size = 0
+        #: Writes made by this run so far, and by the furthest run.
+        self.writes = 0
+        self.written = 0
+
+    @property
+    def place(self) -> tuple[int, int]:
+        """Where this run is in the journal (saved with a checkpoint)."""
+        return self.cursor, self.writes
+
+    def go_to(self, place: tuple[int, int]) -> None:
+        self.cursor, self.writes = place
 
     @property
     def replaying(self) -> bool:
@@ -379,23 +391,14 @@ class Journal:
         self.cursor += 1
         return value
 
-    def truncate(self) -> None:
-        """Forget what was recorded after the cursor (that future was changed)."""
-        for _, value in self.entries[self.cursor:]:
-            self.size -= sys.getsizeof(value) + 64
-        del self.entries[self.cursor:]
+    def write(self) -> bool:
+        """Count a write: whether it must really be made (it was not yet)."""
+        self.writes += 1
+        if self.writes <= self.written:
+            return False
+        self.written = self.writes
+        return True
 
 
 class Diverged(Exception):
     """Re-running the past did not do what the first run did (a fault of ours)."""
-
-
-def journaled(journal: Journal, kind: str, live: Callable[[], object]) -> Callable[[], object]:
-    """A reader that records `live()` at the live edge and replays it in the past."""
-    def read():
-        if journal.replaying:
-            return journal.replay(kind)
-        value = live()
-        journal.record(kind, value)
-        return value
-    return read

@@ -194,7 +194,7 @@ class TimeTravel:
             self._replay = plan if isinstance(plan, (Goal, Search)) else None
             self._travel_traps = {}
             arguments = checkpoint.restore(self._vm)
-            self._journal.cursor = checkpoint.journal
+            self._journal.go_to(checkpoint.journal)
             self._restore_moment(checkpoint.extra)
             self._last_thrown = None
             if isinstance(plan, Resume):
@@ -356,7 +356,7 @@ class TimeTravel:
         """Save the program's state at `position` and plan the next one."""
         began = time.perf_counter()
         try:
-            checkpoint = take_checkpoint(self._vm, position, self._journal.cursor, self._moment())
+            checkpoint = take_checkpoint(self._vm, position, self._journal.place, self._moment())
         except Unrestorable as error:
             checkpoint = None
             self._output.emit("console", f"history: cannot save the program's state here ({error})\n")
