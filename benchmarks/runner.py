@@ -1,11 +1,13 @@
 """Run the benchmark programs on the register VM, the tree-walker and CPython.
 
 Each benchmark is one algorithm written twice, `programs/NAME.esk` and
-`programs/NAME.py`, both reading a size `N` and printing a result. Every
-engine runs in this one process, several times; the table reports median
-seconds and the ratios that matter: how much faster the VM is than the
-tree-walker, and how much slower it is than plain CPython, with geometric
-means. The outputs of the three must agree, or the run stops.
+`programs/NAME.py`, both reading a size `N` and printing a result; the sizes
+make CPython run each for at least 0.3 s. Every engine runs in this one
+process, several times: the tree-walker (`tree`), the VM alone (`vm`, as
+`esker run --tier vm`), the VM with its compiled tier (`auto`, the default
+of `esker run`) and CPython. The table reports median seconds and each
+engine's time as a multiple of CPython's, with geometric means. The
+outputs must agree, or the run stops.
 
     python -m benchmarks                 # the full table
     python -m benchmarks --quick         # small sizes, one repetition
@@ -37,16 +39,16 @@ class Benchmark:
 
 
 BENCHMARKS = [
-    Benchmark("fib", 25, 15),
-    Benchmark("loops", 300_000, 10_000),
-    Benchmark("nbody", 20_000, 500),
-    Benchmark("spectral_norm", 60, 12),
-    Benchmark("fannkuch", 8, 6),
+    Benchmark("fib", 32, 15),
+    Benchmark("loops", 800_000, 10_000),
+    Benchmark("nbody", 50_000, 500),
+    Benchmark("spectral_norm", 180, 12),
+    Benchmark("fannkuch", 9, 6),
     Benchmark("binary_trees", 12, 6),
-    Benchmark("closures", 60_000, 2_000),
-    Benchmark("generators", 100_000, 3_000),
-    Benchmark("strings", 100_000, 3_000),
-    Benchmark("methods", 50_000, 2_000),
+    Benchmark("closures", 700_000, 2_000),
+    Benchmark("generators", 2_000_000, 3_000),
+    Benchmark("strings", 1_000_000, 3_000),
+    Benchmark("methods", 400_000, 2_000),
 ]
 
 
@@ -57,7 +59,7 @@ def prepare_esker(engine: str, text: str, path: str) -> Callable[[io.StringIO], 
     a function that runs the program once with its output in a buffer."""
     from esker.vm.analysis import analyze
 
-    result = analyze(text, path, compile=(engine == "vm"))
+    result = analyze(text, path, compile=(engine != "tree"))
     if result.errors:
         raise SystemExit(f"{path}: " + "; ".join(d.format(path) for d in result.errors))
     if engine == "tree":
@@ -65,8 +67,10 @@ def prepare_esker(engine: str, text: str, path: str) -> Callable[[io.StringIO], 
 
         return lambda out: Interpreter(stdout=out).run_program(result.program, result.source)
     from esker.vm.machine import VM
+    from esker.vm.tier import DEFAULT_THRESHOLD
 
-    return lambda out: VM(stdout=out).run_main(result.proto, path)
+    threshold = DEFAULT_THRESHOLD if engine == "auto" else None
+    return lambda out: VM(stdout=out, tier_threshold=threshold).run_main(result.proto, path)
 
 
 def prepare_python(text: str, path: str, size: int) -> Callable[[io.StringIO], None]:
@@ -112,18 +116,22 @@ def geometric_mean(values: list[float]) -> float | None:
 
 
 def render(rows: list[Row], engines: list[str], markdown: bool) -> str:
-    """The results table; `vm speed-up` is tree/vm time, `vs CPython` is vm/python time."""
-    header = ["benchmark"] + [f"{e} (s)" for e in engines] + ["VM speed-up over tree", "VM time / CPython"]
+    """The results table: seconds per engine, then each Esker engine's time as a
+    multiple of CPython's (lower is better), with geometric means."""
+    esker = [engine for engine in engines if engine != "python"]
+    ratios = esker if "python" in engines else []
+    header = (["benchmark"] + [f"{engine} (s)" for engine in engines]
+              + [f"{engine} / CPython" for engine in ratios])
     body = []
-    speedups, slowdowns = [], []
+    columns: dict[str, list[float]] = {engine: [] for engine in ratios}
     for row in rows:
-        speedup, slowdown = row.ratio("tree", "vm"), row.ratio("vm", "python")
-        speedups += [speedup] if speedup else []
-        slowdowns += [slowdown] if slowdown else []
-        body.append([row.name] + [f"{row.seconds[e]:.3f}" for e in engines]
-                    + [_times(speedup), _times(slowdown)])
-    body.append(["geometric mean"] + [""] * len(engines)
-                + [_times(geometric_mean(speedups)), _times(geometric_mean(slowdowns))])
+        cells = [row.name] + [f"{row.seconds[engine]:.3f}" for engine in engines]
+        for engine in ratios:
+            ratio = row.ratio(engine, "python")
+            columns[engine].append(ratio)
+            cells.append(_times(ratio))
+        body.append(cells)
+    body.append(["geometric mean"] + [""] * len(engines) + [_times(geometric_mean(columns[e])) for e in ratios])
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(cells) + " |" for cells in body]
@@ -160,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes and one repetition")
     parser.add_argument("--repeat", type=int, default=None, help="runs per engine (default 3, 1 with --quick)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these benchmarks")
-    parser.add_argument("--engines", nargs="+", default=["tree", "vm", "python"],
-                        choices=["tree", "vm", "python"])
+    parser.add_argument("--engines", nargs="+", default=["tree", "vm", "auto", "python"],
+                        choices=["tree", "vm", "auto", "python"])
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)

@@ -187,7 +187,7 @@ class DebugSession:
         self._send("thread", {"reason": "started", "threadId": THREAD_ID})
         self.debugger.evaluation_limit = self._launch["evaluationTimeout"]
         self.debugger.start(stop_on_entry=self._launch["stopOnEntry"], debug=not self._launch["noDebug"],
-                            history=self._launch["history"])
+                            history=self._launch["history"], tier=self._launch["tier"])
 
     # ------------------------------------------------------------ execution
 
@@ -638,7 +638,7 @@ def _launch_config(args: Arguments) -> dict:
     args.strings("args")
     return {"program": os.path.join(cwd, args.get("program", str)), "search_path": search_path,
             "stopOnEntry": args.get("stopOnEntry", bool, False), "noDebug": args.get("noDebug", bool, False),
-            "evaluationTimeout": _seconds(args, "evaluationTimeout", EVALUATION_LIMIT),
+            "evaluationTimeout": _seconds(args, "evaluationTimeout", EVALUATION_LIMIT), "tier": _tier(args),
             "history": _megabytes(args, "history", DEFAULT_HISTORY)}
 
 
@@ -666,6 +666,19 @@ def _thread(args: Arguments) -> None:
     thread = args.get("threadId", int)
     if thread != THREAD_ID:
         raise RequestFailed(f"there is no thread {thread}: the program runs on thread {THREAD_ID}")
+
+
+def _tier(args: Arguments) -> int | None:
+    """The compiled tier's threshold for a run without debugging (`tier`:
+    "auto" or "vm", `tierThreshold`: calls before compiling); None: the VM only.
+    Under the debugger code always runs in the VM."""
+    from esker.vm.tier import DEFAULT_THRESHOLD
+
+    tier = args.get("tier", str, "auto")
+    if tier not in ("auto", "vm"):
+        raise RequestFailed(f"argument 'tier' must be \"auto\" or \"vm\", not {tier!r}")
+    threshold = _count(args, "tierThreshold") if "tierThreshold" in args else DEFAULT_THRESHOLD
+    return None if tier == "vm" else threshold
 
 
 def _text(item: Arguments, key: str) -> str | None:

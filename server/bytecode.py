@@ -4,10 +4,13 @@ lenses and register inlay hints.
 `esker/disassemble` and the `esker.showBytecode` command return the listing
 of a file or of the function at a position, every instruction mapped to its
 source range, so an editor can show it beside the code and highlight the
-instructions of the line under the cursor.
+instructions of the line under the cursor. `esker/disassemble` also gives
+the compiled tier's Python for the same functions (`view: "python"`).
 """
 
 from __future__ import annotations
+
+import os
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
@@ -34,7 +37,10 @@ def register(server: EskerServer) -> None:
 
     @server.request(protocol.DISASSEMBLE)
     async def disassemble(server: EskerServer, params: protocol.DisassembleParams):
-        return await listing(server, params.text_document.uri, params.position, params.range)
+        if params.view not in (None, "bytecode", "python"):
+            raise JsonRpcInvalidParams(f'view must be "bytecode" or "python", not {params.view!r}')
+        return await listing(server, params.text_document.uri, params.position, params.range,
+                             python=params.view == "python")
 
     @server.command_handler(protocol.SHOW_BYTECODE)
     async def show_bytecode(*arguments):
@@ -72,7 +78,9 @@ def _command_arguments(arguments: tuple) -> tuple[str, types.Position | None]:
 
 
 async def listing(server: EskerServer, uri: str, position: types.Position | None,
-                  within: types.Range | None) -> protocol.DisassembleResult:
+                  within: types.Range | None, python: bool = False) -> protocol.DisassembleResult:
+    roots = server.workspace_roots()
+
     def compute(snapshot: Snapshot) -> protocol.DisassembleResult:
         lines = snapshot.document.lines
         start = end = None
@@ -80,7 +88,7 @@ async def listing(server: EskerServer, uri: str, position: types.Position | None
             start, end = lines.offsets(within)
         elif position is not None:
             start = end = lines.offset(position)
-        return disassemble_result(snapshot, ide.disassemble(snapshot.facts, start, end))
+        return disassemble_result(snapshot, ide.disassemble(snapshot.facts, start, end, python), roots)
 
     found = await server.query(uri, compute)
     if found is None:
@@ -88,7 +96,7 @@ async def listing(server: EskerServer, uri: str, position: types.Position | None
     return found
 
 
-def disassemble_result(snapshot: Snapshot, found: ide.Listing) -> protocol.DisassembleResult:
+def disassemble_result(snapshot: Snapshot, found: ide.Listing, roots: list[str]) -> protocol.DisassembleResult:
     lines = snapshot.document.lines
     functions = []
     for function in found.functions:
@@ -98,7 +106,23 @@ def disassemble_result(snapshot: Snapshot, found: ide.Listing) -> protocol.Disas
         functions.append(protocol.ListedFunction(name=function.name, range=lines.range(function.span),
                                                  listing_start=function.listing_start,
                                                  listing_end=function.listing_end, instructions=instructions))
-    return protocol.DisassembleResult(listing=found.text, functions=functions, message=found.message)
+    missing = [protocol.MissingFunction(name=item.name, range=lines.range(item.span), reason=item.reason)
+               for item in found.missing]
+    listing = _relative_headers(found, snapshot.document.analysis_path, roots)
+    return protocol.DisassembleResult(listing=listing, functions=functions, missing=missing, message=found.message)
+
+
+def _relative_headers(found: ide.Listing, path: str, roots: list[str]) -> str:
+    """The listing with the file's path in each function header (`function f
+    (PATH:1-4), ...`) relative to the workspace folder that holds it."""
+    root = max((root for root in roots if path.startswith(root.rstrip(os.sep) + os.sep)), key=len, default=None)
+    if root is None or not found.functions:
+        return found.text
+    text = found.text.split("\n")
+    for function in found.functions:
+        header = function.listing_start
+        text[header] = text[header].replace(f"({path}:", f"({os.path.relpath(path, root)}:", 1)
+    return "\n".join(text)
 
 
 def lenses(snapshot: Snapshot, item: ide.Lens) -> list[types.CodeLens]:

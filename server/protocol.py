@@ -27,11 +27,13 @@ SHOW_BYTECODE = "esker.showBytecode"
 @attrs.define
 class DisassembleParams:
     """A document, and optionally the place whose function should be listed:
-    with neither `position` nor `range` the whole file is listed."""
+    with neither `position` nor `range` the whole file is listed; and the view."""
 
     text_document: types.TextDocumentIdentifier
     position: Optional[types.Position] = None
     range: Optional[types.Range] = None
+    #: "bytecode" (the default) or "python": the Python the compiled tier generates.
+    view: Optional[str] = None
 
 
 @attrs.define
@@ -54,17 +56,32 @@ class ListedFunction:
     #: 0-based lines of the listing that this function's section spans (end exclusive).
     listing_start: int
     listing_end: int
-    instructions: list[ListedInstruction] = attrs.field(factory=list)
+    instructions: list[ListedInstruction]
+
+
+@attrs.define
+class MissingFunction:
+    """Code the listing leaves out: a function, or `<module>` for the
+    file's top-level code."""
+
+    name: str
+    range: types.Range
+    #: Why it is not compiled, e.g. "line 3: undefined name 'x'".
+    reason: str
 
 
 @attrs.define
 class DisassembleResult:
-    """The `esker dis` listing, with every instruction mapped to its source."""
+    """The `esker dis` listing, with every instruction mapped to its source.
+    Every field is always sent (no defaults to omit), so clients need not
+    guess what a missing one means: see docs/language-server.md."""
 
     listing: str
-    functions: list[ListedFunction] = attrs.field(factory=list)
-    #: Why nothing (or not everything) could be listed, e.g. syntax errors.
-    message: Optional[str] = None
+    functions: list[ListedFunction]
+    #: What is not listed and why; functions nested in a missing one are not named again.
+    missing: list[MissingFunction]
+    #: Why nothing (or not everything) could be listed, e.g. syntax errors; None when all is listed.
+    message: Optional[str]
 
 
 @attrs.define

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from . import ast, diagnostics as diag
 from .checker import check
 from .diagnostics import Diagnostic, Severity
-from .modules import ModuleLoader
+from .modules import ModuleLoader, module_identity
 from .parser import parse
 from .source import SourceText, Span, decode_source
 from .symbols import SymbolTable
@@ -97,7 +97,7 @@ def check_program(path: str, loader: ModuleLoader | None = None) -> list[FileRep
     """
     loader = loader or ModuleLoader()
     reports: list[FileReport] = []
-    pending = [os.path.abspath(path)]
+    pending = [module_identity(path)]
     seen: set[str] = set()
     while pending:
         current = pending.pop(0)

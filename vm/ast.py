@@ -430,8 +430,13 @@ class ImportPath(Node):
     @property
     def stem(self) -> str:
         """The file name without its folder and suffix: the name the import binds."""
-        name = self.value.replace("\\", "/").rsplit("/", 1)[-1]
-        return name[:-4] if name.endswith(".esk") else name
+        return path_stem(self.value)
+
+
+def path_stem(path: str) -> str:
+    """`lib/text.esk` -> `text`: the name `import "lib/text.esk"` binds."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:-4] if name.endswith(".esk") else name
 
 
 @dataclass(eq=False)
@@ -541,6 +546,23 @@ def binders(target: Binding) -> list[BindName]:
 def bound_names(target: Binding) -> list[str]:
     """The names a `let`/`for` target binds, left to right."""
     return [node.name for node in binders(target)]
+
+
+def visible_from(body: list[Stmt], start: int) -> dict[str, int]:
+    """Where each name that a block's statements declare becomes visible
+    (§4, §13.1): fn, struct and enum declarations from `start`, the start of
+    the block; let, const and import from the end of their statement. A use
+    before that offset means an outer declaration, or the builtin."""
+    found: dict[str, int] = {}
+    for statement in body:
+        if isinstance(statement, (FnDecl, StructDecl, EnumDecl)):
+            found.setdefault(statement.name.name, start)
+        elif type(statement) is Let:
+            for name in bound_names(statement.target):
+                found.setdefault(name, statement.span.end)
+        elif type(statement) is Import:
+            found.setdefault(statement.bound_name.name, statement.span.end)
+    return found
 
 
 def top_level_names(program: Program) -> list[str]:

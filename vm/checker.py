@@ -16,15 +16,15 @@ from typing import Callable, Iterator
 
 from . import ast
 from .deep import call_with_deep_stack
-from .diagnostics import Diagnostic, Related, make
-from .modules import ModuleLoader, ModuleReadError
+from .diagnostics import Diagnostic, Related, Severity, make
+from .modules import ModuleLoader, ModuleReadError, module_identity
 from .source import SourceText, Span
-from .parser import parse
+from .parser import ParseResult, parse
 from .runtime.formatting import SpecError, parse_spec
 from .symbols import (BUILTIN_ARITY, Scope, Symbol, SymbolKind, SymbolTable, builtin_scope, member_symbols,
                       struct_fields)
 
-ParseModule = Callable[[str, str], ast.Program]
+ParseModule = Callable[[str, str], ParseResult]
 
 _TERMINATORS = {ast.Return: "return", ast.Break: "break", ast.Continue: "continue", ast.Throw: "throw"}
 _HOISTED = (ast.FnDecl, ast.StructDecl, ast.EnumDecl)
@@ -45,7 +45,8 @@ def check(program: ast.Program, source: SourceText, loader: ModuleLoader | None 
     """Resolve the names of `program` and report its compile-time diagnostics.
 
     `parse_module(text, path)` parses imported modules (the Esker parser by
-    default). Diagnostics inside imported modules are not reported here.
+    default). Diagnostics inside imported modules are not reported here; an
+    import of a module with syntax errors is (E0114, pointing at the first).
     """
     def run() -> CheckResult:
         graph = _ModuleGraph(loader or ModuleLoader(), parse_module or _parse_with_esker, source.path, program)
@@ -55,8 +56,8 @@ def check(program: ast.Program, source: SourceText, loader: ModuleLoader | None 
     return call_with_deep_stack(run)
 
 
-def _parse_with_esker(text: str, path: str) -> ast.Program:
-    return parse(text, path).program
+def _parse_with_esker(text: str, path: str) -> ParseResult:
+    return parse(text, path)
 
 
 # ------------------------------------------------------------------ helpers
@@ -218,6 +219,11 @@ def _literal_type(value) -> str:
     return {bool: "a bool", int: "an int", float: "a float", str: "a string"}[type(value)]
 
 
+def _quoted(label: str) -> str:
+    """A module as messages name it: `geometry` or "lib/text.esk"."""
+    return label if label.startswith('"') else f"`{label}`"
+
+
 def _module_name(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
@@ -237,6 +243,8 @@ class _Module:
     reassigned: set[Symbol] = field(default_factory=set)
     #: Resolved paths of the imports that run while the module loads.
     load_imports: list[str] = field(default_factory=list)
+    #: The first syntax error of the module, if it has any: its exports may then be incomplete.
+    syntax_error: Diagnostic | None = None
 
 
 class _ModuleGraph:
@@ -246,15 +254,19 @@ class _ModuleGraph:
     def __init__(self, loader: ModuleLoader, parse_module: ParseModule, path: str, program: ast.Program):
         self.loader = loader
         self.parse_module = parse_module
-        self.importer = None if path.startswith("<") else os.path.abspath(path)
+        self.importer = None if path.startswith("<") else module_identity(path)
         self._modules: dict[str, _Module] = {}
         if self.importer is not None:
             # The file being checked takes part in the graph as it is now,
             # not as it was last saved.
             self._modules[self.importer] = self._describe(program, self.importer)
 
-    def resolve(self, parts: list[str]) -> str | None:
-        return self.loader.resolve(parts, self.importer)
+    def resolve(self, stmt: ast.Import, importer: str | None = None) -> str | None:
+        """The identity of the module an import names, or None when there is no such file."""
+        importer = self.importer if importer is None else importer
+        if stmt.path is not None:
+            return self.loader.resolve_path(stmt.path.value, importer)
+        return self.loader.resolve([part.name for part in stmt.parts], importer)
 
     def module(self, path: str) -> _Module:
         if path not in self._modules:
@@ -263,7 +275,10 @@ class _ModuleGraph:
             except ModuleReadError as error:
                 self._modules[path] = _Module(path, problem=str(error))
             else:
-                self._modules[path] = self._describe(self.parse_module(text, path), path)
+                parsed = self.parse_module(text, path)
+                module = self._describe(parsed.program, path)
+                module.syntax_error = next((d for d in parsed.diagnostics if d.severity == Severity.ERROR), None)
+                self._modules[path] = module
         return self._modules[path]
 
     def _describe(self, program: ast.Program, path: str) -> _Module:
@@ -276,8 +291,8 @@ class _ModuleGraph:
     def _load_imports(self, program: ast.Program, path: str) -> list[str]:
         found = []
         for node in _walk_outside_functions(program):
-            if isinstance(node, ast.Import) and node.parts:
-                resolved = self.loader.resolve([part.name for part in node.parts], path)
+            if isinstance(node, ast.Import) and (node.parts or node.path):
+                resolved = self.resolve(node, path)
                 if resolved is not None:
                     found.append(resolved)
         return found
@@ -490,7 +505,7 @@ class _Checker:
             if isinstance(stmt, ast.Let):
                 for bind in ast.binders(stmt.target):
                     later.setdefault(bind.name, bind.span)
-            elif isinstance(stmt, ast.Import) and stmt.parts:
+            elif isinstance(stmt, ast.Import) and (stmt.parts or stmt.path):
                 later.setdefault(stmt.bound_name.name, stmt.bound_name.span)
 
     def _declared_later(self, name: str, offset: int) -> Span | None:
@@ -540,14 +555,26 @@ class _Checker:
             where = target.span
             if symbol is not None:
                 self.assigned.add(symbol)
+        elif isinstance(target, ast.Field):
+            owner = self._expr(target.obj)
+            symbol = self._member(owner, target.name) if owner is not None else None
+            where = target.name.span
+            if owner is not None and owner.kind is SymbolKind.MODULE and not self._is_constant(symbol):
+                self._report("W0111", where, f"cannot assign to `{_label(target)}` from outside module "
+                                             f"`{owner.name}`: this raises TypeError (give the module a "
+                                             f"function that assigns it)")
         else:
             symbol = self._expr(target)
-            where = target.name.span if isinstance(target, ast.Field) else target.span
-        if symbol is not None and symbol.kind is SymbolKind.CONSTANT:
+            where = target.span
+        if self._is_constant(symbol):
             related = ((Related(symbol.span, "declared with `const` here", symbol.module_path),)
                        if symbol.span else ())
             self._report("E0103", where, f"cannot assign to `{_label(target)}`: it is a constant",
                          related=related)
+
+    @staticmethod
+    def _is_constant(symbol: Symbol | None) -> bool:
+        return symbol is not None and symbol.kind is SymbolKind.CONSTANT
 
     def _if(self, stmt: ast.If) -> None:
         self._expr(stmt.cond)
@@ -641,30 +668,46 @@ class _Checker:
             self._block(body.body)
 
     def _import(self, stmt: ast.Import) -> None:
-        if not stmt.parts:
+        if not stmt.parts and stmt.path is None:
             return
         bound = stmt.bound_name
         module = self._declare_local(bound.name, bound.span, stmt, SymbolKind.MODULE, stmt.span.end)
-        parts = [part.name for part in stmt.parts]
-        where = stmt.parts[0].span.merge(stmt.parts[-1].span)
-        path = self.graph.resolve(parts)
-        dotted = ".".join(parts)
+        where = stmt.path.span if stmt.path is not None else stmt.parts[0].span.merge(stmt.parts[-1].span)
+        path = self.graph.resolve(stmt)
+        label = stmt.label
         if path is None:
-            self._report("E0110", where, f"module `{dotted}` not found: no {os.path.join(*parts)}.esk beside "
-                                         f"this file or in ESKER_PATH")
+            self._report("E0110", where, f"module {_quoted(label)} not found: {self._searched(stmt)}")
             return
         module.module_path = path
         if path not in self.imports:
             self.imports.append(path)
         info = self.graph.module(path)
         if info.exports is None:
-            self._report("E0110", where, f"module `{dotted}` cannot be read: {info.problem}")
+            self._report("E0110", where, f"module {_quoted(label)} cannot be read: {info.problem}")
             return
         module.members = info.exports
-        self.known_modules.add(module)
+        if info.syntax_error is None:
+            self.known_modules.add(module)
+        else:
+            self._report_broken_module(info, label, where)
         self.assigned |= info.reassigned
         if not self.in_function:
-            self._check_cycle(path, dotted, where)
+            self._check_cycle(path, label, where)
+
+    def _searched(self, stmt: ast.Import) -> str:
+        if stmt.path is not None:
+            return f"there is no file {stmt.path.value} relative to this file's folder"
+        return f"no {os.path.join(*(part.name for part in stmt.parts))}.esk beside this file or in ESKER_PATH"
+
+    def _report_broken_module(self, info: _Module, label: str, where: Span) -> None:
+        """E0114: the module does not parse, so it cannot run; its members are
+        not checked (the broken statements may declare them)."""
+        error = info.syntax_error
+        here = os.path.dirname(self.graph.importer) if self.graph.importer else os.getcwd()
+        shown = os.path.relpath(info.path, here)
+        self._report("E0114", where, f"module {_quoted(label)} has syntax errors; the first: "
+                                     f"{error.format(shown)}",
+                     related=(Related(error.span, error.message, info.path),))
 
     def _check_cycle(self, path: str, dotted: str, where: Span) -> None:
         cycle = self.graph.find_cycle(path)
@@ -678,7 +721,7 @@ class _Checker:
             self._report("E0111", where, "circular import: " + " → ".join(map(_module_name, ring)))
         else:
             chain = " → ".join(map(_module_name, cycle))
-            self._report("E0111", where, f"importing `{dotted}` leads to a circular import: {chain}")
+            self._report("E0111", where, f"importing {_quoted(dotted)} leads to a circular import: {chain}")
 
     # --------------------------------------------------------- expressions
 

@@ -19,6 +19,7 @@ from .modules import ModuleLoader
 from .source import SourceText
 
 ENGINES = ("vm", "tree")
+TIERS = ("auto", "vm")
 BYTECODE_SUFFIX = ".eskc"
 DEFAULT_ENGINE = "vm"
 
@@ -50,12 +51,15 @@ def _flush() -> None:
 
 def _argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="esker", description="The Esker language toolchain.")
+    _tier_options(parser, argparse.SUPPRESS)
+    parser.set_defaults(tier="auto", tier_threshold=None)
     commands = parser.add_subparsers(metavar="COMMAND")
 
     run = commands.add_parser("run", help="run a program (.esk source or .eskc bytecode)")
     run.add_argument("file")
     run.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                      help="vm: the register VM (default); tree: the reference tree-walker")
+    _tier_options(run, argparse.SUPPRESS)
     run.set_defaults(command=command_run)
 
     check = commands.add_parser("check", help="report diagnostics without running anything")
@@ -67,6 +71,9 @@ def _argument_parser() -> argparse.ArgumentParser:
     dis.add_argument("file", help=".esk source or .eskc bytecode")
     dis.add_argument("--json", action="store_true", help="print the proto tree as JSON for tools")
     dis.add_argument("--no-source", action="store_true", help="do not show source lines beside the code")
+    dis.add_argument("--python", action="store_true",
+                     help="show the Python each function compiles to in the tier, lines marked with their pcs")
+    dis.add_argument("--function", metavar="NAME", help="only the functions named NAME (<module>: the top level)")
     dis.set_defaults(command=command_dis)
 
     compile_ = commands.add_parser("compile", help="compile a program to a bytecode file")
@@ -84,6 +91,30 @@ def _argument_parser() -> argparse.ArgumentParser:
     repl.set_defaults(command=command_repl)
 
     return parser
+
+
+def _tier_options(parser: argparse.ArgumentParser, default) -> None:
+    """--tier and --tier-threshold, accepted before the subcommand too
+    (`esker --tier-threshold 0 run FILE`), so a runner can add them to its command."""
+    parser.add_argument("--tier", choices=TIERS, default=default,
+                        help="auto: hot functions and loops are compiled to Python (default); vm: the VM only")
+    parser.add_argument("--tier-threshold", type=_count, metavar="N", default=default,
+                        help="calls or loop iterations before code is compiled (0: everything, at load)")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a number of calls, 0 or more, not {text!r}")
+    return int(text)
+
+
+def tier_threshold(args) -> int | None:
+    """The VM's tier threshold for these options (None: the VM alone)."""
+    if args.tier == "vm":
+        return None
+    from .tier import DEFAULT_THRESHOLD
+
+    return DEFAULT_THRESHOLD if args.tier_threshold is None else args.tier_threshold
 
 
 # ----------------------------------------------------------------- printing
@@ -151,8 +182,7 @@ def command_check(args) -> int:
 
 
 def command_run(args) -> int:
-    if not os.path.isfile(args.file):
-        print(f"esker: cannot open {args.file}: no such file", file=sys.stderr)
+    if not _is_program_file(args.file):
         return 2
     if args.file.endswith(BYTECODE_SUFFIX):
         if args.engine != "vm":
@@ -162,13 +192,13 @@ def command_run(args) -> int:
         if proto is None:
             return 2
         try:
-            return run_proto(proto, ModuleLoader(), args.file)
+            return run_proto(proto, ModuleLoader(), args.file, tier_threshold(args))
         except Exception as error:  # a crafted file that passed verification but cannot run
             _flush()
             print(f"esker: {args.file}: invalid bytecode ({type(error).__name__}: {error})", file=sys.stderr)
             return 2
     result = _analysed_without_errors(args.file)
-    return 2 if result is None else run_analysis(result, ModuleLoader(), args.engine)
+    return 2 if result is None else run_analysis(result, ModuleLoader(), args.engine, tier_threshold(args))
 
 
 def command_fmt(args) -> int:
@@ -214,21 +244,22 @@ def command_repl(args) -> int:
     return run()
 
 
-def run_analysis(result: Analysis, loader: ModuleLoader, engine: str) -> int:
-    """Run an error-free analysed program on an engine; the exit status."""
+def run_analysis(result: Analysis, loader: ModuleLoader, engine: str, tier: int | None = None) -> int:
+    """Run an error-free analysed program on an engine; the exit status.
+    `tier` is the VM's tier threshold (None: the VM alone)."""
     if engine == "vm":
         proto = _compile_or_report(result)
-        return 2 if proto is None else run_proto(proto, loader, result.path)
+        return 2 if proto is None else run_proto(proto, loader, result.path, tier)
     from .interpreter import Interpreter
 
     return _finish(lambda: Interpreter(loader=loader).run_program(result.program, result.source))
 
 
-def run_proto(proto, loader: ModuleLoader, path: str) -> int:
+def run_proto(proto, loader: ModuleLoader, path: str, tier: int | None = None) -> int:
     """Run a compiled module on the register VM; the exit status."""
     from .machine import VM
 
-    return _finish(lambda: VM(loader=loader).run_main(proto, path))
+    return _finish(lambda: VM(loader=loader, tier_threshold=tier).run_main(proto, path))
 
 
 def _finish(start) -> int:
@@ -261,11 +292,23 @@ def _compile_or_report(result: Analysis):
         return None
 
 
+def _is_program_file(path: str) -> bool:
+    """Whether `path` is a file; if not, says what it is instead."""
+    if os.path.isfile(path):
+        return True
+    if os.path.isdir(path):
+        main = os.path.join(path, "main.esk")
+        hint = f"; did you mean {main}?" if os.path.isfile(main) else "; give the .esk file to run"
+        print(f"esker: cannot open {path}: it is a directory{hint}", file=sys.stderr)
+    else:
+        print(f"esker: cannot open {path}: no such file", file=sys.stderr)
+    return False
+
+
 def _analysed_without_errors(path: str) -> Analysis | None:
     """Check a program and the modules it imports; print the errors and
     return None if there are any."""
-    if not os.path.isfile(path):
-        print(f"esker: cannot open {path}: no such file", file=sys.stderr)
+    if not _is_program_file(path):
         return None
     reports = check_program(path, ModuleLoader())
     broken = [r for r in reports if any(d.severity == Severity.ERROR for d in r.diagnostics)]
@@ -303,11 +346,30 @@ def command_dis(args) -> int:
         source = result.source if result and not args.no_source else None
     if proto is None:
         return 2
+    if args.python:
+        return _print_python(proto, args.file, args.function)
     if args.json:
         json.dump(to_json(proto), sys.stdout, indent=2)
         print()
     else:
         sys.stdout.write(format_proto(proto, Options(source=source)))
+    return 0
+
+
+def _print_python(proto, path: str, function: str | None) -> int:
+    """`dis --python`: the tier's Python for each function (or those named `function`)."""
+    from .tier import python_sources
+
+    sources = [source for source in python_sources(proto, path)
+               if function is None or source.proto.display_name == function]
+    if not sources:
+        print(f"esker: no function named {function} in {path}", file=sys.stderr)
+        return 2
+    for number, source in enumerate(sources):
+        span = source.proto.span
+        where = f"{path}:{span.line}" if span is not None else path
+        print(("\n" if number else "") + f"# {source.proto.display_name} ({where})")
+        sys.stdout.write(source.annotated())
     return 0
 
 

@@ -703,9 +703,10 @@ class _Compiler:
     def __init__(self, source: SourceText, program: ast.Program):
         self.source = source
         self.fs: _Function | None = None
-        #: Names declared at the module's top level: globals rather than builtins.
-        self.globals = set(ast.top_level_names(program)) | {
-            stmt.bound_name.name for stmt in program.body if type(stmt) is ast.Import}
+        #: Names declared at the module's top level (globals rather than builtins),
+        #: with the offset from which each is visible: before it, a name means the
+        #: builtin, as the checker resolves it (§13.1).
+        self.globals = ast.visible_from(program.body, 0)
         #: Top-level constants whose value is known: uses are folded.
         self.global_constants = _known_constants(program.body)
         #: Top-level names whose declaration has run by the point being compiled in
@@ -858,9 +859,11 @@ class _Compiler:
         """Lua's singlevaraux: a local of `fs`, an upvalue through the enclosing
         functions, or a global; `here` is False when an inner function asks."""
         if fs is None:
+            if self.globals.get(name, offset + 1) > offset:
+                return BUILTIN, 0
             if name in self.global_constants:
                 return CONST, self.global_constants[name]
-            return (GLOBAL if name in self.globals else BUILTIN), 0
+            return GLOBAL, 0
         var = fs.find_var(name, offset)
         if var is not None and var.constant is not _NOT_CONSTANT:
             return CONST, var.constant
@@ -1044,10 +1047,10 @@ class _Compiler:
 
     def import_statement(self, node: ast.Import) -> None:
         fs = self.fs
-        parts = tuple(part.name for part in node.parts)
+        spec = node.path.value if node.path is not None else tuple(part.name for part in node.parts)
         reg = fs.freereg
         fs.reserve(1, node.span)
-        fs.abx(Op.IMPORT, reg, fs.constant(parts, node.span), node.span)
+        fs.abx(Op.IMPORT, reg, fs.constant(spec, node.span), node.span)
         name = node.bound_name.name
         if fs.at_top_level():
             fs.abx(Op.DEFGLOBAL, reg, fs.constant(name, node.span), node.span)

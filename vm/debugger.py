@@ -401,16 +401,19 @@ class Debugger(TimeTravel):
             self._note_loaded(root)
         return root
 
-    def start(self, *, stop_on_entry: bool = False, debug: bool = True, history: float = DEFAULT_HISTORY) -> None:
+    def start(self, *, stop_on_entry: bool = False, debug: bool = True, history: float = DEFAULT_HISTORY,
+              tier: int | None = None) -> None:
         """Run the loaded program on its own thread, keeping up to `history`
-        megabytes of its history for travelling back (0: none)."""
+        megabytes of its history for travelling back (0: none). `tier`, the
+        compiled tier's threshold, applies only without debugging: a debugged
+        program runs in the VM."""
         from .machine import VM
 
         root, path = self._program
         for breakpoint in self._all_breakpoints():
             breakpoint.hits = 0
         self._output = _Output(self._events)
-        self._vm = VM(loader=self._loader, stdout=_ProgramOutput(self))
+        self._vm = VM(loader=self._loader, stdout=_ProgramOutput(self), tier_threshold=None if debug else tier)
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
         self._terminating = self._pause_requested = False

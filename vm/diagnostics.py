@@ -128,6 +128,10 @@ CODES: dict[str, CodeInfo] = _codes(
              "`[[fill]align][sign][#][0][width][grouping][.precision][type]`, with align one of "
              "`< > ^ =`, sign `+ - ` or a space, grouping `,` or `_`, and type one of "
              "`s d b o x X c e E f F g G %` (or none). See docs/language.md for what each part does."),
+    CodeInfo("E0016", E, "import path without a name",
+             "`import \"path/file.esk\"` binds the file's name without its folder and `.esk`; when "
+             "that is not a valid name (`my-lib.esk`), say which name to bind: "
+             "`import \"path/my-lib.esk\" as lib`. The path is a plain string literal."),
     # Names and scopes: E01xx
     CodeInfo("E0101", E, "undefined name",
              "Every name must be declared before it is read or assigned (functions, structs and "
@@ -152,7 +156,8 @@ CODES: dict[str, CodeInfo] = _codes(
              "`Enum.Variant` names a variant the enum does not declare."),
     CodeInfo("E0110", E, "module not found",
              "`import a.b` looks for `a/b.esk` beside the importing file, then in each folder of "
-             "the `ESKER_PATH` environment variable (`:` separated)."),
+             "the `ESKER_PATH` environment variable (`:` separated); `import \"path/file.esk\"` "
+             "names a file relative to the importing file's folder."),
     CodeInfo("E0111", E, "circular import",
              "Modules import each other in a cycle, so one of them would see the other half-loaded. "
              "Move the shared parts into a third module."),
@@ -160,6 +165,10 @@ CODES: dict[str, CodeInfo] = _codes(
              "`module.name` names something the module does not declare at its top level."),
     CodeInfo("E0113", E, "inconsistent pattern alternatives",
              "Every alternative of `p1 | p2` must bind the same names."),
+    CodeInfo("E0114", E, "imported module has syntax errors",
+             "The module an `import` names does not parse, so the program cannot run. The message "
+             "gives the module's first syntax error with its file, line and column; `esker check` "
+             "on that file lists them all. Its members are not checked until it parses."),
     # Warnings: W01xx
     CodeInfo("W0101", W, "unused variable",
              "A local variable is declared but never read. Remove it, or start its name with `_` "
@@ -196,6 +205,10 @@ CODES: dict[str, CodeInfo] = _codes(
              "leaving the `try`: a value being returned, and also an error being thrown, which is "
              "then silently lost. Move the jump after the `try` statement. (A `throw` in `finally` "
              "is not reported: replacing the error is what it says.)"),
+    CodeInfo("W0111", W, "assignment to a module member",
+             "A module's members are live (`counter.total` reads its current value) but only the "
+             "module's own code assigns them: `mod.x = v` from another file raises `TypeError` when "
+             "it runs. Give the module a function that makes the change."),
 )
 
 

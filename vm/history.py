@@ -33,7 +33,9 @@ from dataclasses import dataclass, field
 from .machine import ABSENT, SpillArea, UpVal, VMClosure, VMGenerator
 from .proto import Proto
 from .runtime import ops
-from .runtime.values import Builtin, EnumType, EnumValue, Module, Range, StructInstance, StructType, VariantConstructor
+from .runtime.values import (
+    Builtin, EnumType, EnumValue, Module, ModuleMembers, Range, StructInstance, StructType, VariantConstructor,
+)
 
 #: Values that hold nothing mutable: a walk stops at them (`object` is the VM's sentinels').
 _LEAVES = frozenset({type(None), bool, int, float, str, Range, Builtin, VariantConstructor, Proto, object,
@@ -141,6 +143,9 @@ class Snapshot:
             return dict(item.methods), dict(item.static_methods)
         if kind is Module:
             pending.append(item.members)
+            return None
+        if kind is ModuleMembers:
+            pending.append(item._bindings)  # the module's global table: its members are read live
             return None
         if kind is types.FunctionType:
             # A struct field's default: a Python closure over the thunk that computes it.

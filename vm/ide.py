@@ -627,7 +627,7 @@ def _outline(stmt: ast.Node, text: str, top_level: bool = False) -> list[Outline
     if top_level and isinstance(stmt, ast.Import):
         bound = stmt.bound_name
         return [OutlineItem(bound.name, SymbolKind.MODULE.value, stmt.span, bound.span,
-                            ".".join(part.name for part in stmt.parts))]
+                            stmt.label)]
     return []
 
 
@@ -1435,40 +1435,122 @@ class ListedFunction:
     instructions: list[ListedInstruction]
 
 
+@dataclass(frozen=True)
+class Uncompiled:
+    """Code a listing leaves out (a function, or the module's top-level
+    code), and why."""
+
+    name: str
+    span: Span
+    reason: str
+
+
 @dataclass
 class Listing:
     text: str
     functions: list[ListedFunction]
     message: str | None = None
+    #: What the listing leaves out; functions nested in one of these are not named again.
+    missing: list[Uncompiled] = field(default_factory=list)
 
 
-def disassemble(index: FileIndex, start: int | None = None, end: int | None = None) -> Listing:
+def disassemble(index: FileIndex, start: int | None = None, end: int | None = None,
+                python: bool = False) -> Listing:
     """The listing of the whole file, or (given offsets) of the innermost
-    function around [start, end] with the functions nested in it."""
+    function around [start, end] with the functions nested in it. `python`:
+    the Python the compiled tier generates instead, one entry per line that
+    comes from an instruction (its pc, opcode and source span)."""
     code = index.bytecode()
     chosen = code.functions
+    missing = uncompiled(index, code)
     if start is not None:
         around = code.innermost(start, end)
         if around is None:
-            return Listing("", [], code.note or "There is no compiled function here.")
+            here = [item for item in missing if item.span.start <= start <= item.span.end]
+            return Listing("", [], code.note or "There is no compiled function here.", here[-1:])
         chosen = [f for f in code.functions if around.node.span.contains(f.node.span)]
+        missing = [item for item in missing if around.node.span.contains(item.span)]
     lines: list[str] = []
     listed = []
     for function in chosen:
         if lines:
             lines.append("")
         first = len(lines)
-        lines += function.header
-        instructions = []
-        for pc, line in enumerate(function.lines):
-            record_span = function.proto.spans[pc] if pc < len(function.proto.spans) else None
-            instructions.append(ListedInstruction(pc, _opname(line), _instruction_text(line), record_span,
-                                                  len(lines)))
-            lines.append(line)
+        instructions = _python_lines(function, lines) if python else _bytecode_lines(function, lines)
         listed.append(ListedFunction(function.name, function.node.span, first, len(lines), instructions))
     if not listed:
-        return Listing("", [], code.note or "Nothing in this file compiles.")
-    return Listing("\n".join(lines) + "\n", listed, code.note)
+        return Listing("", [], code.note or "Nothing in this file compiles.", missing)
+    return Listing("\n".join(lines) + "\n", listed, code.note, missing)
+
+
+def uncompiled(index: FileIndex, code: Bytecode) -> list[Uncompiled]:
+    """The module's top-level code if it is not compiled, then, in source
+    order, each function that is not compiled while the function around it
+    is, with the first error that keeps it out."""
+    errors = sorted(index.analysis.errors, key=lambda d: d.span.start)
+    found = []
+    if code.of(index.program) is None:
+        first = _first_error(errors, index.program)
+        reason = f"top-level code is compiled only when the file has no errors ({first})" if first \
+            else code.note or "it did not compile"
+        found.append(Uncompiled("<module>", index.program.span, reason))
+    left_out: list[ast.Node] = []
+    for node in functions(index.program):
+        if code.of(node) is not None or any(outer.span.contains(node.span) for outer in left_out):
+            continue
+        left_out.append(node)
+        statement = next((stmt for stmt in index.program.body if stmt.span.contains(node.span)), node)
+        if first := _first_error(errors, node):
+            reason = first
+        elif first := _first_error(errors, statement):
+            reason = f"the statement around it has errors ({first})"
+        else:
+            reason = "it uses code that has errors" if errors else code.note or "it did not compile"
+        found.append(Uncompiled(_function_name(node), node.span, reason))
+    return found
+
+
+def _first_error(errors: list[Diagnostic], node: ast.Node) -> str | None:
+    """`line N: MESSAGE` of the first error inside `node`, and how many more there are."""
+    inside = [d for d in errors if node.span.start <= d.span.start <= node.span.end]
+    if not inside:
+        return None
+    more = f" (and {len(inside) - 1} more)" if len(inside) > 1 else ""
+    return f"line {inside[0].span.line}: {inside[0].message}{more}"
+
+
+def _function_name(node: ast.Node) -> str:
+    name = getattr(node, "name", None)
+    return name.name if isinstance(name, ast.Ident) else f"<fn> at line {node.span.line}"
+
+
+def _bytecode_lines(function, lines: list[str]) -> list[ListedInstruction]:
+    """Appends a function's `esker dis` section; its instructions."""
+    lines += function.header
+    instructions = []
+    for pc, line in enumerate(function.lines):
+        record_span = function.proto.spans[pc] if pc < len(function.proto.spans) else None
+        instructions.append(ListedInstruction(pc, _opname(line), _instruction_text(line), record_span, len(lines)))
+        lines.append(line)
+    return instructions
+
+
+def _python_lines(function, lines: list[str]) -> list[ListedInstruction]:
+    """Appends the Python the compiled tier makes of a function; an entry for
+    each line that comes from an instruction."""
+    from .opcodes import OPCODES, opcode_of
+    from .tier import python_source
+
+    proto = function.proto
+    source = python_source(proto)
+    lines.append(f"# {proto.display_name}: the compiled tier's Python (# pc after each line)")
+    instructions = []
+    for line, pc in zip(source.annotated().splitlines(), source.pcs):
+        if pc >= 0:
+            instructions.append(ListedInstruction(pc, OPCODES[opcode_of(proto.code[pc])].name, line.strip(),
+                                                  proto.spans[pc] if pc < len(proto.spans) else None, len(lines)))
+        lines.append(line)
+    return instructions
 
 
 _LISTING_LINE = re.compile(r"^.{3} +\d+  \S+ +(?P<op>\S+) *(?P<rest>.*)$")

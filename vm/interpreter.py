@@ -36,14 +36,15 @@ from typing import TextIO
 from . import ast
 from .deep import call_with_deep_stack
 from .diagnostics import Severity
-from .modules import ModuleLoader, ModuleReadError
+from .modules import ModuleLoader, ModuleReadError, describe as describe_import, missing as missing_module, module_identity
 from .parser import parse
 from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught,
                              named_arguments_error, runtime_error)
 from .runtime.formatting import format_text
 from .runtime.printing import to_repr, to_str
-from .runtime.values import EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
+from .runtime.values import (EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
+                             StructType)
 from .source import SourceText, Span
 
 #: Esker frames allowed before `StackOverflow` (the register VM allows far more).
@@ -60,13 +61,17 @@ _YIELD_BOUNDARIES = (ast.FnExpr, ast.FnDecl, ast.StructDecl, ast.EnumDecl)
 
 
 class Scope:
-    """The variables of one run of a block (or one call, or one loop iteration)."""
+    """The variables of one run of a block (or one call, or one loop iteration).
 
-    __slots__ = ("vars", "parent")
+    `owner` is the Block (or Program) whose `let`s it holds, for names that a
+    later `let` of that block must not capture (see `_late_names`)."""
 
-    def __init__(self, parent: Scope | None):
+    __slots__ = ("vars", "parent", "owner")
+
+    def __init__(self, parent: Scope | None, owner: ast.Node | None = None):
         self.vars: dict[str, object] = {}
         self.parent = parent
+        self.owner = owner
 
 
 class _Return:
@@ -247,6 +252,8 @@ class Interpreter:
         self._import_origins: dict[ast.Import, str] = {}
         self._yielding: set[ast.Node] = set()
         self._tail_returns: set[ast.Return] = set()
+        #: Names that must pass over some enclosing blocks' bindings (`_late_names`).
+        self._late: dict[ast.Node, frozenset] = {}
         self._expr = self._expression_handlers()
         self._stmt = self._statement_handlers()
         self._gen_stmt_handlers = self._generator_statement_handlers()
@@ -277,7 +284,7 @@ class Interpreter:
         needed = self.max_depth * _PYTHON_FRAMES_PER_CALL + 1_000
         if sys.getrecursionlimit() < needed:
             sys.setrecursionlimit(needed)
-        self._modules[os.path.abspath(source.path)] = _LOADING
+        self._modules[module_identity(source.path)] = _LOADING
         call_with_deep_stack(lambda: self._run_module(program, source.path, source.path))
 
     def run_interactive(self, program: ast.Program, source: SourceText, scope: Scope | None) -> tuple[Scope, object]:
@@ -288,8 +295,8 @@ class Interpreter:
         Definitions made before an uncaught error stay in the scope.
         """
         path = source.path
-        self._prepare(program, path, path)
-        scope = scope if scope is not None else Scope(self._globals)
+        scope = scope if scope is not None else Scope(self._globals, _SESSION)
+        self._prepare(program, path, path, session=scope)
 
         def run() -> object:
             self._hoist(self._blocks[program].hoisted, scope)
@@ -318,7 +325,7 @@ class Interpreter:
         """Runs a module's top level in a fresh scope (returned) below the globals.
         `path` is where its imports are resolved from, `shown_path` how traces name it."""
         self._prepare(program, path, shown_path)
-        scope = Scope(self._globals)
+        scope = Scope(self._globals, program)
         try:
             self._hoist(self._blocks[program].hoisted, scope)
             signal = self._run_statements(program.body, scope)
@@ -329,12 +336,11 @@ class Interpreter:
         return scope
 
     def _load_module(self, node: ast.Import) -> Module:
-        parts = [part.name for part in node.parts]
-        dotted = ".".join(parts)
-        path = self.loader.resolve(parts, self._import_origins[node])
+        spec = node.path.value if node.path is not None else tuple(part.name for part in node.parts)
+        dotted, name = describe_import(spec)
+        path = self.loader.locate(spec, self._import_origins[node])
         if path is None:
-            raise runtime_error("ImportError", f"module {dotted} not found (looked beside the importing file "
-                                               "and in ESKER_PATH)")
+            raise runtime_error("ImportError", missing_module(spec))
         known = self._modules.get(path)
         if known is _LOADING:
             raise runtime_error("ImportError", f"circular import of module {dotted}")
@@ -352,17 +358,19 @@ class Interpreter:
             scope = self._run_module(parsed.program, path, os.path.relpath(path))
         finally:
             del self._modules[path]
-        module = Module(dotted, path, {name: scope.vars[name] for name in ast.top_level_names(parsed.program)})
+        module = Module(name, path, ModuleMembers(scope.vars, ast.top_level_names(parsed.program)))
         self._modules[path] = module
         return module
 
     # ----------------------------------------------------------- preparing
 
-    def _prepare(self, program: ast.Program, path: str, shown_path: str) -> None:
+    def _prepare(self, program: ast.Program, path: str, shown_path: str, session: Scope | None = None) -> None:
         """Indexes a program once before it runs: the info of every function and
         block, the file each import is resolved from, and which nodes of each
-        generator body contain a `yield`."""
+        generator body contain a `yield`. `session` is the scope a REPL
+        entry runs in, holding what earlier entries defined."""
         self._blocks[program] = _block_info(program.body)
+        self._late.update(_late_names(program, session.vars if session is not None else None))
         pending: list[tuple[ast.Node, str | None]] = [(child, None) for child in ast.children(program)]
         while pending:
             node, owner = pending.pop()
@@ -415,7 +423,7 @@ class Interpreter:
         self._enter_frame()
         try:
             while True:
-                scope = Scope(fn.env)
+                scope = Scope(fn.env, info.body)
                 try:
                     self._bind_params(info, args, scope)
                     if info.is_generator:
@@ -475,7 +483,7 @@ class Interpreter:
         info = self._blocks[block]
         if not info.needs_scope:
             return env
-        scope = Scope(env)
+        scope = Scope(env, block)
         if info.hoisted:
             self._hoist(info.hoisted, scope)
         return scope
@@ -558,7 +566,7 @@ class Interpreter:
         object and index first, then (for `op=`) its old value, then the value."""
         target = node.target
         if type(target) is ast.Name:  # the common case, without building a place
-            names = self._scope_of(target.name, env).vars
+            names = self._scope_of(target, env).vars
             if node.op is None:
                 names[target.name] = self.eval(node.value, env)
             else:
@@ -577,7 +585,7 @@ class Interpreter:
         (container, index) or a list of places for a tuple target, tagged."""
         kind = type(target)
         if kind is ast.Name:
-            return _VARIABLE, self._scope_of(target.name, env).vars, target.name
+            return _VARIABLE, self._scope_of(target, env).vars, target.name
         if kind is ast.Field:
             return _FIELD, self.eval(target.obj, env), target.name.name
         if kind is ast.Index:
@@ -608,10 +616,13 @@ class Interpreter:
             for item, part in zip(container, _unpack(value, len(container))):
                 self._store(item, part)
 
-    def _scope_of(self, name: str, env: Scope) -> Scope:
+    def _scope_of(self, target: ast.Name, env: Scope) -> Scope:
+        """The scope holding the variable an assignment to `target` changes."""
+        name = target.name
+        skipped = self._late.get(target, ()) if self._late else ()
         scope = env
         while scope is not self._globals:
-            if name in scope.vars:
+            if name in scope.vars and scope.owner not in skipped:
                 return scope
             scope = scope.parent
         if name in scope.vars:
@@ -745,6 +756,9 @@ class Interpreter:
             raise _located(error, field.expr.span.merge(field.spec.span))
 
     def _name(self, node: ast.Name, env: Scope):
+        late = self._late
+        if late and node in late:
+            return self._late_name(node, env)
         name = node.name
         scope = env
         while scope is not None:
@@ -753,6 +767,18 @@ class Interpreter:
                 return names[name]
             scope = scope.parent
         raise _located(_undefined(name), node.span)
+
+    def _late_name(self, node: ast.Name, env: Scope):
+        """A name used where a `let` of an enclosing block, declared after the
+        use, is not visible yet; a closure made there may run after the `let`,
+        so that block's binding is passed over, as the checker resolves it."""
+        skipped = self._late[node]
+        scope = env
+        while scope is not None:
+            if node.name in scope.vars and scope.owner not in skipped:
+                return scope.vars[node.name]
+            scope = scope.parent
+        raise _located(_undefined(node.name), node.span)
 
     def _binary(self, node: ast.Binary, env: Scope):
         evaluate = self._expr
@@ -1136,6 +1162,7 @@ class Interpreter:
 # ------------------------------------------------------------------ helpers
 
 _LOADING = object()  # a module whose top level is running (to detect circular imports)
+_SESSION = object()  # the owner of a REPL session's scope
 _VARIABLE, _FIELD, _ELEMENT, _TUPLE = "variable", "field", "element", "tuple"
 
 
@@ -1184,6 +1211,88 @@ def _range_pattern(pattern: ast.PRange, value, names: dict, env: Scope) -> bool:
     if type(value) is not int:
         return False
     return pattern.low <= value <= pattern.high if pattern.inclusive else pattern.low <= value < pattern.high
+
+
+def _late_names(program: ast.Program, session: dict | None = None) -> dict[ast.Node, frozenset]:
+    """Names whose dynamic lookup would find a binding that the checker (and
+    the compiler) do not resolve them to, with the blocks (Scope owners)
+    whose bindings they must pass over.
+
+    A use of `x` means the innermost declaration of `x` visible at that point
+    of the source (§13.1). Run-time scopes see a block's `let x` from the
+    moment it runs, so a closure created before it (`fn biggest(xs) { return
+    max(xs) }` above `let max = 100`) would see it when called later; such a
+    use passes over that block's binding. (Variables of a scope that is not
+    a block's — parameters, loop, catch and pattern variables — are visible
+    in all of it.)
+
+    For a REPL entry, `session` holds the names earlier entries defined: a
+    name that is neither declared in the entry nor defined there yet means
+    the builtin, also once a later entry defines it."""
+    late: dict[ast.Node, frozenset] = {}
+    frames: list[tuple[ast.Node | None, dict[str, int]]] = []
+
+    def refer(node: ast.Node, name: str) -> None:
+        passed_over = []
+        for owner, visible in reversed(frames):
+            since = visible.get(name)
+            if since is not None:
+                if since <= node.span.start:
+                    break
+                passed_over.append(owner)
+        else:
+            if session is not None and name not in session:
+                passed_over.append(_SESSION)
+        if passed_over:
+            late[node] = frozenset(passed_over)
+
+    def scoped(owner: ast.Node | None, visible: dict[str, int], nodes) -> None:
+        frames.append((owner, visible))
+        for node in nodes:
+            if node is not None:
+                visit(node)
+        frames.pop()
+
+    def visit(node: ast.Node) -> None:
+        kind = type(node)
+        if kind is ast.Name:
+            refer(node, node.name)
+        elif kind is ast.Block:
+            scoped(node, ast.visible_from(node.body, node.span.start), node.body)
+        elif kind is ast.FnDecl or kind is ast.FnExpr:
+            visible = ast.visible_from(node.body.body, node.span.start)
+            visible.update((param.name.name, 0) for param in node.params)
+            scoped(node.body, visible, [param.default for param in node.params] + node.body.body)
+        elif kind is ast.For:
+            visit(node.iterable)
+            names = [name for binding in (node.index, node.var) if binding is not None
+                     for name in ast.bound_names(binding)]
+            scoped(None, dict.fromkeys(names, 0), [node.body])
+        elif kind is ast.Try:
+            visit(node.body)
+            if node.handler is not None:
+                scoped(None, {node.name.name: 0} if node.name else {}, [node.handler])
+            if node.finalizer is not None:
+                visit(node.finalizer)
+        elif kind is ast.MatchArm:
+            visit(node.pattern)
+            scoped(None, dict.fromkeys(_bound_by_pattern(node.pattern), 0), [node.guard, node.body])
+        else:
+            if (kind is ast.PVariant or kind is ast.PStruct) and node.path:
+                refer(node.path[0], node.path[0].name)
+            for child in ast.children(node):
+                visit(child)
+
+    scoped(program, ast.visible_from(program.body, 0), program.body)
+    return late
+
+
+def _bound_by_pattern(pattern: ast.Node) -> list[str]:
+    if type(pattern) is ast.PBind:
+        return [pattern.name]
+    if type(pattern) is ast.PFieldPattern and pattern.pattern is None:
+        return [pattern.name.name]
+    return [name for child in ast.children(pattern) for name in _bound_by_pattern(child)]
 
 
 def _tail_returns(body: ast.Block) -> list[ast.Return]:

@@ -46,7 +46,7 @@ import sys
 from typing import TextIO
 
 from .deep import call_with_deep_stack
-from .modules import ModuleLoader, ModuleReadError
+from .modules import ModuleLoader, ModuleReadError, describe as describe_import, missing as missing_module, module_identity
 from .opcodes import K_IN_EXTRAARG, OFFSET_SC, OPCODES, Op, decode, opcode_of
 from .proto import FAR_BASE, LOCAL_LIMIT, Proto
 from .runtime import builtins, ops
@@ -54,7 +54,8 @@ from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, f
                              runtime_error)
 from .runtime.formatting import format_text
 from .runtime.printing import to_repr, to_str
-from .runtime.values import Builtin, EnumType, EnumValue, Function, Generator, Module, StructInstance, StructType
+from .runtime.values import (Builtin, EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
+                             StructType)
 
 DEFAULT_MAX_DEPTH = 200_000
 #: Frames a debugger's expression may use above the program's, however deep it is.
@@ -66,6 +67,27 @@ _END = object()
 _NEVER = 1 << 62
 _LOADING = object()
 _SUSPENDED, _RUNNING, _DONE = 0, 1, 2
+#: What a tier entry point returns when the VM is to run the instruction it stands in for.
+INTERPRET = object()
+
+
+class Switch:
+    """What a tier entry point returns when the running frame is to go on in
+    other code (a generator's compiled body, driven through `closure`)."""
+
+    __slots__ = ("closure",)
+
+    def __init__(self, closure: "VMClosure"):
+        self.closure = closure
+
+
+class FrameLeft(Exception):
+    """Raised through a tier entry point when the compiled code that replaced the
+    VM's frame ended with `error`, whose trace and handlers it has already seen."""
+
+    def __init__(self, error: EskerError):
+        super().__init__(error)
+        self.error = error
 
 
 # ------------------------------------------------------------------ runtime objects
@@ -195,7 +217,7 @@ _DISPATCH = (
     "SETUPVAL", "GEI", "GT", "CLOSURE", "RETURN0", "MULK", "LTI", "EQ",
     "GTI", "ITERPREP", "TESTSET", "GENSTART", "LE", "LEI", "TEST", "BINOP",
     "SETGLOBAL", "GE", "CLOSE", "LFALSESKIP", "PTEST", "THROW", "CALLX", "NOP",
-    "TAILMETHOD", "TRAP",
+    "TAILMETHOD", "TRAP", "TIER",
 )
 H = {name: number for number, name in enumerate(_DISPATCH)}
 
@@ -662,7 +684,7 @@ class VM:
     use (`call`, `write`) and the hooks a debug controller needs."""
 
     def __init__(self, loader: ModuleLoader | None = None, stdout: TextIO | None = None,
-                 max_depth: int = DEFAULT_MAX_DEPTH):
+                 max_depth: int = DEFAULT_MAX_DEPTH, tier_threshold: int | None = None):
         self.loader = loader if loader is not None else ModuleLoader()
         self.max_depth = max_depth
         self._stdout = stdout
@@ -688,6 +710,12 @@ class VM:
         self._nested_opens: list[list] = []
         # The error RETHROW is throwing again (its trace has this frame already).
         self._rethrowing: EskerError | None = None
+        # The compiled tier (vm/tier.py): None runs everything in this loop.
+        self._tier = None
+        if tier_threshold is not None:
+            from .tier import Tier
+
+            self._tier = Tier(self, tier_threshold)
 
     # ---------------------------------------------------------- engine protocol
 
@@ -756,7 +784,7 @@ class VM:
     def run_main(self, proto: Proto, path: str) -> None:
         """Runs a compiled main module; raises EskerError if an error is not caught."""
         self._load(proto, path)
-        self._modules[os.path.abspath(path)] = _LOADING
+        self._modules[module_identity(path)] = _LOADING
         self._call_closure(VMClosure(proto, self._codes[proto], []), [])
 
     def _load(self, root: Proto, path: str | None = None) -> dict:
@@ -774,15 +802,17 @@ class VM:
             self._codes[proto][:] = decoder.proto(proto)
             if proto in self._traps:
                 self._apply_traps(proto)
+        if self._tier is not None:
+            self._tier.loaded(protos)
         return module_globals
 
-    def import_module(self, parts: tuple, importer: str) -> Module:
-        """`import a.b`: the module, run the first time it is imported."""
-        dotted = ".".join(parts)
-        path = self.loader.resolve(list(parts), importer)
+    def import_module(self, spec: tuple | str, importer: str) -> Module:
+        """`import a.b` or `import "lib/f.esk"`: the module, run the first time
+        it is imported."""
+        dotted, name = describe_import(spec)
+        path = self.loader.locate(spec, importer)
         if path is None:
-            raise runtime_error("ImportError", f"module {dotted} not found (looked beside the importing file "
-                                               "and in ESKER_PATH)")
+            raise runtime_error("ImportError", missing_module(spec))
         known = self._modules.get(path)
         if known is _LOADING:
             raise runtime_error("ImportError", f"circular import of module {dotted}")
@@ -797,8 +827,7 @@ class VM:
             self._call_closure(VMClosure(root, self._codes[root], []), [])
         finally:
             del self._modules[path]
-        module = Module(dotted, path, {name: module_globals[name] for name in root.exports
-                                       if name in module_globals})
+        module = Module(name, path, ModuleMembers(module_globals, root.exports))
         self._modules[path] = module
         return module
 
@@ -944,13 +973,14 @@ class VM:
     # ---------------------------------------------------------- errors
 
     def _unwind(self, error: EskerError | ProgramExit, closure: VMClosure, stack: list, base: int, pc: int,
-                opens: list):
+                opens: list, left: bool = False):
         """Finds the handler of an error: records a trace entry per frame left,
         closes upvalues; the state to continue in, or raises out of this loop.
 
         `exit()` (a ProgramExit) stops only at finally handlers and leaves no
         trace; an error thrown again by RETHROW has its entry for this frame
-        already, from where it was first thrown."""
+        already, from where it was first thrown. `left`: compiled code that
+        replaced the current frame has traced it and searched its handlers."""
         frames = self.frames
         exiting = type(error) is ProgramExit
         traced = exiting or error is self._rethrowing
@@ -961,20 +991,22 @@ class VM:
         while True:
             proto = closure.proto
             at = max(pc - 1, 0)
-            if not traced:
-                span = proto.spans[at]
-                error.trace.append(TraceEntry(proto.display_name, proto.source_path, span.line, span.col))
+            if not left:
+                if not traced:
+                    span = proto.spans[at]
+                    error.trace.append(TraceEntry(proto.display_name, proto.source_path, span.line, span.col))
+                for handler in proto.handlers:
+                    if handler.start_pc <= at < handler.end_pc and (handler.is_finally or not exiting):
+                        _close(opens, base + handler.level)
+                        if proto.num_far:
+                            _close_far(stack[base], handler.far_level)
+                        if handler.is_finally:
+                            stack[base + handler.register] = error
+                        elif handler.register is not None:
+                            stack[base + handler.register] = error.value
+                        return closure, stack, base, handler.target_pc, opens
             traced = exiting
-            for handler in proto.handlers:
-                if handler.start_pc <= at < handler.end_pc and (handler.is_finally or not exiting):
-                    _close(opens, base + handler.level)
-                    if proto.num_far:
-                        _close_far(stack[base], handler.far_level)
-                    if handler.is_finally:
-                        stack[base + handler.register] = error
-                    elif handler.register is not None:
-                        stack[base + handler.register] = error.value
-                    return closure, stack, base, handler.target_pc, opens
+            left = False
             _close(opens, base)
             if proto.num_far and isinstance(stack[base], SpillArea):
                 _close_far(stack[base], 0)
@@ -1002,7 +1034,7 @@ class VM:
                  TESTSET=H["TESTSET"], GENSTART=H["GENSTART"], LE=H["LE"], LEI=H["LEI"], TEST=H["TEST"],
                  BINOP=H["BINOP"], SETGLOBAL=H["SETGLOBAL"], GE=H["GE"], CLOSE=H["CLOSE"],
                  LFALSESKIP=H["LFALSESKIP"], PTEST=H["PTEST"], THROW=H["THROW"], CALLX=H["CALLX"], NOP=H["NOP"],
-                 TAILMETHOD=H["TAILMETHOD"],
+                 TAILMETHOD=H["TAILMETHOD"], TIER=H["TIER"],
                  StructInstance=StructInstance, EnumValue=EnumValue, VMClosure=VMClosure, Module=Module,
                  Builtin=Builtin,
                  VMGenerator=VMGenerator, add=ops.add, sub=ops.sub, mul=ops.mul, truediv=ops.truediv,
@@ -1023,6 +1055,8 @@ class VM:
         tracing = self._debugger is not None
         code = closure.code
         upvals = closure.upvals
+        if flag[0]:
+            self._service(closure, stack, base, pc)
         while True:
             try:
                 while True:
@@ -1506,6 +1540,23 @@ class VM:
                             upvals = closure.upvals
                         if flag[0]:
                             self._service(closure, stack, base, pc)
+                    elif op == TIER:
+                        # An entry point of the compiled tier; A is the entry it stands in for.
+                        pc -= 1
+                        value = self._tier.enter(a, b, closure, stack, base, pc, opens)
+                        if value is INTERPRET:
+                            continue
+                        if type(value) is Switch:
+                            closure, pc = value.closure, 0
+                            code, upvals = closure.code, closure.upvals
+                            continue
+                        closure, code, base, pc, ret = frames.pop()
+                        if ret is None:
+                            return value
+                        stack[ret] = value
+                        upvals = closure.upvals
+                        if flag[0]:
+                            self._service(closure, stack, base, pc)
                     else:
                         # TRAP: its A operand is the entry it stands in for
                         pc -= 1
@@ -1515,6 +1566,8 @@ class VM:
             except RecursionError:
                 error = runtime_error("StackOverflow", "maximum recursion depth exceeded")
                 closure, stack, base, pc, opens = self._unwind(error, closure, stack, base, pc, opens)
+            except FrameLeft as left:
+                closure, stack, base, pc, opens = self._unwind(left.error, closure, stack, base, pc, opens, True)
             code = closure.code
             upvals = closure.upvals
             if flag[0]:
@@ -1566,6 +1619,8 @@ class VM:
         history, the flag stays set), re-arm traps, sound the debugger's alarm
         when its tick has come, then honour a pause request."""
         self._flag[0] = self._ticking
+        if self._tier is not None and self._tier.disarmed:
+            self._tier.rearm()
         self._rearm()
         if self._ticking:
             self.ticks += 1

@@ -258,8 +258,9 @@ OPCODES: list[OpInfo] = [
          "leaving the program."),
     _abx("FAIL", "throw the runtime error K[Bx]", "K[Bx] is (kind, message).", a="-", bx="K"),
     # ------------------------------------------------------------ declarations and modules
-    _abx("IMPORT", "R[A] := the module K[Bx]", "K[Bx] is the module's dotted name as parts; a "
-         "module runs once, the first time it is imported.", bx="K"),
+    _abx("IMPORT", "R[A] := the module K[Bx]", "K[Bx] is the module's dotted name as parts (`import "
+         "a.b`), or its path relative to the importing file (`import \"lib/f.esk\"`); a module runs "
+         "once, the first time it is imported, however it is reached.", bx="K"),
     _abx("STRUCT", "R[A] := new struct type K[Bx]", "K[Bx] is (name, field names).", bx="K"),
     _abx("ENUM", "R[A] := new enum type K[Bx]", "K[Bx] is (name, (variant, field names or nil)...).",
          bx="K"),

@@ -308,7 +308,7 @@ class _AstBuilder:
         path = ast.ImportPath(text.extent, text.node.value)
         alias = _ident(children[3]) if len(children) > 2 else None
         if alias is None and not _is_identifier(path.stem):
-            self.run.report("E0014", text.extent,
+            self.run.report("E0016", text.extent,
                             f"`{path.stem}` is not a name, so this import needs one: "
                             f'`import "{path.value}" as name`')
         return ast.Import(span, [], alias, path)

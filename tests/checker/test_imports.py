@@ -97,7 +97,7 @@ def test_unsaved_buffers_take_precedence_and_modules_are_parsed_once(tmp_path):
 
     def parse_module(text, path):
         parsed_paths.append(path)
-        return parse(text, path).program
+        return parse(text, path)
 
     main = parse("import util\nimport util as again\nprint(util.fresh, again.old)\n", str(tmp_path / "main.esk"))
     result = check(main.program, main.source, loader, parse_module)
@@ -112,3 +112,64 @@ def test_the_conformance_modules_resolve():
     result = check_file(folder / "main.esk")
     assert result.diagnostics == []
     assert result.imports == [str(folder / "geometry.esk"), str(folder / "lib" / "strings.esk")]
+
+
+# ------------------------------------------------------------------ 0.2
+
+def test_path_imports_resolve_relative_to_the_importing_file(tmp_path):
+    write(tmp_path, {"lib/text.esk": 'import "../util.esk"\nlet tag = util.prefix\nfn shout(s) { return s }\n',
+                     "util.esk": "let prefix = 1\n",
+                     "app/main.esk": 'import "../lib/text.esk"\nimport "../util.esk" as u\nprint(text.shout, u.prefix, text.tag)\n'})
+    result = check_file(tmp_path / "app" / "main.esk")
+    assert errors(result) == []
+    assert result.imports == [str((tmp_path / "lib" / "text.esk").resolve()), str((tmp_path / "util.esk").resolve())]
+
+
+def test_a_module_is_one_file_however_it_is_reached(tmp_path):
+    write(tmp_path, {"lib/util.esk": "let x = 1\n",
+                     "main.esk": 'import lib.util\nimport "lib/../lib/util.esk" as again\nprint(util.x, again.x)\n'})
+    (tmp_path / "alias").symlink_to(tmp_path / "lib")
+    (tmp_path / "more.esk").write_text('import "alias/util.esk"\nimport "lib/util.esk" as same\nprint(util.x, same.x)\n')
+    assert check_file(tmp_path / "main.esk").imports == [str(tmp_path / "lib" / "util.esk")]
+    assert check_file(tmp_path / "more.esk").imports == [str(tmp_path / "lib" / "util.esk")]
+
+
+def test_missing_path_imports_and_paths_that_name_no_module(tmp_path):
+    write(tmp_path, {"main.esk": 'import "../nowhere/x.esk"\n'})
+    assert errors(check_file(tmp_path / "main.esk")) == [
+        ("E0110", "1:8", 'module "../nowhere/x.esk" not found: there is no file ../nowhere/x.esk relative to '
+                         "this file's folder")]
+    assert [(d.code, d.message) for d in parse('import "my-lib.esk"').diagnostics] == [
+        ("E0016", '`my-lib` is not a name, so this import needs one: `import "my-lib.esk" as name`')]
+
+
+def test_a_modules_own_imports_are_not_its_members(tmp_path):
+    write(tmp_path, {"util.esk": "let x = 1\n", "lib.esk": "import util\nlet y = util.x\n",
+                     "main.esk": "import lib\nprint(lib.y, lib.util)\n"})
+    assert [code for code, _, _ in errors(check_file(tmp_path / "main.esk"))] == ["E0112"]
+
+
+def test_circular_path_imports(tmp_path):
+    write(tmp_path, {"a.esk": 'import "sub/b.esk"\n', "sub/b.esk": 'import "../a.esk"\n'})
+    assert errors(check_file(tmp_path / "a.esk")) == [("E0111", "1:8", "circular import: a → b → a")]
+
+
+def test_a_module_with_syntax_errors_is_reported_as_such_not_as_missing_members(tmp_path):
+    write(tmp_path, {"lib/counter.esk": "let total = 0\nfn bump() {\n    total += \n}\n",
+                     "main.esk": "import lib.counter\ncounter.bump()\nprint(counter.total, counter.nothing)\n"})
+    result = check_file(tmp_path / "main.esk")
+    assert errors(result) == [
+        ("E0114", "1:8", "module `lib.counter` has syntax errors; the first: "
+                         "lib/counter.esk:4:1: error[E0001]: unexpected `}`: expected an expression")]
+    (related,) = result.diagnostics[0].related
+    assert (related.path, related.span.line, related.span.col) == (str(tmp_path / "lib" / "counter.esk"), 4, 1)
+
+
+def test_assigning_a_member_of_a_module_is_a_warning(tmp_path):
+    write(tmp_path, {"counter.esk": "let total = 0\nconst LIMIT = 3\n",
+                     "main.esk": "import counter\ncounter.total = 1\ncounter.total += 1\ncounter.LIMIT = 4\n"})
+    assert [(code, where) for code, where, _ in errors(check_file(tmp_path / "main.esk"))] == [
+        ("W0111", "2:9"), ("W0111", "3:9"), ("E0103", "4:9")]
+    assert errors(check_file(tmp_path / "main.esk"))[0][2] == (
+        "cannot assign to `counter.total` from outside module `counter`: this raises TypeError "
+        "(give the module a function that assigns it)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -79,6 +80,35 @@ def test_check_json(esker, tmp_path):
 def test_missing_file_is_a_clear_error(esker, tmp_path):
     done = esker("run", "nope.esk", cwd=tmp_path)
     assert done.status == 2 and "nope.esk" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_running_a_directory_says_it_is_one(esker, tmp_path):
+    (tmp_path / "app").mkdir()
+    done = esker("run", "app", cwd=tmp_path)
+    assert (done.status, done.stderr) == (2, "esker: cannot open app: it is a directory; give the .esk file to run\n")
+    write(tmp_path / "app", "main.esk", "print(1)\n")
+    done = esker("dis", "app", cwd=tmp_path)
+    assert (done.status, done.stderr) == (2, f"esker: cannot open app: it is a directory; did you mean "
+                                             f"{Path('app', 'main.esk')}?\n")
+
+
+def test_a_syntax_error_in_an_imported_module_is_reported_where_it_is(esker, tmp_path):
+    write(tmp_path, "counter.esk", "let total = 0\nfn bump() {\n    total +=\n}\n")
+    write(tmp_path, "main.esk", "import counter\ncounter.bump()\nprint(counter.total)\n")
+    syntax = "counter.esk:4:1: error[E0001]: unexpected `}`: expected an expression"
+    checked = esker("check", "main.esk", cwd=tmp_path)
+    assert (checked.status, checked.stdout) == (
+        1, f"main.esk:1:8: error[E0114]: module `counter` has syntax errors; the first: {syntax}\n")
+    done = esker("run", "main.esk", cwd=tmp_path)
+    assert done.status == 2 and "has no member" not in done.stderr
+    assert done.stderr.splitlines()[-1] == syntax
+
+
+def test_a_float_without_digits_after_the_point_says_so(esker, tmp_path):
+    write(tmp_path, "f.esk", "print(1.)\n")
+    done = esker("check", "f.esk", cwd=tmp_path)
+    assert done.stdout == ("f.esk:1:7: error[E0004]: malformed number `1.`: "
+                           "a float needs a digit after the point (`1.0`)\n")
 
 
 BAD_INPUTS = {

@@ -68,6 +68,27 @@ def test_no_debug_ignores_breakpoints(debuggee):
     assert not [e for e in debuggee.client.events if e["event"] == "stopped"]
 
 
+def test_no_debug_runs_take_the_tier_settings():
+    path = program("basics.esk")
+    outputs = []
+    for launch in ({"tier": "auto", "tierThreshold": 0}, {"tier": "vm"}):
+        dap = DapClient()
+        try:
+            debuggee = Debuggee(dap)
+            debuggee.start(path, noDebug=True, **launch)
+            assert debuggee.finish() == 0
+            outputs.append(debuggee.output())
+        finally:
+            assert dap.close() == 0 and not dap.problems
+    assert outputs[0] and outputs[0] == outputs[1]
+
+
+def test_launch_with_an_unknown_tier_fails(client):
+    client.request("initialize", {"adapterID": "esker"})
+    message = client.failure("launch", {"program": str(program("basics.esk")), "tier": "jit"})
+    assert "tier" in message and "jit" in message
+
+
 def test_launch_of_a_missing_file_fails_with_a_message(client):
     client.request("initialize", {"adapterID": "esker"})
     message = client.failure("launch", {"program": "/nonexistent/nothing.esk"})

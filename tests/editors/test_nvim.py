@@ -271,6 +271,14 @@ end
 vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<CR>', true, false, true), 'x', false)
 found.jumped = { buffer_is_source = vim.api.nvim_get_current_buf() == source,
                  cursor = vim.api.nvim_win_get_cursor(0) }
+
+vim.cmd('EskerBytecode python')
+vim.wait(timeout, function() return listing():find('def ') ~= nil end, 20)
+found.python = listing()
+vim.api.nvim_set_current_win(vim.fn.bufwinid(view_buffer()))
+vim.api.nvim_feedkeys('p', 'x', false)
+vim.wait(timeout, function() return listing():find('MUL') ~= nil end, 20)
+found.switched_back = listing()
 return found
 """
 
@@ -289,3 +297,178 @@ def test_server_session_diagnostics_hover_and_live_bytecode_view(tmp_path):
     assert "MUL" in found["edited"] and "ADD" not in found["edited"]
     assert found["jumped"]["buffer_is_source"]
     assert found["jumped"]["cursor"][0] == 2
+    assert "def " in found["python"] and "# 0" in found["python"] and "MUL" not in found["python"]
+    assert "MUL" in found["switched_back"]
+
+
+# Starts esker-lsp for the sample buffer (`source`) and waits until it is attached.
+WITH_SERVER = r"""
+local timeout = 30000
+require('esker').setup({ cmd = { vim.env.ESKER_PYTHON, '-m', 'esker.server' } })
+local source = vim.api.nvim_get_current_buf()
+vim.wait(timeout, function() return require('esker.lsp').client_for(source) ~= nil end, 20)
+"""
+
+VIEW_LINES = WITH_SERVER + r"""
+local ok, failure = pcall(vim.cmd, 'EskerBytecode')
+local function view_lines()
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    local buf = vim.api.nvim_win_get_buf(win)
+    if vim.bo[buf].filetype == 'eskerbytecode' then
+      return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+    end
+  end
+  return {}
+end
+vim.wait(timeout, function() return #view_lines() > 1 end, 20)
+return { ok = ok, failure = failure and tostring(failure), lines = view_lines() }
+"""
+
+
+def server_ready():
+    problem = language_server_problem(SESSION_SAMPLE, {"line": 1, "character": 13})
+    if problem is not None:
+        pytest.skip(f"the language server is not working yet: {problem}")
+
+
+def test_bytecode_view_of_a_file_where_nothing_compiles_says_why(tmp_path):
+    server_ready()
+    found = run_nvim(tmp_path, VIEW_LINES, "let total = (1 +\n")
+    assert found["ok"], found["failure"]
+    assert found["lines"][0] == "(This file has errors: only the functions without errors are compiled.)"
+    assert found["lines"][1].startswith("(not compiled: <module> — ")
+    assert "line 2: unexpected end of file" in found["lines"][1]
+    assert len(found["lines"]) == 2
+
+
+def test_bytecode_view_names_the_functions_that_do_not_compile(tmp_path):
+    server_ready()
+    source = "fn area(w, h) {\n    return w * h\n}\nfn perimeter(w, h) {\n    return 2 * (w + hight)\n}\n"
+    found = run_nvim(tmp_path, VIEW_LINES, source)
+    assert "(not compiled: perimeter — line 5: undefined name `hight`)" in found["lines"]
+    # The notes, a blank line, then the listing; headers name the file relative to the root folder.
+    blank = found["lines"].index("")
+    assert all(line.startswith("(") for line in found["lines"][:blank])
+    assert found["lines"][blank + 1].startswith("function area (sample.esk:1-3)")
+
+
+FOLLOW_SAMPLE = """\
+fn scale(v) {
+    let doubled = v * 2
+    return doubled + 1
+}
+print(scale(3))
+"""
+
+FOLLOW = WITH_SERVER + r"""
+local source_window = vim.api.nvim_get_current_win()
+vim.api.nvim_win_set_cursor(source_window, { 2, 4 })
+vim.cmd('EskerBytecode')
+local view
+vim.wait(timeout, function()
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    local buf = vim.api.nvim_win_get_buf(win)
+    if vim.bo[buf].filetype == 'eskerbytecode' and #vim.api.nvim_buf_get_lines(buf, 0, -1, false) > 2 then
+      view = buf
+      return true
+    end
+  end
+end, 20)
+local namespace = vim.api.nvim_create_namespace('esker-bytecode')
+local function highlighted()
+  local found = {}
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(view, namespace, 0, -1, {})) do
+    table.insert(found, vim.api.nvim_buf_get_lines(view, mark[2], mark[2] + 1, false)[1])
+  end
+  return found
+end
+local result = { at_line_2 = highlighted() }
+vim.api.nvim_win_set_cursor(source_window, { 3, 4 })
+vim.cmd('doautocmd CursorMoved')
+result.at_line_3 = highlighted()
+
+-- The other direction: a double click on an instruction (the mouse puts the cursor on it first).
+local view_window = vim.fn.bufwinid(view)
+vim.api.nvim_set_current_win(view_window)
+for index, line in ipairs(vim.api.nvim_buf_get_lines(view, 0, -1, false)) do
+  if line:find('%[5:%d+%]') then
+    vim.api.nvim_win_set_cursor(view_window, { index, 0 })
+    break
+  end
+end
+for _, map in ipairs(vim.api.nvim_buf_get_keymap(view, 'n')) do
+  if map.lhs == '<2-LeftMouse>' then
+    map.callback()
+  end
+end
+result.clicked = { in_source = vim.api.nvim_get_current_win() == source_window,
+                   cursor = vim.api.nvim_win_get_cursor(0) }
+return result
+"""
+
+
+def test_bytecode_view_follows_the_cursor_and_a_click_goes_to_the_source(tmp_path):
+    server_ready()
+    found = run_nvim(tmp_path, FOLLOW, FOLLOW_SAMPLE)
+    assert found["at_line_2"] and all("[2:" in line for line in found["at_line_2"]), found["at_line_2"]
+    assert any("MULK" in line for line in found["at_line_2"])
+    assert found["at_line_3"] and all("[3:" in line for line in found["at_line_3"]), found["at_line_3"]
+    assert found["clicked"]["in_source"] and found["clicked"]["cursor"][0] == 5
+
+
+NVIM_FEATURES = "return { version = tostring(vim.version().major .. '.' .. vim.version().minor), " \
+    "inlay_hints = vim.lsp.inlay_hint ~= nil, semantic_tokens = vim.lsp.semantic_tokens ~= nil }"
+
+
+@pytest.fixture(scope="module")
+def nvim_features(tmp_path_factory):
+    return run_nvim(tmp_path_factory.mktemp("features"), NVIM_FEATURES, "")
+
+
+INLAY_HINTS = WITH_SERVER + r"""
+vim.lsp.inlay_hint.enable(true, { bufnr = source })
+local hints = {}
+vim.wait(timeout, function()
+  hints = vim.lsp.inlay_hint.get({ bufnr = source })
+  return #hints > 0
+end, 20)
+local labels = {}
+for _, item in ipairs(hints) do
+  local label = item.inlay_hint.label
+  if type(label) == 'table' then
+    label = label[1].value
+  end
+  table.insert(labels, { line = item.inlay_hint.position.line, label = label })
+end
+return labels
+"""
+
+
+def test_register_inlay_hints_show_in_neovim(tmp_path, nvim_features):
+    if not nvim_features["inlay_hints"]:
+        pytest.skip(f"Neovim {nvim_features['version']} has no inlay hints (they came in 0.10)")
+    server_ready()
+    found = run_nvim(tmp_path, INLAY_HINTS, FOLLOW_SAMPLE)
+    assert {"line": 1, "label": "‹r1›"} in found, found
+
+
+SEMANTIC_TOKENS = WITH_SERVER + r"""
+local tokens = {}
+vim.wait(timeout, function()
+  tokens = vim.lsp.semantic_tokens.get_at_pos(source, 1, 8) or {}
+  return #tokens > 0
+end, 20)
+local types = {}
+for _, token in ipairs(tokens) do
+  table.insert(types, token.type)
+end
+return types
+"""
+
+
+def test_semantic_tokens_show_in_neovim(tmp_path, nvim_features):
+    if not nvim_features["semantic_tokens"]:
+        pytest.skip(f"Neovim {nvim_features['version']} has no semantic tokens (they came in 0.9)")
+    server_ready()
+    found = run_nvim(tmp_path, SEMANTIC_TOKENS, FOLLOW_SAMPLE)
+    assert "variable" in found, found

@@ -5,6 +5,7 @@ its annotated samples, the TypeScript type-checks, the bundle loads, and
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -64,7 +65,8 @@ def test_typescript_type_checks(node_bin):
 def vsix(node_bin, tmp_path_factory) -> Path:
     """The packaged extension (packaging runs the bundler first)."""
     target = tmp_path_factory.mktemp("vsix") / "esker.vsix"
-    assert_ok(run([node_bin / "vsce", "package", "--allow-missing-repository", "--out", target], timeout=300))
+    assert_ok(run([node_bin / "vsce", "package", "--allow-missing-repository", "--no-rewrite-relative-links",
+                   "--out", target], timeout=300))
     return target
 
 
@@ -74,6 +76,9 @@ def test_package_holds_the_bundle_grammar_and_manifest_only(vsix):
             "extension/" + LISTING_GRAMMAR, "extension/language-configuration.json", "extension/readme.md"} <= names
     assert not [name for name in names if name.startswith(("extension/src/", "extension/node_modules/",
                                                            "extension/tests/")) or name.endswith(".map")]
+    # The README's pictures come from docs/images.
+    pictures = re.findall(r"\]\((images/[\w.-]+\.png)\)", (VSCODE / "README.md").read_text(encoding="utf-8"))
+    assert pictures and {"extension/" + picture for picture in pictures} <= names
     packaged = json.loads(zipfile.ZipFile(vsix).read("extension/package.json"))
     assert packaged["contributes"]["debuggers"][0]["type"] == "esker"
 
@@ -86,3 +91,49 @@ def test_bundle_includes_the_language_client_and_loads(vsix):
     result = run(["node", "-e", LOAD_BUNDLE, bundle])
     assert_ok(result)
     assert json.loads(result.stdout) == ["activate", "deactivate"]
+
+
+# Feeds the bytecode view's listing logic (src/listing.ts, bundled) the
+# answers of docs/language-server.md and prints what the view would show.
+VIEW_SCENARIOS = """
+const { accept, render, viewLinesOf, sourceAt } = require(process.argv[1]);
+const range = (line, start, end) => ({ start: { line, character: start }, end: { line, character: end } });
+const listed = {
+  listing: 'function f (a.esk:1-2), 1 instructions\\nsummary\\n       0  [2:5]      RETURN0\\n',
+  functions: [{ name: 'f', range: range(0, 0, 12), listingStart: 0, listingEnd: 3,
+                instructions: [{ pc: 0, opname: 'RETURN0', text: 'RETURN0', listingLine: 2, range: range(1, 4, 10) }] }],
+  missing: [{ name: 'g', range: range(3, 0, 9), reason: 'line 4: undefined name `x`' }],
+  message: 'This file has errors: only the functions without errors are compiled.',
+};
+const nothing = { listing: '', functions: [], missing: [{ name: '<module>', range: range(0, 0, 3), reason: 'line 1: oops' }],
+                  message: 'This file has errors: only the functions without errors are compiled.' };
+const partly = accept(undefined, listed);
+const view = render(partly);
+const stale = render(accept(partly, nothing));
+console.log(JSON.stringify({
+  partly: view.text.split('\\n'), offset: view.offset,
+  highlighted: viewLinesOf(listed.functions, 1, view.offset), source: sourceAt(listed.functions, 5, view.offset),
+  nothing: render(accept(undefined, nothing)).text.split('\\n'),
+  stale: stale.text.split('\\n').slice(0, 3), staleOffset: stale.offset,
+}));
+"""
+
+
+def test_bytecode_view_notes_what_is_missing_above_the_listing(node_bin, tmp_path):
+    bundle = tmp_path / "listing.js"
+    assert_ok(run([node_bin / "esbuild", "src/listing.ts", "--bundle", "--platform=node", "--format=cjs",
+                   f"--outfile={bundle}"]))
+    result = run(["node", "-e", VIEW_SCENARIOS, bundle])
+    assert_ok(result)
+    found = json.loads(result.stdout)
+    assert found["partly"][:4] == ["(This file has errors: only the functions without errors are compiled.)",
+                                   "(not compiled: g — line 4: undefined name `x`)", "",
+                                   "function f (a.esk:1-2), 1 instructions"]
+    assert found["offset"] == 3
+    assert found["highlighted"] == [5] and found["source"]["start"] == {"line": 1, "character": 4}
+    assert found["nothing"] == ["(This file has errors: only the functions without errors are compiled.)",
+                                "(not compiled: <module> — line 1: oops)", ""]
+    # While nothing compiles, the last listing stays, marked out of date.
+    assert found["stale"][0].startswith("(out of date: This file has errors")
+    assert found["stale"][1] == "(not compiled: <module> — line 1: oops)"
+    assert found["staleOffset"] == 3

@@ -10,8 +10,8 @@ import pytest
 
 from editor_support import VSCODE
 
-LAUNCH_ATTRIBUTES = {"program", "args", "cwd", "env", "stopOnEntry", "noDebug"}
-COMMANDS = {"esker.showBytecode", "esker.restartServer", "esker.run", "esker.debug"}
+LAUNCH_ATTRIBUTES = {"program", "args", "cwd", "env", "stopOnEntry", "noDebug", "tier", "tierThreshold"}
+COMMANDS = {"esker.showBytecode", "esker.switchBytecodeView", "esker.restartServer", "esker.run", "esker.debug"}
 
 
 def load(name: str) -> dict:
@@ -98,7 +98,7 @@ def test_settings_choose_how_the_tools_start(contributes):
 def test_entry_point_is_the_bundle_and_dependencies_are_pinned(manifest):
     assert manifest["main"] == "./out/extension.js"
     assert "--outfile=out/extension.js" in manifest["scripts"]["bundle"]
-    assert manifest["scripts"]["vscode:prepublish"] == "npm run bundle"
+    assert manifest["scripts"]["vscode:prepublish"] == "npm run bundle && npm run images"
     declared = {**manifest["dependencies"], **manifest["devDependencies"]}
     assert all(re.fullmatch(r"\d+\.\d+\.\d+", version) for version in declared.values()), declared
     lock = load("package-lock.json")

@@ -19,11 +19,14 @@ ENGINES = ("vm", "tree")
 
 
 def both(text: str, path: str = "test.esk", **options) -> Outcome:
-    """The outcome of `text` (dedented), the same on the VM and on the tree-walker."""
+    """The outcome of `text` (dedented), the same on the VM, on the VM with
+    every function compiled by its tier, and on the tree-walker."""
     text = textwrap.dedent(text)
     vm = run(text, "vm", path=path, **options)
     tree = run(text, "tree", path=path, **options)
     assert (tree.stdout, tree.error) == (vm.stdout, vm.error)
+    compiled = run(text, "vm", path=path, tier_threshold=0, **options)
+    assert (compiled.stdout, compiled.error) == (vm.stdout, vm.error)
     return vm
 
 
@@ -51,12 +54,14 @@ EXIT = Builtin("exit", _raise_exit, 0, 1)
 
 def exits(text: str, path: str = "test.esk") -> tuple[str, int]:
     """(stdout, status) of a program that ends by `exit(status)`, the same on
-    both engines; `exit` is given to the program as a builtin."""
+    the VM (with and without its tier) and the tree-walker; `exit` is given to
+    the program as a builtin."""
     text = textwrap.dedent(text)
     parsed = parse(text, path)
     assert not parsed.diagnostics, [item.message for item in parsed.diagnostics]
     results = []
-    for make in (lambda out: VM(stdout=out), lambda out: Interpreter(stdout=out)):
+    for make in (lambda out: VM(stdout=out), lambda out: VM(stdout=out, tier_threshold=0),
+                 lambda out: Interpreter(stdout=out)):
         out = io.StringIO()
         engine = make(out)
         (engine.builtins if isinstance(engine, VM) else engine._globals.vars)["exit"] = EXIT
@@ -73,5 +78,5 @@ def exits(text: str, path: str = "test.esk") -> tuple[str, int]:
             results.append((out.getvalue(), leaving.status))
         else:
             raise AssertionError(f"the program did not exit: {out.getvalue()}")
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]
     return results[0]

@@ -1,7 +1,8 @@
 """Generated programs that combine the statements and operators of §13.2 —
 `finally` with `break`, `continue`, `return` and `throw` passing through it,
-`in`, slices, compound assignment and `for` destructuring — must print the
-same, and fail the same way, on the VM and on the tree-walker."""
+`in`, slices, compound assignment, `for` destructuring and tail calls — must
+print the same, and fail the same way, on the tree-walker, on the VM and on
+the VM with every function compiled by its tier."""
 
 from __future__ import annotations
 
@@ -95,3 +96,5 @@ def programs(draw) -> str:
 def test_generated_programs_agree(program):
     vm, tree = run(program, "vm"), run(program, "tree")
     assert (vm.stdout, vm.error) == (tree.stdout, tree.error), program
+    compiled = run(program, "vm", tier_threshold=0)
+    assert (compiled.stdout, compiled.error) == (tree.stdout, tree.error), program

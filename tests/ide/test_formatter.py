@@ -11,7 +11,7 @@ from esker.vm.formatter import format_range, format_source, same_tree
 from esker.vm.parser import parse
 
 ROOT = Path(__file__).resolve().parents[2]
-PROGRAMS = sorted((ROOT / "examples").rglob("*.esk")) + sorted((ROOT.parent / "shared" / "conformance").glob("*.esk"))
+PROGRAMS = sorted((ROOT / "examples").rglob("*.esk")) + sorted((ROOT.parent / "shared" / "conformance").rglob("*.esk"))
 
 
 def parses(text: str):

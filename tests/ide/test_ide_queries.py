@@ -106,6 +106,12 @@ def test_outline():
         ("/project/main.esk", "size", "Vec"), ("/project/other.esk", "sizes", None)]
 
 
+def test_the_outline_names_what_each_import_imports():
+    items = ide.file_outline('import lib.text\nimport "../util/text.esk" as t\n', "/project/main.esk")
+    assert [(item.name, item.kind, item.detail) for item in items] == [
+        ("text", "module", "lib.text"), ("t", "module", '"../util/text.esk"')]
+
+
 def test_completion_contexts():
     file = index()
     names = {c.label for c in ide.completions(file, at("acc * "))}

@@ -65,7 +65,7 @@ def test_imports_are_not_members_and_members_are_read_only(tmp_path):
     write(tmp_path, GEOMETRY)
     main = str(tmp_path / "main.esk")
     assert error_kind(uncaught("import geometry\nprint(geometry.strings)", main).value) == "AttributeError"
-    assert error_kind(uncaught("import geometry\ngeometry.loads = 5", main).value) == "AttributeError"
+    assert error_kind(uncaught("import geometry\ngeometry.loads = 5", main).value) == "TypeError"
 
 
 def test_esker_path_is_searched_after_the_importing_folder(tmp_path):

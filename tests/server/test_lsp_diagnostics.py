@@ -86,3 +86,14 @@ async def test_importers_are_rechecked_when_a_module_changes(editor: Editor):
     else:
         found = await editor.publication_after(main, seen)
     assert [d.code for d in found] == ["E0112"], "the open buffer, not the file on disk, is imported"
+
+
+async def test_a_syntax_error_in_an_imported_module_points_into_that_module(editor: Editor):
+    editor.write("broken_counter.esk", "let total = 0\nfn bump() {\n    total +=\n}\n")
+    main = editor.open("uses_broken.esk", "import broken_counter\nbroken_counter.bump()\nprint(broken_counter.total)\n")
+    found = await editor.diagnostics(main)
+    assert codes(found) == [(0, 7, "E0114")]
+    assert "broken_counter.esk:4:1: error[E0001]" in found[0].message
+    (related,) = found[0].related_information
+    assert related.location.uri.endswith("/broken_counter.esk")
+    assert related.location.range.start == types.Position(line=3, character=0)

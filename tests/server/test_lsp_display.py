@@ -106,6 +106,20 @@ async def test_disassemble_one_function_at_a_position(editor: Editor, program):
     assert [f.name for f in whole.functions] == ["main", "<fn>"]
 
 
+async def test_disassemble_shows_the_compiled_tiers_python(editor: Editor, program):
+    result = await send_now(editor.client, "esker/disassemble", {
+        "textDocument": {"uri": program.uri}, "position": {"line": 1, "character": 4}, "view": "python"})
+    add = result.functions[0]
+    listing = result.listing.split("\n")
+    assert add.name == "add" and listing[add.listingStart].startswith("# add")
+    assert "def add_" in listing[add.listingStart + 1]
+    first = add.instructions[0]
+    assert first.pc == 0 and first.opname == "ADD" and listing[first.listingLine].rstrip().endswith("# 0")
+    assert (first.range.start.line, first.range.start.character) == (2, editor.at(program, "x + y").character)
+    with pytest.raises(JsonRpcException):
+        await send_now(editor.client, "esker/disassemble", {"textDocument": {"uri": program.uri}, "view": "jit"})
+
+
 async def test_show_bytecode_command(editor: Editor, program):
     found = await editor.client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="esker.showBytecode", arguments=[program.uri, {"line": 1, "character": 4}]))

@@ -1,8 +1,8 @@
-"""The string forms of §13.3 on both engines: what each prints, how a spec
-that does not fit fails (kind and position), the instructions the compiler
-makes for f-strings, and generated f-strings with random specs and values,
-which must print the same on the tree-walker and the VM and agree with
-Python's `format` where Esker follows it."""
+"""The string forms of §13.3 on both engines (and the VM's Python tier): what
+each prints, how a spec that does not fit fails (kind and position), the
+instructions the compiler makes for f-strings, and generated f-strings with
+random specs and values, which must print the same on the tree-walker, the
+VM and the tier and agree with Python's `format` where Esker follows it."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ ENGINES = ["vm", "tree"]
 
 
 def both(text: str) -> str:
-    """What the program prints; both engines must agree, error report included."""
-    vm, tree = run(text, "vm"), run(text, "tree")
-    assert vm.text == tree.text
+    """What the program prints; both engines, and the VM with everything
+    compiled by its Python tier, must agree, error report included."""
+    vm, tree, tier = run(text, "vm"), run(text, "tree"), run(text, "vm", tier_threshold=0)
+    assert vm.text == tree.text == tier.text
     return vm.text
 
 

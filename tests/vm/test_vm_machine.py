@@ -234,12 +234,12 @@ try { print = 1 } catch e { print(e.kind) }
     assert output(program) == "RuntimeError undefined name `later`\nTypeError\n"
 
 
-def test_top_level_names_become_module_members(tmp_path):
+def test_top_level_names_become_live_module_members(tmp_path):
     (tmp_path / "lib.esk").write_text("let count = 1\nfn bump() { count += 1\n return count }\nstruct S { a }\n")
     main = tmp_path / "main.esk"
     main.write_text("import lib\nimport lib as again\nprint(lib.bump(), lib.count, again == lib, lib.S(1))\n")
     outcome = run(main.read_text(), path=str(main))
-    assert outcome.error is None and outcome.stdout == "2 1 true S(a: 1)\n"
+    assert outcome.error is None and outcome.stdout == "2 2 true S(a: 1)\n"
 
 
 def test_missing_and_broken_modules_are_import_errors(tmp_path):

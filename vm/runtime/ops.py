@@ -449,7 +449,8 @@ def set_field(obj, name: str, value) -> None:
             raise _no_attribute(f"{obj.type.name} has no field `{name}`")
         obj.values[index] = value
     elif type(obj) is Module:
-        raise _no_attribute(f"cannot assign to member `{name}` of module {obj.name}")
+        raise runtime_error("TypeError", f"cannot assign to `{name}` of module {obj.name} from outside it: "
+                                         "a module's members are assigned by its own code only")
     else:
         raise _no_attribute(f"{type_name(obj)} has no field `{name}`")
 

@@ -10,6 +10,7 @@ generators. Every class uses __slots__, since engines create these on hot paths.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Callable
 
 
@@ -118,14 +119,45 @@ class VariantConstructor:
 
 
 class Module:
-    """What `import` binds: a module's top-level declarations by name."""
+    """What `import` binds: a module's top-level declarations by name.
+
+    For a module of the program, `members` is a `ModuleMembers` view of its
+    bindings, so a member read sees the module's latest assignment; builtin
+    namespaces such as `math` have a plain dict."""
 
     __slots__ = ("name", "path", "members")
 
-    def __init__(self, name: str, path: str | None, members: dict[str, object]):
+    def __init__(self, name: str, path: str | None, members: Mapping[str, object]):
         self.name = name
         self.path = path
         self.members = members
+
+
+class ModuleMembers(Mapping):
+    """The live members of a module (§13.1): its top-level `let`, `const`,
+    `fn`, `struct` and `enum` names, read from the table of bindings its own
+    code assigns (an engine's globals). The module's own imports are in that
+    table too, but are not members."""
+
+    __slots__ = ("_bindings", "_names")
+
+    def __init__(self, bindings: dict[str, object], names: Iterable[str]):
+        self._bindings = bindings
+        self._names = frozenset(names)
+
+    def __getitem__(self, name: str):
+        if name in self._names:
+            return self._bindings[name]
+        raise KeyError(name)
+
+    def get(self, name: str, default=None):
+        return self._bindings.get(name, default) if name in self._names else default
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._bindings if name in self._names)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class Builtin:

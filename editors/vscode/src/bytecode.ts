@@ -2,23 +2,21 @@
  * The live bytecode view: a read-only document beside an Esker file that shows
  * what the file compiles to (the server's `esker/disassemble` listing). It is
  * refreshed as the file is edited, highlights the instructions compiled from
- * the cursor's line, and a click on an instruction selects its source.
+ * the cursor's line, and a click on an instruction selects its source. It can
+ * switch to the Python the compiled tier generates for the same functions.
  */
 import * as vscode from 'vscode';
 import { Range } from 'vscode-languageclient';
 import { ServerConnection } from './client';
-import { DisassembleRequest, DisassembleResult, ListedFunction } from './protocol';
+import { Shown, ViewText, accept, innermostFunction, render, sourceAt, viewLinesOf } from './listing';
+import { DisassembleRequest, Listing, ListingView, complete } from './protocol';
 
 export const BYTECODE_SCHEME = 'esker-bytecode';
 
-/** What a view shows: the newest listing that compiled, and why it may be out of date. */
-interface Shown {
-  result: DisassembleResult;
-  outOfDate?: string;
-}
-
 export class BytecodeViews implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly shown = new Map<string, Shown>();
+  /** What each source's view lists, by source URI (bytecode when absent). */
+  private readonly views = new Map<string, ListingView>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
   private readonly highlight = vscode.window.createTextEditorDecorationType({
@@ -42,7 +40,10 @@ export class BytecodeViews implements vscode.TextDocumentContentProvider, vscode
     ];
   }
 
-  /** Opens (or focuses) the bytecode view of `source` beside it, scrolled to the function at `at` if given. */
+  /**
+   * Opens (or focuses) the bytecode view of `source` beside it, scrolled to
+   * the function at `at` if given, else to the instructions of the cursor's line.
+   */
   async show(source: vscode.TextDocument, at?: vscode.Position): Promise<void> {
     await this.refresh(source);
     const document = await vscode.workspace.openTextDocument(bytecodeUri(source.uri));
@@ -52,25 +53,32 @@ export class BytecodeViews implements vscode.TextDocumentContentProvider, vscode
       preserveFocus: true,
       preview: false,
     });
-    const listed = at && innermostFunction(this.shown.get(source.uri.toString())?.result.functions ?? [], at);
+    const shown = this.shown.get(source.uri.toString());
+    const listed = at && shown && innermostFunction(shown.listing.functions, at);
     if (listed) {
-      const top = new vscode.Range(listed.listingStart, 0, listed.listingStart, 0);
-      editor.revealRange(top, vscode.TextEditorRevealType.AtTop);
+      const top = listed.listingStart + this.text(source.uri).offset;
+      editor.revealRange(new vscode.Range(top, 0, top, 0), vscode.TextEditorRevealType.AtTop);
     }
     this.highlightCursorLine(source.uri.toString(), listed === undefined);
   }
 
+  /** Switches the view of `source` between bytecode and the compiled tier's Python, and shows it. */
+  async switchView(source: vscode.TextDocument): Promise<void> {
+    const key = source.uri.toString();
+    this.views.set(key, this.views.get(key) === 'python' ? 'bytecode' : 'python');
+    await this.show(source);
+  }
+
+  /** The source document whose view `uri` is, if it is a view. */
+  sourceOf(uri: vscode.Uri): vscode.Uri | undefined {
+    return uri.scheme === BYTECODE_SCHEME ? sourceUri(uri) : undefined;
+  }
+
   provideTextDocumentContent(uri: vscode.Uri): string {
-    const shown = this.shown.get(sourceUri(uri).toString());
-    if (shown === undefined) {
+    if (!this.shown.has(sourceUri(uri).toString())) {
       return 'Run "Esker: Show Bytecode" from an Esker file to list its bytecode here.\n';
     }
-    const { listing, message } = shown.result;
-    const note = shown.outOfDate ?? (listing.length === 0 ? message : undefined);
-    if (!note) {
-      return listing;
-    }
-    return listing.length > 0 ? `${listing}\n(${note})\n` : `(${note})\n`;
+    return this.text(sourceUri(uri)).text;
   }
 
   dispose(): void {
@@ -78,29 +86,28 @@ export class BytecodeViews implements vscode.TextDocumentContentProvider, vscode
     this.subscriptions.forEach((subscription) => subscription.dispose());
   }
 
+  /** The view's text for `source`: notes on what is missing, then the listing. */
+  private text(source: vscode.Uri): ViewText {
+    const shown = this.shown.get(source.toString());
+    return shown ? render(shown) : { text: '', offset: 0 };
+  }
+
   private async refresh(source: vscode.TextDocument): Promise<void> {
     const key = source.uri.toString();
-    const result = await this.disassemble(source);
-    const previous = this.shown.get(key);
-    // While the file does not compile, keep showing the last listing that did.
-    if (result.functions.length === 0 && previous !== undefined && previous.result.functions.length > 0) {
-      const outOfDate = `out of date: ${result.message ?? 'nothing compiled'}`;
-      this.shown.set(key, { result: previous.result, outOfDate });
-    } else {
-      this.shown.set(key, { result });
-    }
+    this.shown.set(key, accept(this.shown.get(key), await this.disassemble(source)));
     this.changeEmitter.fire(bytecodeUri(source.uri));
   }
 
-  private async disassemble(source: vscode.TextDocument): Promise<DisassembleResult> {
+  private async disassemble(source: vscode.TextDocument): Promise<Listing> {
     const client = this.server.running;
     if (client === undefined) {
       return noListing('the Esker language server is not running; run "Esker: Restart Language Server"');
     }
     try {
       const textDocument = { uri: client.code2ProtocolConverter.asUri(source.uri) };
-      const result = await client.sendRequest(DisassembleRequest, { textDocument });
-      return result ?? noListing('the language server has not opened this file');
+      const view = this.views.get(source.uri.toString()) ?? 'bytecode';
+      const result = await client.sendRequest(DisassembleRequest, { textDocument, view });
+      return result ? complete(result) : noListing('the language server has not opened this file');
     } catch (error) {
       return noListing(`the language server could not list this file: ${String(error)}`);
     }
@@ -152,11 +159,10 @@ export class BytecodeViews implements vscode.TextDocumentContentProvider, vscode
     if (shown === undefined || source === undefined) {
       return;
     }
-    const cursorLine = source.selection.active.line;
-    const lines = shown.result.functions
-      .flatMap((listed) => listed.instructions)
-      .filter((instruction) => instruction.range?.start.line === cursorLine)
-      .map((instruction) => new vscode.Range(instruction.listingLine, 0, instruction.listingLine, 0));
+    const { offset } = render(shown);
+    const lines = viewLinesOf(shown.listing.functions, source.selection.active.line, offset).map(
+      (line) => new vscode.Range(line, 0, line, 0),
+    );
     const viewUri = bytecodeUri(source.document.uri).toString();
     for (const view of editorsShowing(viewUri)) {
       view.setDecorations(this.highlight, lines);
@@ -166,47 +172,21 @@ export class BytecodeViews implements vscode.TextDocumentContentProvider, vscode
     }
   }
 
-  /** Selects, in the source editor, what the listing's `line` was compiled from. */
+  /** Selects, in the source editor, what the view's `line` was compiled from. */
   private async revealSource(viewUri: vscode.Uri, line: number): Promise<void> {
     const source = sourceUri(viewUri);
     const shown = this.shown.get(source.toString());
-    const target = shown && sourceRangeAt(shown.result.functions, line);
+    const target = shown && sourceAt(shown.listing.functions, line, render(shown).offset);
     if (target === undefined) {
       return;
     }
     const [editor] = editorsShowing(source.toString());
     await vscode.window.showTextDocument(source, {
       viewColumn: editor?.viewColumn ?? vscode.ViewColumn.One,
-      selection: target,
+      selection: asRange(target),
       preserveFocus: true,
     });
   }
-}
-
-/** The source of the instruction on a listing line, or the start of the function whose header it is. */
-function sourceRangeAt(functions: ListedFunction[], line: number): vscode.Range | undefined {
-  const range = functions
-    .flatMap((listed) => listed.instructions)
-    .find((instruction) => instruction.listingLine === line && instruction.range)?.range;
-  if (range) {
-    return asRange(range);
-  }
-  // Sections of nested functions may lie inside their parent's: the innermost one starts last.
-  const enclosing = functions
-    .filter((listed) => listed.listingStart <= line && line < listed.listingEnd)
-    .sort((a, b) => b.listingStart - a.listingStart)[0];
-  if (enclosing === undefined) {
-    return undefined;
-  }
-  const start = asRange(enclosing.range).start;
-  return new vscode.Range(start, start);
-}
-
-/** The function whose source holds `position` most closely (nested functions start later). */
-function innermostFunction(functions: ListedFunction[], position: vscode.Position): ListedFunction | undefined {
-  return functions
-    .filter((listed) => asRange(listed.range).contains(position))
-    .sort((a, b) => asRange(b.range).start.compareTo(asRange(a.range).start))[0];
 }
 
 function asRange(range: Range): vscode.Range {
@@ -217,8 +197,8 @@ function editorsShowing(uri: string): vscode.TextEditor[] {
   return vscode.window.visibleTextEditors.filter((editor) => editor.document.uri.toString() === uri);
 }
 
-function noListing(message: string): DisassembleResult {
-  return { listing: '', functions: [], message };
+function noListing(message: string): Listing {
+  return { listing: '', functions: [], missing: [], message };
 }
 
 /** The view's URI carries the source's URI, so each source file has one view. */

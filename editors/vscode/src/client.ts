@@ -76,6 +76,7 @@ export class ServerConnection implements vscode.Disposable {
       ],
       outputChannel: this.output,
     };
+    this.output.appendLine(`Starting the language server: ${[line.command, ...line.args].join(' ')}`);
     const client = new LanguageClient('esker', 'Esker Language Server', line, clientOptions);
     keepClientCommands(client);
     this.client = client;

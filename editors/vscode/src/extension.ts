@@ -31,6 +31,14 @@ export function activate(context: vscode.ExtensionContext): void {
         await views.show(source, at && new vscode.Position(at.line, at.character));
       }
     }),
+    // From the view's title bar or the palette: the active Esker file, or the file the active view lists.
+    vscode.commands.registerCommand('esker.switchBytecodeView', async (target?: Target) => {
+      const active = vscode.window.activeTextEditor?.document.uri;
+      const source = await eskerDocument(asUri(target) ?? (active && views.sourceOf(active)));
+      if (source !== undefined) {
+        await views.switchView(source);
+      }
+    }),
     vscode.commands.registerCommand('esker.restartServer', () => server.restart()),
     vscode.commands.registerCommand('esker.run', (target?: Target) => launchFile(asUri(target), true)),
     vscode.commands.registerCommand('esker.debug', (target?: Target) => launchFile(asUri(target), false)),

@@ -1,8 +1,9 @@
 /**
  * How the extension starts Esker's Python tools: the command line of the
- * language server or the debug adapter, read from the settings, and a check
- * that it can run, so a missing install is reported with its fix instead of a
- * crash log.
+ * language server or the debug adapter (from the settings, else `PATH`, else
+ * a virtual environment in the workspace, as the Python extension looks for
+ * one), and a check that it can run, so a missing install is reported with
+ * its fix (and an interpreter picker) instead of a crash log.
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -40,7 +41,14 @@ export interface CommandLine {
   args: string[];
 }
 
-/** The tool's command line: its own setting, else `esker.pythonPath -m MODULE`, else the script on PATH. */
+/** Folders of a workspace that hold a virtual environment, in the order they are tried. */
+const VENV_FOLDERS = ['.venv', 'venv'];
+
+/**
+ * The tool's command line: its own setting, else `esker.pythonPath -m MODULE`,
+ * else the script on PATH, else the script in a workspace folder's `.venv` or
+ * `venv` (still the bare script name when there is none, for the message).
+ */
 export function commandLine(tool: Tool): CommandLine {
   const config = vscode.workspace.getConfiguration('esker');
   const explicit = config.get<string[]>(tool.setting, []).filter((part) => part.length > 0);
@@ -51,7 +59,26 @@ export function commandLine(tool: Tool): CommandLine {
   if (python.length > 0) {
     return { command: expandHome(python), args: ['-m', tool.module] };
   }
+  if (findProgram(tool.script) === undefined) {
+    const inVenv = workspaceVenvs().map((venv) => venvProgram(venv, tool.script)).find(isExecutable);
+    if (inVenv !== undefined) {
+      return { command: inVenv, args: [] };
+    }
+  }
   return { command: tool.script, args: [] };
+}
+
+/** The virtual environments in the workspace's folders (`.venv`, `venv`) that exist. */
+function workspaceVenvs(): string[] {
+  return (vscode.workspace.workspaceFolders ?? [])
+    .filter((folder) => folder.uri.scheme === 'file')
+    .flatMap((folder) => VENV_FOLDERS.map((name) => path.join(folder.uri.fsPath, name)))
+    .filter((venv) => fs.existsSync(venv));
+}
+
+/** Where a virtual environment keeps the program `name`. */
+function venvProgram(venv: string, name: string): string {
+  return process.platform === 'win32' ? path.join(venv, 'Scripts', `${name}.exe`) : path.join(venv, 'bin', name);
 }
 
 /** Whether a change of settings affects how `tool` is started. */
@@ -67,10 +94,12 @@ export async function startProblem(tool: Tool, line: CommandLine): Promise<strin
   const program = findProgram(line.command);
   const install = 'install the `esker` Python package (`pip install -e .` in the Esker sources)';
   if (program === undefined) {
-    const where = line.command.includes(path.sep) ? 'does not exist or cannot be run' : 'was not found on PATH';
+    const where = line.command.includes(path.sep)
+      ? 'does not exist or cannot be run'
+      : `was not found on PATH nor in a ${VENV_FOLDERS.join(' or ')} folder of the workspace`;
     return (
       `Esker: cannot start the ${tool.label}: \`${line.command}\` ${where}. ` +
-      `To fix it, ${install}, or set \`esker.pythonPath\` to a Python that has it, ` +
+      `To fix it, pick a Python interpreter that has Esker installed, or ${install}, ` +
       `or set \`esker.${tool.setting}\` to the full command.`
     );
   }
@@ -86,14 +115,49 @@ export async function startProblem(tool: Tool, line: CommandLine): Promise<strin
   return undefined;
 }
 
+const PICK_INTERPRETER = 'Pick Interpreter…';
+
 /** Shows a start problem with buttons that lead to the fix or try again. */
 export async function reportStartProblem(message: string, retry: () => unknown): Promise<void> {
-  const choice = await vscode.window.showErrorMessage(message, 'Open Settings', 'Retry');
-  if (choice === 'Open Settings') {
+  const choice = await vscode.window.showErrorMessage(message, PICK_INTERPRETER, 'Open Settings', 'Retry');
+  if (choice === PICK_INTERPRETER) {
+    await pickInterpreter();
+  } else if (choice === 'Open Settings') {
     await vscode.commands.executeCommand('workbench.action.openSettings', 'esker.');
   } else if (choice === 'Retry') {
     await retry();
   }
+}
+
+/**
+ * Asks for the Python that has Esker installed (the workspace's virtual
+ * environments, the `python3` on PATH, or any file) and saves it as
+ * `esker.pythonPath`; the change of setting restarts the tools.
+ */
+async function pickInterpreter(): Promise<void> {
+  const browse = 'Browse…';
+  const found = [
+    ...workspaceVenvs().map((venv) => venvProgram(venv, 'python')),
+    findProgram('python3'),
+    findProgram('python'),
+  ].filter((file): file is string => file !== undefined && isExecutable(file));
+  const items = [...new Set(found)].map((file) => ({ label: file }));
+  const picked = await vscode.window.showQuickPick([...items, { label: browse }], {
+    title: 'Esker: the Python interpreter that has Esker installed',
+    placeHolder: 'It is saved as esker.pythonPath',
+  });
+  let file = picked?.label;
+  if (file === browse) {
+    const [chosen] = (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Python interpreter' })) ?? [];
+    file = chosen?.fsPath;
+  }
+  if (file === undefined) {
+    return;
+  }
+  const target = vscode.workspace.workspaceFolders?.length
+    ? vscode.ConfigurationTarget.Workspace
+    : vscode.ConfigurationTarget.Global;
+  await vscode.workspace.getConfiguration('esker').update('pythonPath', file, target);
 }
 
 function expandHome(file: string): string {

@@ -1,15 +1,21 @@
 -- The live bytecode view: :EskerBytecode lists what the current Esker buffer
 -- compiles to (the server's `esker/disassemble` request) in a split beside
--- it, refreshes the listing as the buffer changes, highlights the
--- instructions compiled from the cursor's line, and <CR> on an instruction
--- jumps to the source it came from.
+-- it, with notes on top saying what is not compiled and why. It refreshes
+-- the listing as the buffer changes, highlights (and scrolls to) the
+-- instructions compiled from the cursor's line, and <CR> or a double click
+-- on an instruction jumps to the source it came from.
+-- `p` in the view (or :EskerBytecode python) switches to the Python the
+-- compiled tier generates, and back.
 local M = {}
 
 local namespace = vim.api.nvim_create_namespace('esker-bytecode')
 vim.cmd('highlight default link EskerBytecodeCurrent Visual')
 
 -- Open views by source buffer: { buf = the view's buffer, result = the listing
--- shown, note = why it may be out of date, timer = the refresh debounce }.
+-- shown, note = why it may be out of date, missing = what the newest version
+-- leaves out, offset = the view line where the listing starts (0-based),
+-- timer = the refresh debounce, python = whether it shows the compiled
+-- tier's Python instead of bytecode }.
 local views = {}
 
 -- JSON null arrives as vim.NIL: treat it as absent.
@@ -21,27 +27,51 @@ local function present(value)
 end
 
 local function no_listing(message)
-  return { listing = '', functions = {}, message = message }
+  return { listing = '', functions = {}, missing = {}, message = message }
+end
+
+--- The result with every field present, whatever the server sent (docs/language-server.md).
+local function complete(result)
+  return {
+    listing = present(result.listing) or '',
+    functions = present(result.functions) or {},
+    missing = present(result.missing) or {},
+    message = present(result.message),
+  }
 end
 
 --- Takes a new result; while the buffer does not compile, keeps the last listing that did.
 local function accept(view, result)
   local shown = view.result
+  view.missing = result.missing
   if #result.functions == 0 and shown and #shown.functions > 0 then
-    view.note = 'out of date: ' .. (present(result.message) or 'nothing compiled')
+    view.note = 'out of date: ' .. (result.message or 'nothing compiled')
   else
     view.result = result
-    view.note = result.listing == '' and present(result.message) or nil
+    view.note = result.message
   end
 end
 
+--- Notes (in parentheses, as the listing's syntax expects) on top, a blank line, then the listing.
 local function render(view)
+  local notes = {}
+  if view.note then
+    table.insert(notes, '(' .. view.note .. ')')
+  end
+  for _, item in ipairs(view.missing) do
+    table.insert(notes, ('(not compiled: %s — %s)'):format(item.name, item.reason))
+  end
   local lines = vim.split(view.result.listing, '\n', { plain = true })
   if lines[#lines] == '' then
     table.remove(lines)
   end
-  if view.note then
-    table.insert(lines, '(' .. view.note .. ')')
+  view.offset = 0
+  if #notes > 0 then
+    view.offset = #lines > 0 and #notes + 1 or #notes
+    if #lines > 0 then
+      table.insert(notes, '')
+    end
+    lines = vim.list_extend(notes, lines)
   end
   vim.bo[view.buf].modifiable = true
   vim.api.nvim_buf_set_lines(view.buf, 0, -1, false, lines)
@@ -72,8 +102,9 @@ local function highlight(src, keep_scroll)
     for _, instruction in ipairs(listed.instructions) do
       local range = present(instruction.range)
       if range and range.start.line == line then
-        vim.api.nvim_buf_add_highlight(view.buf, namespace, 'EskerBytecodeCurrent', instruction.listingLine, 0, -1)
-        first = math.min(first or instruction.listingLine, instruction.listingLine)
+        local line_in_view = instruction.listingLine + view.offset
+        vim.api.nvim_buf_add_highlight(view.buf, namespace, 'EskerBytecodeCurrent', line_in_view, 0, -1)
+        first = math.min(first or line_in_view, line_in_view)
       end
     end
   end
@@ -110,7 +141,7 @@ local function reveal_function(view, position)
   local listed = innermost_function(view.result.functions, position)
   local win = vim.fn.bufwinid(view.buf)
   if listed and win ~= -1 then
-    vim.api.nvim_win_set_cursor(win, { listed.listingStart + 1, 0 })
+    vim.api.nvim_win_set_cursor(win, { listed.listingStart + view.offset + 1, 0 })
     vim.api.nvim_win_call(win, function()
       vim.cmd('normal! zt')
     end)
@@ -138,13 +169,13 @@ local function refresh(src)
     show(no_listing('esker-lsp is not attached to this buffer: see :help esker'))
     return
   end
-  local params = { textDocument = { uri = vim.uri_from_bufnr(src) } }
+  local params = { textDocument = { uri = vim.uri_from_bufnr(src) }, view = view.python and 'python' or 'bytecode' }
   lsp.request(client, 'esker/disassemble', params, function(err, result)
     vim.schedule(function()
       if err then
         show(no_listing('the language server could not list this file: ' .. (err.message or vim.inspect(err))))
       else
-        show(present(result) or no_listing('the language server has not opened this file'))
+        show(present(result) and complete(result) or no_listing('the language server has not opened this file'))
       end
     end)
   end, src)
@@ -182,7 +213,7 @@ end
 
 local function jump_to_source(src)
   local view = views[src]
-  local listing_line = vim.api.nvim_win_get_cursor(0)[1] - 1
+  local listing_line = view and vim.api.nvim_win_get_cursor(0)[1] - 1 - view.offset
   local position = view and view.result and source_position(view.result.functions, listing_line)
   if not position then
     return
@@ -225,11 +256,17 @@ local function create_view(src)
   vim.bo[buf].modifiable = false
   vim.bo[buf].filetype = 'eskerbytecode'
   pcall(vim.api.nvim_buf_set_name, buf, 'esker-bytecode://' .. vim.api.nvim_buf_get_name(src))
-  vim.keymap.set('n', '<CR>', function()
-    jump_to_source(src)
-  end, { buffer = buf, desc = 'Esker: go to the source of this instruction' })
+  for _, key in ipairs({ '<CR>', '<2-LeftMouse>' }) do
+    vim.keymap.set('n', key, function()
+      jump_to_source(src)
+    end, { buffer = buf, desc = 'Esker: go to the source of this instruction' })
+  end
+  vim.keymap.set('n', 'p', function()
+    M.open(src, nil, views[src].python and 'bytecode' or 'python')
+  end, { buffer = buf, desc = 'Esker: switch between bytecode and the compiled Python' })
 
-  local view = { buf = buf, group = vim.api.nvim_create_augroup('EskerBytecode' .. src, { clear = true }) }
+  local view = { buf = buf, missing = {}, offset = 0,
+    group = vim.api.nvim_create_augroup('EskerBytecode' .. src, { clear = true }) }
   local function on(events, target, callback)
     vim.api.nvim_create_autocmd(events, { group = view.group, buffer = target, callback = callback })
   end
@@ -257,8 +294,10 @@ local function show_window(buf)
 end
 
 --- Opens (or refreshes) the bytecode view of buffer `src` (default: the current
---- one), scrolled to the function at `position` (an LSP position) if given.
-function M.open(src, position)
+--- one), scrolled to the function at `position` (an LSP position) if given;
+--- `kind` 'python' shows the compiled tier's Python, 'bytecode' the bytecode
+--- (nil: what the view showed last, bytecode at first).
+function M.open(src, position, kind)
   if src == nil or src == 0 then
     src = vim.api.nvim_get_current_buf()
   end
@@ -271,6 +310,9 @@ function M.open(src, position)
   end
   if vim.fn.bufwinid(views[src].buf) == -1 then
     show_window(views[src].buf)
+  end
+  if kind == 'python' or kind == 'bytecode' then
+    views[src].python = kind == 'python'
   end
   views[src].reveal = present(position)
   refresh(src)

@@ -67,9 +67,18 @@ end
 function M.setup(options)
   M.options = vim.tbl_deep_extend('force', vim.deepcopy(defaults), options or {})
   require('esker.lsp').enable(M.options, M.server_command())
-  vim.api.nvim_create_user_command('EskerBytecode', function()
-    require('esker.bytecode').open()
-  end, { desc = 'Show the bytecode of the current Esker buffer beside it' })
+  vim.api.nvim_create_user_command('EskerBytecode', function(command)
+    local kind = command.args ~= '' and command.args or nil
+    if kind and kind ~= 'python' and kind ~= 'bytecode' then
+      vim.notify('EskerBytecode: expected "bytecode" or "python", not ' .. kind, vim.log.levels.WARN)
+      return
+    end
+    require('esker.bytecode').open(nil, nil, kind)
+  end, {
+    nargs = '?',
+    complete = function() return { 'bytecode', 'python' } end,
+    desc = 'Show the bytecode (or the compiled Python) of the current Esker buffer beside it',
+  })
   M.setup_dap()
 end
 

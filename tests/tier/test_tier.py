@@ -1,0 +1,276 @@
+"""The compiled tier's own contract: every instruction has a translation, the
+generated Python for small functions, traces, depth limits, tail calls,
+closures and generators across the two tiers, and the command's options."""
+
+from __future__ import annotations
+
+import pytest
+
+from esker.vm.opcodes import OPCODES
+from esker.vm.symbols import BUILTIN_NAMES
+from esker.vm.tier import TRANSLATIONS, python_sources
+from tier_support import run_mode
+from vm_support import compile_text
+
+
+def test_every_instruction_has_a_translation():
+    assert set(TRANSLATIONS) == {info.name for info in OPCODES}
+
+
+def _same_everywhere(text: str, modes=("tier0", "tier1", "tier"), **options) -> str:
+    expected = run_mode(text, "vm", **options)
+    for mode in modes:
+        assert run_mode(text, mode, **options) == expected, mode
+    return expected
+
+
+# ------------------------------------------------------------------ generated Python
+
+def _python(text: str, name: str) -> str:
+    """The generated source of function `name`, each line after its pc."""
+    sources = python_sources(compile_text(text), "test.esk")
+    source = next(source for source in sources if source.proto.name == name)
+    return "\n".join(f"{'' if pc < 0 else pc:>3} | {line}" for line, pc in zip(source.lines, source.pcs))
+
+
+def test_golden_python_of_a_leaf_function():
+    assert _python("fn add(a, b) { return a + b }\n", "add") == GOLDEN_ADD
+
+
+def test_golden_python_of_a_loop():
+    text = "fn count(n) {\n    let total = 0\n    for i in 0..n { total += i }\n    return total\n}\n"
+    assert _python(text, "count") == GOLDEN_COUNT
+
+
+GOLDEN_ADD = """\
+    | def add_1(F, r0, r1):
+  0 |     if len(frames) >= host_depth: return deep(F, [r0, r1])
+  0 |     frames.append(MARK)
+  0 |     try:
+  0 |         r2 = (r0 + r1) if ((t := type(r0)) is int or t is float) and type(r1) is t else add(r0, r1)
+  1 |         return r2
+    |     except EskerError as e:
+    |         leave(e, PCS[e.__traceback__.tb_lineno])
+    |         raise
+    |     finally:
+    |         frames.pop()"""
+
+GOLDEN_COUNT = """\
+    | def count_1(F, r0):
+  0 |     if len(frames) >= host_depth: return deep(F, [r0])
+  0 |     frames.append(MARK)
+  0 |     try:
+  0 |         L = 0
+    |         while True:
+  5 |             if L == 5:
+  5 |               r1 = (r1 + r4) if ((t := type(r1)) is int or t is float) and type(r4) is t else add(r1, r4)
+  6 |               v = r2 + 1
+  6 |               if v < r3:
+  6 |                 r2 = r4 = v
+  5 |                 L = 5
+  5 |                 continue
+  8 |               L = 8
+  8 |               continue
+  0 |             elif L == 0:
+  0 |               r1 = 0
+  1 |               r2 = 0
+  2 |               r3 = r0
+  3 |               if type(r2) is not int or type(r3) is not int: make_range(r2, r3, False)
+  3 |               if r2 < r3:
+  3 |                 r4 = r2
+  5 |                 L = 5
+  5 |                 continue
+  8 |               L = 8
+  8 |               continue
+  8 |             elif L == 8:
+  8 |               return r1
+    |     except EskerError as e:
+    |         leave(e, PCS[e.__traceback__.tb_lineno])
+    |         raise
+    |     finally:
+    |         frames.pop()"""
+
+
+# ------------------------------------------------------------------ errors and traces
+
+TRACED = """\
+fn divide(a, b) { return a // b }
+fn middle(x) {
+    let r = divide(x, x - 3)
+    return r + 1
+}
+fn outer(n) {
+    let t = 0
+    for i in 0..n {
+        try { t += middle(i) } catch e { print("caught", e.kind, i) }
+    }
+    return t
+}
+print(outer(6))
+let xs = [1, 2, 3].map(fn (v) => middle(v + 2))
+"""
+
+
+def test_traces_and_handlers_through_compiled_frames():
+    report = _same_everywhere(TRACED)
+    assert "caught ZeroDivisionError 3" in report
+    assert report.endswith("error[ZeroDivisionError]: division by zero\n  at divide (test.esk:1:26)\n"
+                           "  at middle (test.esk:3:13)\n  at <module> (test.esk:14:10)")
+
+
+def test_thrown_values_and_uncaught_errors_in_module_code():
+    _same_everywhere('let t = 0\nfor i in 0..100 { t += i }\nlet m = {"a": 1}\nprint(t, m["b"])\n')
+
+
+# ------------------------------------------------------------------ depth and tail calls
+
+def test_deep_recursion_runs_in_compiled_code_without_a_host_recursion_error():
+    assert run_mode("fn d(n) { if n == 0 { return 0 }; return 1 + d(n - 1) }\nprint(d(100000))\n",
+                    "tier0") == "100000\n"
+
+
+def test_stack_overflow_at_the_same_depth_and_with_the_same_trace():
+    report = _same_everywhere("fn d(n) { return 1 + d(n + 1) }\ntry { d(0) } catch e { print(e) }\nd(0)\n",
+                              max_depth=3000)
+    assert report.startswith('Error(kind: "StackOverflow", message: "more than 3000 nested calls")\n')
+
+
+def test_tail_calls_run_in_constant_space():
+    text = ("fn even(n) { if n == 0 { return true }; return odd(n - 1) }\n"
+            "fn odd(n) { if n == 0 { return false }; return even(n - 1) }\n"
+            "fn loop(n, acc) { if n == 0 { return acc }; return loop(n - 1, acc + n) }\n"
+            "print(even(200001), loop(200000, 0))\n")
+    assert _same_everywhere(text, max_depth=500) == "false 20000100000\n"
+
+
+def test_arity_errors_of_calls_and_tail_calls():
+    _same_everywhere("fn two(a, b) { return a }\nfn t(x) { return two(x) }\n"
+                     "try { two(1) } catch e { print(e) }\nt(1)\n")
+
+
+# ------------------------------------------------------------------ across the tiers
+
+def test_closures_share_upvalues_across_tiers_and_loop_iterations():
+    text = """\
+fn make() {
+    let fs = []
+    let shared = 0
+    for i in 0..50 {
+        let j = i * 2
+        fs.push(fn () { shared += 1; return j + shared })
+    }
+    return fs
+}
+let fs = make()
+let before = fs[3]()
+let out = []
+for f in fs { out.push(f()) }
+print(before, out[0], out[49], fs[0]())
+"""
+    _same_everywhere(text)
+
+
+def test_builtins_calling_back_into_compiled_code():
+    _same_everywhere("fn sq(x) { return x * x }\nlet xs = []\nfor i in 0..300 { xs.push(300 - i) }\n"
+                     "xs.sort()\nprint(xs.map(sq).filter(fn (v) => v % 7 == 0).reduce(fn (a, b) => a + b, 0))\n")
+
+
+def test_generators_switch_tiers_while_suspended_and_running():
+    text = """\
+fn upto(n) { let i = 0; while i < n { yield i; i += 1 } }
+fn evens(g) { for x in g { if x % 2 == 0 { yield x } } }
+let g = upto(2000)
+let t = 0
+for v in g { t += v; if v == 900 { break } }
+for v in evens(g) { t += v }
+print(t, array(upto(4)), array(g))
+fn boom() { for i in 0..1000 { if i == 800 { throw Error("ValueError", "late") }; yield i } }
+for v in boom() { t += v }
+"""
+    assert "error[ValueError]: late\n  at boom (test.esk:8:" in _same_everywhere(text)
+
+
+def test_structs_enums_and_methods_in_hot_code():
+    text = """\
+struct V { x, y = 0
+    fn add(self, o) { return V(self.x + o.x, self.y + o.y) }
+    fn zero() { return V(0) } }
+enum Shape { Circle(r), Square(s), Empty }
+fn area(s) { return match s { Shape.Circle(r) => 3 * r * r, Shape.Square(s) => s * s, _ => 0 } }
+let v = V.zero()
+let a = 0
+for i in 0..400 {
+    v = v.add(V(i, y: 1))
+    a += area(i % 3 == 0 ? Shape.Circle(i) : i % 3 == 1 ? Shape.Square(i) : Shape.Empty)
+}
+print(v, a, v.z)
+"""
+    assert "error[AttributeError]" in _same_everywhere(text)
+
+
+def test_modules_run_compiled(tmp_path, monkeypatch):
+    (tmp_path / "geometry.esk").write_text("fn area(w, h) { return w * h }\nlet calls = 0\n")
+    monkeypatch.chdir(tmp_path)
+    text = "import geometry\nlet t = 0\nfor i in 0..200 { t += geometry.area(i, 2) }\nprint(t, geometry.calls)\n"
+    assert _same_everywhere(text, path=str(tmp_path / "main.esk")) == "39800 0\n"
+
+
+# ------------------------------------------------------------------ the command
+
+def test_run_options_choose_the_tier(esker, tmp_path):
+    (tmp_path / "p.esk").write_text("let t = 0\nfor i in 0..3000 { t += i }\nprint(t)\n")
+    for options in (["--tier", "vm"], ["--tier-threshold", "0"], ["--tier", "auto"], []):
+        done = esker("run", *options, "p.esk", cwd=tmp_path)
+        assert (done.status, done.stdout) == (0, "4498500\n"), options
+    done = esker("--tier-threshold", "0", "run", "p.esk", cwd=tmp_path)
+    assert (done.status, done.stdout) == (0, "4498500\n")
+    bad = esker("run", "--tier-threshold", "-1", "p.esk", cwd=tmp_path)
+    assert bad.status == 2 and "expected a number of calls" in bad.stderr
+
+
+def test_dis_python_shows_each_function_with_its_pcs(esker, tmp_path):
+    (tmp_path / "p.esk").write_text("fn fib(n) {\n    if n < 2 { return n }\n    return fib(n - 1) + fib(n - 2)\n}\n"
+                                    "print(fib(10))\n")
+    done = esker("dis", "--python", "p.esk", cwd=tmp_path)
+    assert done.status == 0
+    assert "# <module> (p.esk:1)" in done.stdout and "# fib (p.esk:1)" in done.stdout
+    assert "def fib_1(F, r0):" in done.stdout and "return r0  " in done.stdout
+    only = esker("dis", "--python", "--function", "fib", "p.esk", cwd=tmp_path)
+    assert only.stdout.startswith("# fib (p.esk:1)\ndef fib_1(F, r0):") and "<module>" not in only.stdout
+    missing = esker("dis", "--python", "--function", "nope", "p.esk", cwd=tmp_path)
+    assert missing.status == 2 and "no function named nope" in missing.stderr
+
+
+def test_finally_rethrow_and_exit_across_tiers():
+    text = """\
+fn risky(n) {
+    try {
+        if n % 3 == 0 { throw Error("ValueError", "bad " + str(n)) }
+        return n
+    } finally {
+        print("cleanup", n)
+    }
+}
+fn loop() {
+    let t = 0
+    for i in 1..8 {
+        try { t += risky(i) } catch e { print("caught", e.message) } finally { t += 100 }
+        if i == 5 { continue }
+    }
+    return t
+}
+print(loop())
+try { risky(3) } finally { print("outer finally") }
+"""
+    report = _same_everywhere(text)
+    assert "error[ValueError]: bad 3\n  at risky (test.esk:3:" in report
+
+
+@pytest.mark.skipif("exit" not in BUILTIN_NAMES, reason="exit() is not a builtin yet")
+def test_exit_runs_finally_blocks_in_compiled_code(esker, tmp_path):
+    (tmp_path / "p.esk").write_text("fn leave(n) { try { if n == 300 { exit(3) } } finally { if n == 300 { "
+                                    'print("finally", n) } } }\n'
+                                    'try { for i in 0..1000 { leave(i) } } finally { print("outer") }\n')
+    for options in (["--tier", "vm"], ["--tier-threshold", "0"], ["--tier-threshold", "1"]):
+        done = esker("run", *options, "p.esk", cwd=tmp_path)
+        assert (done.status, done.stdout, done.stderr) == (3, "finally 300\nouter\n", ""), options

@@ -1,0 +1,115 @@
+"""The compiled tier against the VM and the tree-walker: every conformance
+program and generated programs must print the same and fail the same way
+(traces included) whether code runs in the VM alone, compiled from the start
+(threshold 0), compiled as soon as it is entered twice (threshold 1: the
+tiers mix, loops switch in mid-run) or at the default threshold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from tests.conftest import SHARED
+from tier_support import run_mode
+from test_vm_differential import programs as vm_programs
+
+CONFORMANCE = SHARED / "conformance"
+PROGRAMS = sorted(CONFORMANCE.glob("*.esk")) + sorted(CONFORMANCE.glob("*/main.esk"))
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("**/*.esk"))
+TIERED = ("tier0", "tier1", "tier")
+
+
+def _runnable(path: Path) -> bool:
+    """Programs that need no arguments or standard input and run on the VM."""
+    engines = path.with_suffix(".engines")
+    if engines.exists() and "vm" not in engines.read_text().split():
+        return False
+    return not path.with_suffix(".args").exists() and not path.with_suffix(".stdin").exists()
+
+
+@pytest.mark.skipif(not CONFORMANCE.exists(), reason="the shared conformance suite is not here")
+@pytest.mark.parametrize("path", [p for p in PROGRAMS if _runnable(p)],
+                         ids=lambda path: str(path.relative_to(CONFORMANCE)))
+def test_conformance_program(path, monkeypatch):
+    monkeypatch.chdir(path.parent)
+    text = path.read_text(encoding="utf-8")
+    expected = run_mode(text, "vm", path=path.name)
+    assert expected.startswith(path.with_suffix(".out").read_text(encoding="utf-8"))
+    for mode in TIERED:
+        assert run_mode(text, mode, path=path.name) == expected, mode
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if _runnable(p)], ids=lambda path: path.name)
+def test_example_program(path, monkeypatch):
+    monkeypatch.chdir(path.parent)
+    text = path.read_text(encoding="utf-8")
+    expected = run_mode(text, "vm", path=path.name)
+    for mode in ("tier0", "tier1"):
+        assert run_mode(text, mode, path=path.name) == expected, mode
+
+
+# ------------------------------------------------------------------ generated programs
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(vm_programs())
+def test_generated_programs_agree(program):
+    expected = run_mode(program, "vm")
+    for mode in ("tier0", "tier1"):
+        assert run_mode(program, mode) == expected, (mode, program)
+
+
+_OPERANDS = st.sampled_from(["n", "k", "acc", "p.x", "p.y", "1", "2", "0.5", "-3", '"s"', "nil", "[1, 2]"])
+
+
+@st.composite
+def _value(draw, depth: int = 0) -> str:
+    if depth > 2 or draw(st.booleans()):
+        return draw(_OPERANDS)
+    left, right = draw(_value(depth + 1)), draw(_value(depth + 1))
+    kind = draw(st.sampled_from(["+", "-", "*", "//", "%", "<", "==", "call", "method", "gen"]))
+    if kind == "call":
+        return f"helper({left}, {right})"
+    if kind == "method":
+        return f"p.mix({left})"
+    if kind == "gen":
+        return f"total(upto({left}))"
+    return f"({left} {kind} {right})"
+
+
+@st.composite
+def recursive_programs(draw) -> str:
+    """Recursion, tail calls, struct methods, generators and handlers mixed with
+    loops hot enough to switch tiers while they run."""
+    body = [f"acc = acc + {draw(_value())}" for _ in range(draw(st.integers(1, 3)))]
+    guarded = draw(st.booleans())
+    lines = [
+        "struct P { x, y = 2", "fn mix(self, v) { self.x = self.x + 1; return (v, self.x) } }",
+        "fn upto(n) { let i = 0; while i < 3 { yield i; i += 1 } }",
+        "fn total(g) { let t = 0; for v in g { t += v }; return t }",
+        "fn helper(a, b) { if a == b { return a }; return (a, b) }",
+        f"fn walk(n, acc) {{ if n <= 0 {{ return acc }}; return walk(n - 1, acc) }}",
+        "fn rec(n, k) {",
+        "    let p = P(n)",
+        "    let acc = 0",
+        *(["    try {"] if guarded else []),
+        *("    " + line for line in body),
+        *(["    } catch e { print(\"caught\", e) }"] if guarded else []),
+        "    if n <= 0 { return acc }",
+        "    return (rec(n - 1, k), acc)",
+        "}",
+        f"for k in 0..{draw(st.integers(1, 4))} {{",
+        f"    print(rec({draw(st.integers(0, 4))}, k), walk({draw(st.integers(0, 50))}, k))",
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recursive_programs())
+def test_generated_recursive_programs_agree(program):
+    expected = run_mode(program, "vm")
+    assert run_mode(program, "tree") == expected, program
+    for mode in ("tier0", "tier1"):
+        assert run_mode(program, mode) == expected, (mode, program)
