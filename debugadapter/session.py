@@ -186,8 +186,12 @@ class DebugSession:
         self._started = True
         self._send("thread", {"reason": "started", "threadId": THREAD_ID})
         self.debugger.evaluation_limit = self._launch["evaluationTimeout"]
-        self.debugger.start(stop_on_entry=self._launch["stopOnEntry"], debug=not self._launch["noDebug"],
-                            history=self._launch["history"], tier=self._launch["tier"])
+        launch = self._launch
+        # The program's relative paths (io.read("data.txt")) are relative to the launch's `cwd`.
+        os.chdir(launch["cwd"])
+        self.debugger.start(stop_on_entry=launch["stopOnEntry"], debug=not launch["noDebug"],
+                            history=launch["history"], tier=launch["tier"], args=launch["args"],
+                            stdin=launch["stdin"], environ=launch["env"])
 
     # ------------------------------------------------------------ execution
 
@@ -622,8 +626,9 @@ class DebugSession:
 
 
 def _launch_config(args: Arguments) -> dict:
-    """Checked `launch` arguments: the program's absolute path and the module
-    search path that `cwd` and `env` give it."""
+    """Checked `launch` arguments: the program's absolute path, the module
+    search path that `cwd` and `env` give it, and what the program gets: its
+    arguments (`sys.args`), environment and standard input."""
     cwd = args.get("cwd", str, os.getcwd())
     environment = dict(os.environ)
     for name, value in args.get("env", dict, {}).items():
@@ -634,12 +639,23 @@ def _launch_config(args: Arguments) -> dict:
         else:
             raise RequestFailed(f"env value of {name!r} must be a string or null")
     search_path = [os.path.join(cwd, folder) for folder in search_path_of(environment)]
-    # Checked like the rest, though an Esker program has no way to read its arguments.
-    args.strings("args")
-    return {"program": os.path.join(cwd, args.get("program", str)), "search_path": search_path,
+    return {"program": os.path.join(cwd, args.get("program", str)), "search_path": search_path, "cwd": cwd,
+            "args": args.strings("args"), "env": environment, "stdin": _standard_input(args, cwd),
             "stopOnEntry": args.get("stopOnEntry", bool, False), "noDebug": args.get("noDebug", bool, False),
             "evaluationTimeout": _seconds(args, "evaluationTimeout", EVALUATION_LIMIT), "tier": _tier(args),
             "history": _megabytes(args, "history", DEFAULT_HISTORY)}
+
+
+def _standard_input(args: Arguments, cwd: str) -> str:
+    """The text of the launch configuration's `stdin` file ("" without one)."""
+    path = args.get("stdin", str, "")
+    if not path:
+        return ""
+    try:
+        with open(os.path.join(cwd, path), encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except (OSError, UnicodeError) as error:
+        raise RequestFailed(f"cannot read the standard input file {path!r}: {error}", show_user=True) from None
 
 
 def _megabytes(args: Arguments, key: str, default: float) -> float:

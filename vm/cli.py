@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
 
 from .analysis import Analysis, FileReport, analyze, check_program, read_source
 from .deep import call_with_deep_stack
@@ -27,6 +28,11 @@ DEFAULT_ENGINE = "vm"
 def main(argv: list[str] | None = None) -> int:
     parser = _argument_parser()
     args = parser.parse_args(argv)
+    if args.version:
+        from . import __version__
+
+        print(f"esker {__version__}")
+        return 0
     if not hasattr(args, "command"):
         parser.print_help(sys.stderr)
         return 2
@@ -51,15 +57,22 @@ def _flush() -> None:
 
 def _argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="esker", description="The Esker language toolchain.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     _tier_options(parser, argparse.SUPPRESS)
     parser.set_defaults(tier="auto", tier_threshold=None)
     commands = parser.add_subparsers(metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run a program (.esk source or .eskc bytecode)")
-    run.add_argument("file")
+    run = commands.add_parser("run", help="run a program (.esk source or .eskc bytecode)",
+                              usage="esker run [options] FILE [ARGS...]")
     run.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                      help="vm: the register VM (default); tree: the reference tree-walker")
+    run.add_argument("--max-depth", metavar="N",
+                     help="the most nested calls before StackOverflow (default: $ESKER_MAX_DEPTH, else the "
+                          "engine's own limit; the tree-walker never goes past its own)")
     _tier_options(run, argparse.SUPPRESS)
+    run.add_argument("file")
+    run.add_argument("program_args", nargs=argparse.REMAINDER, metavar="ARGS",
+                     help="the program's arguments (sys.args); everything after FILE is the program's")
     run.set_defaults(command=command_run)
 
     check = commands.add_parser("check", help="report diagnostics without running anything")
@@ -184,6 +197,10 @@ def command_check(args) -> int:
 def command_run(args) -> int:
     if not _is_program_file(args.file):
         return 2
+    max_depth = _max_depth(args.max_depth, os.environ.get("ESKER_MAX_DEPTH"))
+    if max_depth is None:
+        return 2
+    options = RunOptions(_program_host(args.program_args), max_depth, tier_threshold(args))
     if args.file.endswith(BYTECODE_SUFFIX):
         if args.engine != "vm":
             print("esker: bytecode files run on the vm engine only", file=sys.stderr)
@@ -192,13 +209,59 @@ def command_run(args) -> int:
         if proto is None:
             return 2
         try:
-            return run_proto(proto, ModuleLoader(), args.file, tier_threshold(args))
+            return run_proto(proto, ModuleLoader(), args.file, options)
         except Exception as error:  # a crafted file that passed verification but cannot run
             _flush()
             print(f"esker: {args.file}: invalid bytecode ({type(error).__name__}: {error})", file=sys.stderr)
             return 2
     result = _analysed_without_errors(args.file)
-    return 2 if result is None else run_analysis(result, ModuleLoader(), args.engine, tier_threshold(args))
+    return 2 if result is None else run_analysis(result, ModuleLoader(), args.engine, options)
+
+
+@dataclass
+class RunOptions:
+    """How `esker run` runs a program: its host (arguments, streams), the
+    call-depth limit (0: the engine's default) and the VM's tier threshold
+    (None: the VM alone)."""
+
+    host: object = None
+    max_depth: int = 0
+    tier: int | None = None
+
+
+def _program_host(program_args: list[str]):
+    """The host of a program run from the command line: its arguments, and
+    the process's streams as UTF-8 text (LANGUAGE.md §13.5)."""
+    from .runtime.host import Host
+
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and stream.encoding.lower().replace("-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8")
+    if program_args[:1] == ["--"]:  # `esker run FILE -- ARGS`: the separator is not an argument
+        program_args = program_args[1:]
+    return Host(program_args)
+
+
+#: The most frames --max-depth may ask for; the VM keeps one small tuple per frame.
+MAX_DEPTH_LIMIT = 10_000_000
+
+
+def _max_depth(option: str | None, variable: str | None) -> int | None:
+    """The call-depth limit from --max-depth, else ESKER_MAX_DEPTH, else 0 (the
+    engine's default); None after printing why a given value is not usable."""
+    for text, name in ((option, "--max-depth"), (variable, "ESKER_MAX_DEPTH")):
+        if text is None or (name == "ESKER_MAX_DEPTH" and not text.strip()):
+            continue
+        try:
+            value = int(text.strip().replace("_", ""))
+        except ValueError:
+            value = 0
+        if not 1 <= value <= MAX_DEPTH_LIMIT:
+            print(f"esker: {name} must be a whole number from 1 to {MAX_DEPTH_LIMIT:,}, not {text!r}",
+                  file=sys.stderr)
+            return None
+        return value
+    return 0
 
 
 def command_fmt(args) -> int:
@@ -244,22 +307,28 @@ def command_repl(args) -> int:
     return run()
 
 
-def run_analysis(result: Analysis, loader: ModuleLoader, engine: str, tier: int | None = None) -> int:
-    """Run an error-free analysed program on an engine; the exit status.
-    `tier` is the VM's tier threshold (None: the VM alone)."""
+def run_analysis(result: Analysis, loader: ModuleLoader, engine: str, options: RunOptions | None = None) -> int:
+    """Run an error-free analysed program on an engine; the exit status."""
+    options = options or RunOptions()
     if engine == "vm":
         proto = _compile_or_report(result)
-        return 2 if proto is None else run_proto(proto, loader, result.path, tier)
-    from .interpreter import Interpreter
+        return 2 if proto is None else run_proto(proto, loader, result.path, options)
+    from .interpreter import DEFAULT_MAX_DEPTH as TREE_LIMIT, Interpreter
 
-    return _finish(lambda: Interpreter(loader=loader).run_program(result.program, result.source))
+    # The tree-walker's calls recurse in Python: its own limit is also its ceiling.
+    depth = min(options.max_depth, TREE_LIMIT) if options.max_depth else TREE_LIMIT
+    interpreter = Interpreter(loader=loader, host=options.host, max_depth=depth)
+    return _finish(lambda: interpreter.run_program(result.program, result.source))
 
 
-def run_proto(proto, loader: ModuleLoader, path: str, tier: int | None = None) -> int:
+def run_proto(proto, loader: ModuleLoader, path: str, options: RunOptions | None = None) -> int:
     """Run a compiled module on the register VM; the exit status."""
-    from .machine import VM
+    from .machine import DEFAULT_MAX_DEPTH, VM
 
-    return _finish(lambda: VM(loader=loader, tier_threshold=tier).run_main(proto, path))
+    options = options or RunOptions()
+    vm = VM(loader=loader, host=options.host, max_depth=options.max_depth or DEFAULT_MAX_DEPTH,
+            tier_threshold=options.tier)
+    return _finish(lambda: vm.run_main(proto, path))
 
 
 def _finish(start) -> int:

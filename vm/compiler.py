@@ -45,7 +45,7 @@ MAX_CONSTANTS = MAX_BX + 1
 #: Constant folding gives up on ints or strings larger than this (bits or characters).
 MAX_FOLDED_SIZE = 4096
 
-_BUILTIN_NAMES = frozenset(builtins.make_globals(None))
+_BUILTIN_NAMES = builtins.GLOBAL_NAMES
 _DECLARATIONS = (ast.FnDecl, ast.StructDecl, ast.EnumDecl)
 _TERMINATORS = (ast.Return, ast.Throw, ast.Break, ast.Continue)
 _FUNCTION_BOUNDARIES = (ast.FnExpr, ast.FnDecl, ast.StructDecl, ast.EnumDecl)

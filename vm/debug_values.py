@@ -218,7 +218,7 @@ def closure_variables(value) -> list[tuple[str, object]]:
 def members(value) -> list[tuple[str, str]]:
     """The names `value.` can be followed by, with their kind for
     completion: fields, methods, variants, module members."""
-    from .runtime.builtins import _METHODS  # the methods of builtin types, by type
+    from .runtime.builtins import LIBRARY  # the one table of builtins
 
     kind = type(value)
     if kind is StructInstance:
@@ -231,7 +231,7 @@ def members(value) -> list[tuple[str, str]]:
         return [*((name, "enum") for name in value.variants), *((name, "function") for name in value.static_methods)]
     if kind is Module:
         return [(name, completion_kind(item)) for name, item in value.members.items()]
-    return [(name, "method") for name in _METHODS.get(kind, {})]
+    return [(name, "method") for name in LIBRARY.methods(ops.type_name(value))]
 
 
 def completion_kind(value) -> str:

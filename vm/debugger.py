@@ -14,6 +14,7 @@ on the program's thread as a job. Nothing here knows about DAP.
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import re
@@ -27,7 +28,7 @@ from typing import Callable, Protocol
 from .analysis import check_program, compile_module
 from .debug_eval import KEYWORDS, Compiled, Variable, compile_text, completion_context, syntax_problem
 from .debug_values import Child, EvaluationError, Internal, completion_kind, is_program_value, members
-from .history import Position, Unrestorable, program_snapshot
+from .history import Position, RecordingHost, Unrestorable, program_snapshot
 from .travel import DEFAULT_HISTORY, TimeTravel, Travel
 from .deep import RECURSION_LIMIT, STACK_BYTES
 from .diagnostics import Severity
@@ -37,8 +38,8 @@ from .opcodes import Op, opcode_of
 from .proto import FAR_BASE
 from .runtime import ops
 from .runtime.errors import EskerError, ProgramExit, error_kind, format_uncaught, headline
+from .runtime.host import Host
 from .runtime.printing import to_str
-from .runtime.values import Builtin
 from .source import SourceText, Span
 
 
@@ -402,18 +403,24 @@ class Debugger(TimeTravel):
         return root
 
     def start(self, *, stop_on_entry: bool = False, debug: bool = True, history: float = DEFAULT_HISTORY,
-              tier: int | None = None) -> None:
+              tier: int | None = None, args: list[str] = (), stdin: str = "",
+              environ: dict[str, str] | None = None) -> None:
         """Run the loaded program on its own thread, keeping up to `history`
-        megabytes of its history for travelling back (0: none). `tier`, the
-        compiled tier's threshold, applies only without debugging: a debugged
-        program runs in the VM."""
+        megabytes of its history for travelling back (0: none). `args` are its
+        `sys.args`, `stdin` its standard input, `environ` its environment.
+        `tier`, the compiled tier's threshold, applies only without
+        debugging: a debugged program runs in the VM."""
         from .machine import VM
 
         root, path = self._program
         for breakpoint in self._all_breakpoints():
             breakpoint.hits = 0
         self._output = _Output(self._events)
-        self._vm = VM(loader=self._loader, stdout=_ProgramOutput(self), tier_threshold=None if debug else tier)
+        # Standard input is the protocol's channel, never the program's: it reads the launch
+        # configuration's `stdin` file, if any.
+        host = Host(args, stdin=io.StringIO(stdin), stdout=self._output, stderr=_ErrorOutput(self._output),
+                    environ=environ)
+        self._vm = VM(loader=self._loader, host=host, tier_threshold=None if debug else tier)
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
         self._terminating = self._pause_requested = False
@@ -423,7 +430,8 @@ class Debugger(TimeTravel):
             self._vm.attach_debugger(self)
             self._start_history(history)
             if self.recording:
-                self._journal_clock()
+                self._vm.host = RecordingHost(host, self._journal, lambda: self._evaluating, self.in_the_past,
+                                              EvaluationInterrupted)
             with self._lock:
                 self._install()
             if self._entry:
@@ -949,21 +957,6 @@ class Debugger(TimeTravel):
             known = self._line_starts[id(proto)] = (proto, line_starts(proto))
         return known[1]
 
-    def _journal_clock(self) -> None:
-        """`clock()` answers from the journal when the past is re-run."""
-        clock = self._vm.builtins["clock"]
-        journal = self._journal
-
-        def read(engine, *rest):
-            if self._evaluating:
-                return clock.func(engine, *rest)
-            if journal.replaying:
-                return journal.replay("clock")
-            value = clock.func(engine, *rest)
-            journal.record("clock", value)
-            return value
-        self._vm.builtins["clock"] = Builtin(clock.name, read, clock.min_args, clock.max_args)
-
     def _all_breakpoints(self) -> list[_Breakpoint]:
         lines = [breakpoint for breakpoints in self._line_breakpoints.values() for breakpoint in breakpoints]
         return lines + self._function_breakpoints + self._instruction_breakpoints
@@ -1379,28 +1372,18 @@ class _Output:
             self.flush()
 
 
-class _ProgramOutput:
-    """The program's standard output. While history is kept, writes are
-    counted in the journal, and not made again when the past is re-run.
-    An evaluation's own output is no part of the program's: it goes straight
-    out, and in the past it is refused, since evaluating there must not act."""
+class _ErrorOutput:
+    """The program's standard error, as "stderr" output events."""
 
-    def __init__(self, debugger: "Debugger"):
-        self._debugger = debugger
+    def __init__(self, output: _Output):
+        self._output = output
 
     def write(self, text: str) -> int:
-        debugger = self._debugger
-        journal = debugger._journal
-        if debugger._evaluating:
-            if debugger.in_the_past():
-                raise EvaluationInterrupted(f"in the past, evaluation cannot write output ({text[:40]!r})")
-            debugger._output.write(text)
-        elif journal is None or journal.write():
-            debugger._output.write(text)
+        self._output.emit("stderr", text)
         return len(text)
 
     def flush(self) -> None:
-        """Writes are sent by `_Output`, which gathers them."""
+        self._output.flush()
 
 
 class _Watchdog:

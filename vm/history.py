@@ -29,9 +29,11 @@ import operator
 import sys
 import types
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .machine import ABSENT, SpillArea, UpVal, VMClosure, VMGenerator
 from .proto import Proto
+from .runtime.errors import HostError
 from .runtime import ops
 from .runtime.values import (
     Builtin, EnumType, EnumValue, Module, ModuleMembers, Range, StructInstance, StructType, VariantConstructor,
@@ -407,3 +409,152 @@ class Journal:
 
 class Diverged(Exception):
     """Re-running the past did not do what the first run did (a fault of ours)."""
+
+
+class RecordingHost:
+    """The host of a program whose history is kept: every exchange with the
+    world goes through the journal (the host contract of vm/runtime/host.py).
+
+    Effects (writes to the streams and files, removing files) are counted and
+    made once: re-running the past does not make them again. Observations
+    (standard input, the clock, the environment, files read) are recorded
+    with their results — a HostError too — and answered from the journal
+    when the past is re-run. An expression evaluated by the debugger is no
+    part of the program: `evaluating()` says when one runs, and
+    `in_the_past()` whether it may not act on the world (then effects and
+    reads of standard input are refused with `refuse(message)`, an exception)."""
+
+    def __init__(self, host, journal: Journal, evaluating: Callable[[], bool], in_the_past: Callable[[], bool],
+                 refuse: Callable[[str], Exception]):
+        self._host = host
+        self._journal = journal
+        self._evaluating = evaluating
+        self._in_the_past = in_the_past
+        self._refuse = refuse
+        self.args = host.args
+        self.platform = host.platform
+
+    def _effect(self, name: str, *arguments) -> None:
+        if self._evaluating():
+            if self._in_the_past():
+                raise self._refuse(f"in the past, evaluation cannot act on the world ({name})")
+            getattr(self._host, name)(*arguments)
+        elif self._journal.write():
+            getattr(self._host, name)(*arguments)
+
+    def _observe(self, name: str, *arguments):
+        if self._evaluating():
+            if name in _INPUT and self._in_the_past():
+                raise self._refuse("in the past, evaluation cannot read standard input")
+            return getattr(self._host, name)(*arguments)
+        return self._observe_with(name, lambda: getattr(self._host, name)(*arguments))
+
+    def write(self, text: str) -> None:
+        self._effect("write", text)
+
+    def write_error(self, text: str) -> None:
+        self._effect("write_error", text)
+
+    def flush(self) -> None:
+        self._host.flush()
+
+    def write_file(self, path: str, text: str) -> None:
+        self._effect("write_file", path, text)
+
+    def append_file(self, path: str, text: str) -> None:
+        self._effect("append_file", path, text)
+
+    def remove(self, path: str) -> None:
+        self._effect("remove", path)
+
+    def read_line(self):
+        return self._observe("read_line")
+
+    def read_all(self):
+        return self._observe("read_all")
+
+    def clock(self):
+        return self._observe("clock")
+
+    def env(self, name: str):
+        return self._observe("env", name)
+
+    def read_file(self, path: str):
+        return self._observe("read_file", path)
+
+    def exists(self, path: str):
+        return self._observe("exists", path)
+
+    def read_lines(self, path: str):
+        """Opening the file is an observation (it can fail), and so is each line."""
+        if self._evaluating():
+            return self._host.read_lines(path)
+        opened = {}
+
+        def open_lines():
+            opened["lines"] = self._host.read_lines(path)
+            return True
+        self._observe_with("read_lines", open_lines)
+        return _JournaledLines(self, path, opened.get("lines"))
+
+    def _observe_with(self, name: str, live: Callable[[], object]):
+        """An observation made by `live()` at the live edge."""
+        journal = self._journal
+        if journal.replaying:
+            result = journal.replay(name)
+        else:
+            try:
+                result = live()
+            except HostError as error:
+                result = _Failed(error)
+            journal.record(name, result)
+        if type(result) is _Failed:
+            raise HostError(result.error.reason, result.error.path)
+        return result
+
+
+#: The observations that take standard input.
+_INPUT = frozenset({"read_line", "read_all"})
+
+
+class _Failed:
+    """A host call that failed, as the journal keeps it."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: HostError):
+        self.error = error
+
+
+class _JournaledLines:
+    """The lines of a file read through the journal: each one recorded at
+    the live edge, answered from the journal in a re-run of the past. A
+    re-run that reaches the live edge part way opens the file and goes on
+    after the lines already taken."""
+
+    def __init__(self, host: RecordingHost, path: str, lines):
+        self._host = host
+        self._path = path
+        self._lines = lines
+        self._taken = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self._host._observe_with("read_lines.next", self._next_live)
+        if line is _END:
+            raise StopIteration
+        self._taken += 1
+        return line
+
+    def _next_live(self):
+        if self._lines is None:
+            self._lines = self._host._host.read_lines(self._path)
+            for _ in range(self._taken):
+                next(self._lines, None)
+        return next(self._lines, _END)
+
+
+#: What the journal records when a file's lines are all taken.
+_END = type("EndOfLines", (), {"__repr__": lambda self: "<end of the lines>"})()

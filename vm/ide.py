@@ -28,7 +28,9 @@ from .modules import ModuleLoader
 from .parser import parse
 from .proto import FAR_BASE, Proto
 from .source import SourceText, Span
-from .symbols import BUILTIN_NAMES, Symbol, SymbolKind, is_instance_method, struct_fields
+from .runtime.builtins import LIBRARY
+from .runtime.library import NAMESPACE, TYPES, Entry
+from .symbols import BUILTIN_NAMES, Symbol, SymbolKind, builtin_entry, is_instance_method, struct_fields
 
 FILE_START = Span(0, 0, 1, 1, 1, 1)
 
@@ -699,21 +701,8 @@ def _fuzzy(query: str, name: str) -> bool:
 
 # ---------------------------------------------------------------- completion
 
-#: The methods of the builtin types (§10), with the signature shown in completion.
-BUILTIN_METHODS: dict[str, dict[str, str]] = {
-    "str": {"len": "len()", "upper": "upper()", "lower": "lower()", "trim": "trim()", "split": "split(sep)",
-            "contains": "contains(s)", "starts_with": "starts_with(s)", "ends_with": "ends_with(s)",
-            "replace": "replace(a, b)", "find": "find(s)", "chars": "chars()", "slice": "slice(a, b)",
-            "join": "join(iterable)"},
-    "array": {"len": "len()", "push": "push(x)", "pop": "pop()", "insert": "insert(i, x)",
-              "remove_at": "remove_at(i)", "contains": "contains(x)", "index_of": "index_of(x)",
-              "slice": "slice(a, b)", "join": "join(sep)", "reverse": "reverse()", "sort": "sort()",
-              "map": "map(f)", "filter": "filter(f)", "reduce": "reduce(f, init)", "copy": "copy()"},
-    "map": {"len": "len()", "keys": "keys()", "values": "values()", "items": "items()", "has": "has(k)",
-            "get": "get(k[, default])", "remove": "remove(k)", "copy": "copy()"},
-    "tuple": {"len": "len()"},
-    "range": {"len": "len()"},
-}
+#: The methods of the builtin types, from the runtime's one table of builtins.
+BUILTIN_METHODS: dict[str, dict[str, Entry]] = {type_name: LIBRARY.methods(type_name) for type_name in TYPES}
 
 _MEMBER_PREFIX = re.compile(r"(?:(?P<chain>[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)|(?P<other>[\"\])]))\s*\.\s*\w*\Z")
 
@@ -788,8 +777,8 @@ def _reachable_on_type(owner: Symbol, member: Symbol) -> bool:
 def _builtin_method_completions(type_names: list[str]) -> list[Completion]:
     items: dict[str, Completion] = {}
     for type_name in type_names:
-        for name, signature in BUILTIN_METHODS[type_name].items():
-            items.setdefault(name, Completion(name, SymbolKind.METHOD.value, f"{type_name}.{signature}"))
+        for name, entry in BUILTIN_METHODS[type_name].items():
+            items.setdefault(name, Completion(name, SymbolKind.METHOD.value, entry.signature, entry.documentation()))
     return list(items.values())
 
 
@@ -829,15 +818,22 @@ def value_type(index: FileIndex, symbol: Symbol) -> Symbol | str | None:
     if not isinstance(decl, ast.Let) or not isinstance(decl.target, ast.BindName) or decl.value is None:
         return None
     value = decl.value
-    literal_types = {ast.ArrayExpr: "array", ast.MapExpr: "map", ast.TupleExpr: "tuple", ast.RangeExpr: "range"}
-    if type(value) in literal_types:
-        return literal_types[type(value)]
-    if isinstance(value, ast.Literal) and isinstance(value.value, str):
-        return "str"
+    if _literal_type(value) is not None:
+        return _literal_type(value)
     if isinstance(value, ast.Call) and isinstance(value.callee, ast.Name):
         callee = index.analysis.symbols.resolve(value.callee)
         return callee if callee is not None and callee.kind is SymbolKind.STRUCT else None
     return None
+
+
+_LITERAL_TYPES = {ast.ArrayExpr: "array", ast.MapExpr: "map", ast.TupleExpr: "tuple", ast.RangeExpr: "range"}
+
+
+def _literal_type(node: ast.Node) -> str | None:
+    """The builtin type of a literal (`[...]`, `"..."`, `a..b` ...), else None."""
+    if isinstance(node, ast.Literal):
+        return "str" if isinstance(node.value, str) else None
+    return _LITERAL_TYPES.get(type(node))
 
 
 def _enclosing_type(index: FileIndex, offset: int) -> Symbol | None:
@@ -850,8 +846,9 @@ def _enclosing_type(index: FileIndex, offset: int) -> Symbol | None:
 def describe(symbol: Symbol, index: FileIndex | None = None) -> str:
     """A one-line description: `fn area(w, h = w)`, `struct Point`, `let x`..."""
     decl = symbol.decl
-    if symbol.kind is SymbolKind.BUILTIN:
-        return BUILTIN_NAMES.get(symbol.name) or _doc_signature(symbol) or f"builtin {symbol.name}"
+    entry = builtin_entry(symbol)
+    if entry is not None and entry.kind != NAMESPACE:
+        return entry.signature
     if isinstance(decl, ast.FnDecl):
         prefix = f"{symbol.parent.name}." if symbol.parent is not None else ""
         return f"fn {prefix}{symbol.name}{_params_text(decl.params, _source_of(symbol, index))}"
@@ -874,12 +871,6 @@ def describe(symbol: Symbol, index: FileIndex | None = None) -> str:
 def _source_of(symbol: Symbol, index: FileIndex | None) -> str | None:
     """The text the symbol's declaration spans point into, when at hand."""
     return index.text if index is not None and index.declared_here(symbol) else None
-
-
-def _doc_signature(symbol: Symbol) -> str | None:
-    """The signature a builtin module member carries at the start of its doc."""
-    found = re.match(r"`([^`]+)`", symbol.doc or "")
-    return found.group(1) if found else None
 
 
 # ------------------------------------------------------------ signature help
@@ -1166,7 +1157,7 @@ def hover(index: FileIndex, offset: int) -> HoverText | None:
     """What the name at `offset` is (its declaration, doc comment and, for a
     function, parameters) and the bytecode compiled from the code there."""
     found = index.occurrence_at(offset)
-    sections = _symbol_sections(index, found.symbol) if found is not None else []
+    sections = _symbol_sections(index, found.symbol) if found is not None else _builtin_method_sections(index, offset)
     code = bytecode_section(index, offset, found)
     if code:
         sections.append(code)
@@ -1194,6 +1185,32 @@ def _symbol_sections(index: FileIndex, symbol: Symbol) -> list[str]:
     elif home is not None:
         sections.append(f"Declared in `{_file_name(home)}`, line {symbol.span.line}")
     return sections
+
+
+def _builtin_method_sections(index: FileIndex, offset: int) -> list[str]:
+    """The documentation of a builtin type's method under the cursor (`xs.push`),
+    when the receiver's type is known or only one builtin type has the method."""
+    path = path_to(index.program, offset)
+    if len(path) < 2 or not isinstance(path[-2], (ast.Field, ast.MethodCall)) or path[-2].name is not path[-1]:
+        return []
+    name = path[-1].name
+    owners = [type_name for type_name, methods in BUILTIN_METHODS.items() if name in methods]
+    known = _receiver_type(index, path[-2])
+    owner = known if known in owners else owners[0] if len(owners) == 1 and known is None else None
+    if owner is None:
+        return []
+    entry = BUILTIN_METHODS[owner][name]
+    return [f"```esker\n{entry.signature}\n```", entry.documentation()]
+
+
+def _receiver_type(index: FileIndex, node: ast.Field | ast.MethodCall) -> str | None:
+    """The builtin type of `receiver` in `receiver.name`, when its text tells."""
+    receiver = node.obj if isinstance(node, ast.Field) else node.receiver
+    if _literal_type(receiver) is not None:
+        return _literal_type(receiver)
+    symbol = index.analysis.symbols.resolve(receiver) if isinstance(receiver, ast.Name) else None
+    found = value_type(index, symbol) if symbol is not None else None
+    return found if isinstance(found, str) else None
 
 
 def _file_name(path: str) -> str:

@@ -42,6 +42,7 @@ from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught,
                              named_arguments_error, runtime_error)
 from .runtime.formatting import format_text
+from .runtime.host import Host
 from .runtime.printing import to_repr, to_str
 from .runtime.values import (EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
                              StructType)
@@ -236,14 +237,15 @@ def _unpack(value: object, count: int) -> list | tuple:
 
 class Interpreter:
     """Runs Esker syntax trees. Implements the engine protocol the builtins use:
-    `call(fn, args, kwargs)` and `write(text)`."""
+    `call(fn, args, kwargs)` and `host` (`runtime/host.py`; `stdout` alone is
+    a shorthand for a host that writes standard output there)."""
 
     def __init__(self, loader: ModuleLoader | None = None, stdout: TextIO | None = None,
-                 max_depth: int = DEFAULT_MAX_DEPTH):
+                 max_depth: int = DEFAULT_MAX_DEPTH, host: Host | None = None):
         self.loader = loader if loader is not None else ModuleLoader()
         self.max_depth = max_depth
         self.depth = 0
-        self._stdout = stdout
+        self.host = host if host is not None else Host(stdout=stdout)
         self._globals = Scope(None)
         self._globals.vars.update(builtins.make_globals(self))
         self._modules: dict[str, object] = {}  # absolute path -> Module, or _LOADING
@@ -260,9 +262,6 @@ class Interpreter:
         self._patterns = self._pattern_handlers()
 
     # ------------------------------------------------------ engine protocol
-
-    def write(self, text: str) -> None:
-        (self._stdout or sys.stdout).write(text)
 
     def call(self, fn, args: list, kwargs: dict | None = None):
         """Calls any Esker callable with evaluated arguments."""

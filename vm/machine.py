@@ -53,6 +53,7 @@ from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught, named_arguments_error,
                              runtime_error)
 from .runtime.formatting import format_text
+from .runtime.host import Host
 from .runtime.printing import to_repr, to_str
 from .runtime.values import (Builtin, EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
                              StructType)
@@ -681,13 +682,16 @@ assert set(_DECODERS) == {info.name for info in OPCODES}, "every instruction of 
 
 class VM:
     """Runs compiled Esker programs. Implements the engine protocol the builtins
-    use (`call`, `write`) and the hooks a debug controller needs."""
+    use (`call` and `host`) and the hooks a debug controller needs.
+
+    `host` is the program's world (`runtime/host.py`); `stdout` alone is a
+    shorthand for a host that writes standard output there."""
 
     def __init__(self, loader: ModuleLoader | None = None, stdout: TextIO | None = None,
-                 max_depth: int = DEFAULT_MAX_DEPTH, tier_threshold: int | None = None):
+                 max_depth: int = DEFAULT_MAX_DEPTH, tier_threshold: int | None = None, host: Host | None = None):
         self.loader = loader if loader is not None else ModuleLoader()
         self.max_depth = max_depth
-        self._stdout = stdout
+        self.host = host if host is not None else Host(stdout=stdout)
         self.builtins = builtins.make_globals(self)
         self.frames: list[tuple] = []
         self._modules: dict[str, object] = {}
@@ -718,9 +722,6 @@ class VM:
             self._tier = Tier(self, tier_threshold)
 
     # ---------------------------------------------------------- engine protocol
-
-    def write(self, text: str) -> None:
-        (self._stdout or sys.stdout).write(text)
 
     def call(self, fn, args: list, kwargs: dict | None = None):
         """Calls any Esker callable (builtins calling back land here)."""

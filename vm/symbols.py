@@ -2,7 +2,8 @@
 
 The checker fills a `SymbolTable` while it resolves names; the language server
 reads it for go-to-definition, references, rename, hover and completion. The
-builtins of §10 live in an outer scope that every module scope hangs from.
+builtins live in an outer scope that every module scope hangs from, made from
+the runtime's one table of builtins (`runtime/library.py`) with their docs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import enum
 from dataclasses import dataclass, field
 
 from . import ast
+from .runtime.builtins import LIBRARY
+from .runtime.library import FUNCTION, NAMESPACE, TYPE, Entry
 from .source import Span
 
 
@@ -77,92 +80,45 @@ class Scope:
         return None
 
 
-@dataclass(frozen=True)
-class _Builtin:
-    name: str
-    signature: str
-    doc: str
-    min_args: int
-    max_args: int | None  # None: any number
-
-
-_FUNCTIONS = (
-    _Builtin("print", "print(...)", "Prints its arguments joined by one space, then a newline.", 0, None),
-    _Builtin("len", "len(x)", "The length of a string, array, tuple, map or range.", 1, 1),
-    _Builtin("str", "str(x)", "The value as a string, as `print` shows it.", 1, 1),
-    _Builtin("repr", "repr(x)", "The value as a string, strings quoted.", 1, 1),
-    _Builtin("int", "int(x)", "An int: floats truncate toward zero, strings parse (else ValueError).", 1, 1),
-    _Builtin("float", "float(x)", "A float from an int, a float or a string.", 1, 1),
-    _Builtin("type", "type(x)", "The name of the value's type as a string.", 1, 1),
-    _Builtin("range", "range(stop) / range(start, stop[, step])", "A range of ints.", 1, 3),
-    _Builtin("array", "array(iterable)", "A new array of the iterable's values.", 1, 1),
-    _Builtin("assert", "assert(cond[, message])", "Raises AssertionError when `cond` is falsy.", 1, 2),
-    _Builtin("abs", "abs(x)", "The absolute value of a number.", 1, 1),
-    _Builtin("min", "min(...)", "The smallest of several arguments, or of one iterable.", 1, None),
-    _Builtin("max", "max(...)", "The largest of several arguments, or of one iterable.", 1, None),
-    _Builtin("chr", "chr(i)", "The one-character string of a code point.", 1, 1),
-    _Builtin("ord", "ord(s)", "The code point of a one-character string.", 1, 1),
-    _Builtin("clock", "clock()", "Seconds on a monotonic clock, as a float.", 0, 0),
-)
-
-_MATH = (
-    _Builtin("sqrt", "math.sqrt(x)", "Square root (ValueError for a negative number).", 1, 1),
-    _Builtin("floor", "math.floor(x)", "The largest int not above x.", 1, 1),
-    _Builtin("ceil", "math.ceil(x)", "The smallest int not below x.", 1, 1),
-    _Builtin("sin", "math.sin(x)", "Sine of an angle in radians.", 1, 1),
-    _Builtin("cos", "math.cos(x)", "Cosine of an angle in radians.", 1, 1),
-    _Builtin("tan", "math.tan(x)", "Tangent of an angle in radians.", 1, 1),
-    _Builtin("atan2", "math.atan2(y, x)", "The angle of the point (x, y), in radians.", 2, 2),
-    _Builtin("exp", "math.exp(x)", "e raised to the power x.", 1, 1),
-    _Builtin("log", "math.log(x)", "Natural logarithm.", 1, 1),
-)
-
-_MATH_CONSTANTS = (("pi", "math.pi", "The ratio of a circle's circumference to its diameter."),
-                   ("inf", "math.inf", "Positive infinity."))
-
-_ERROR_SIGNATURE = "Error(kind, message)"
-_ERROR_FIELDS = ("kind", "message")
-_MATH_SIGNATURE = "math module: " + " ".join(b.name for b in _MATH) + " " + \
-    " ".join(name for name, _, _ in _MATH_CONSTANTS)
-
 #: Every builtin name with the signature shown in completion and hover.
-BUILTIN_NAMES: dict[str, str] = {
-    **{b.name: b.signature for b in _FUNCTIONS},
-    "Error": _ERROR_SIGNATURE,
-    "math": _MATH_SIGNATURE,
-}
+BUILTIN_NAMES: dict[str, str] = {entry.name: entry.signature for entry in LIBRARY.globals()}
 
 #: (least, most) arguments of each builtin function, keyed as written in a call
 #: ("len", "math.sqrt"); most is None for any number.
 BUILTIN_ARITY: dict[str, tuple[int, int | None]] = {
-    **{b.name: (b.min_args, b.max_args) for b in _FUNCTIONS},
-    **{"math." + b.name: (b.min_args, b.max_args) for b in _MATH},
+    entry.qualified: (entry.min_args, entry.max_args)
+    for entry in LIBRARY.entries.values() if entry.kind == FUNCTION
 }
+
+_ERROR_FIELDS = ("kind", "message")
+
+
+def builtin_entry(symbol: Symbol) -> Entry | None:
+    """The library entry a builtin symbol stands for (`len`, `math.sqrt`, `Error`)."""
+    if symbol.span is not None:
+        return None
+    owner = symbol.parent
+    return LIBRARY.lookup(f"{owner.name}.{symbol.name}" if owner is not None else symbol.name)
 
 
 def builtin_scope() -> Scope:
-    """A fresh scope of the builtins (fresh, since symbols collect references).
-
-    `Error` is the builtin struct of §7, with the fields `kind` and `message`;
-    `math` is a MODULE symbol whose members are its functions and constants.
-    """
+    """A fresh scope of the builtins (fresh, since symbols collect references),
+    from the library: functions, the struct `Error` (fields `kind` and
+    `message`) and the namespaces `math`, `sys` and `io` as MODULE symbols
+    whose members are their functions and values."""
     scope = Scope("builtins", Span(0, 0, 1, 1, 1, 1), None)
-    for builtin in _FUNCTIONS:
-        scope.symbols[builtin.name] = Symbol(builtin.name, SymbolKind.BUILTIN, None, None, scope,
-                                             doc=builtin.doc)
-    error = Symbol("Error", SymbolKind.STRUCT, None, None, scope,
-                   doc="The builtin struct of runtime errors: `Error(kind, message)`.")
-    for name in _ERROR_FIELDS:
-        error.members[name] = Symbol(name, SymbolKind.FIELD, None, None, None, parent=error)
-    math = Symbol("math", SymbolKind.MODULE, None, None, scope, doc="Mathematical functions and constants.")
-    for builtin in _MATH:
-        math.members[builtin.name] = Symbol(builtin.name, SymbolKind.BUILTIN, None, None, None,
-                                            doc=f"`{builtin.signature}`: {builtin.doc}", parent=math)
-    for name, signature, doc in _MATH_CONSTANTS:
-        math.members[name] = Symbol(name, SymbolKind.CONSTANT, None, None, None,
-                                    doc=f"`{signature}`: {doc}", parent=math)
-    scope.symbols["Error"] = error
-    scope.symbols["math"] = math
+    for entry in LIBRARY.globals():
+        kind = {FUNCTION: SymbolKind.BUILTIN, NAMESPACE: SymbolKind.MODULE, TYPE: SymbolKind.STRUCT}[entry.kind]
+        symbol = Symbol(entry.name, kind, None, None, scope, doc=entry.documentation())
+        if entry.kind == TYPE:
+            for name in _ERROR_FIELDS:
+                symbol.members[name] = Symbol(name, SymbolKind.FIELD, None, None, None, parent=symbol)
+        elif entry.kind == NAMESPACE:
+            for member in LIBRARY.members(entry.name).values():
+                member_kind = SymbolKind.BUILTIN if member.kind == FUNCTION else SymbolKind.CONSTANT
+                symbol.members[member.name] = Symbol(member.name, member_kind, None, None, None,
+                                                     doc=member.documentation(), parent=symbol)
+        scope.symbols[entry.name] = symbol
     return scope
 
 

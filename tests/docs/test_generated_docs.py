@@ -27,3 +27,11 @@ def test_every_diagnostic_code_is_documented():
     text = (ROOT / "docs/diagnostics.md").read_text(encoding="utf-8")
     for code in CODES:
         assert f"## {code}" in text
+
+
+def test_the_builtins_reference_is_generated_from_the_table():
+    from esker.vm.runtime.reference import splice
+
+    page = (ROOT / "docs/language.md").read_text(encoding="utf-8")
+    assert splice(page) == page, "docs/language.md is stale: run `python -m esker.vm.runtime.reference " \
+                                 "docs/language.md`"

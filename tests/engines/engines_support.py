@@ -44,7 +44,7 @@ def failure(text: str, **options) -> str:
     return outcome.error.splitlines()[0]
 
 
-def _raise_exit(engine, args, kwargs):
+def _raise_exit(engine, args):
     raise ProgramExit(args[0] if args else 0)
 
 

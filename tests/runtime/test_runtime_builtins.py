@@ -3,6 +3,7 @@ through the runtime's entry points with a minimal engine."""
 
 from __future__ import annotations
 
+import io
 import math
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from esker.vm.runtime import ops
 from esker.vm.runtime.builtins import call_method, make_globals
 from esker.vm.runtime.errors import EskerError, error_kind
+from esker.vm.runtime.host import Host
 from esker.vm.runtime.values import (ERROR_TYPE, EnumType, Generator, Module, Range, StructInstance,
                                      StructType)
 
@@ -18,15 +20,16 @@ class Engine:
     """Calls Python callables as Esker functions and collects output."""
 
     def __init__(self):
-        self.output = ""
+        self.host = Host(stdout=io.StringIO())
+
+    @property
+    def output(self) -> str:
+        return self.host.stdout.getvalue()
 
     def call(self, fn, args, kwargs=None):
         if callable(fn):
             return fn(*args, **(kwargs or {}))
         return ops.call_native(self, fn, args, kwargs)
-
-    def write(self, text):
-        self.output += text
 
 
 class Countdown(Generator):
@@ -99,7 +102,7 @@ def test_range_and_array():
     assert call("array", "hey") == ["h", "e", "y"] and call("array", {"k": 1}) == ["k"]
     assert call("array", Countdown(3)) == [3, 2, 1]
     assert fails("ValueError", call, "range", 0, 5, 0) == "range() step must not be zero"
-    assert fails("TypeError", call, "range", 1.5) == "range() expects int, not float"
+    assert fails("TypeError", call, "range", 1.5) == "range() expects an int, not float"
 
 
 def test_assert_abs_min_max():
@@ -144,7 +147,7 @@ def test_math():
     assert GLOBALS["math"].members["pi"] == math.pi and GLOBALS["math"].members["inf"] == math.inf
     assert fails("ValueError", call, "math.sqrt", -1) == "math.sqrt() argument out of its domain"
     assert fails("ValueError", call, "math.log", 0) == "math.log() argument out of its domain"
-    assert fails("ValueError", call, "math.floor", math.nan) == "cannot convert nan to int"
+    assert fails("ValueError", call, "math.floor", math.nan) == "math.floor() cannot convert nan to int"
     assert fails("TypeError", call, "math.sin", True) == "math.sin() expects a number, not bool"
     assert fails("ArityError", call, "math.atan2", 1) == "math.atan2() takes 2 arguments (1 given)"
 
@@ -187,8 +190,9 @@ def test_array_method_errors():
     assert fails("IndexError", method, [], "pop") == "pop from an empty array"
     assert fails("IndexError", method, [1], "remove_at", 1) == "index 1 out of range for array of length 1"
     assert fails("IndexError", method, [1], "insert", 3, 0) == "index 3 out of range for array of length 1"
-    assert fails("TypeError", method, [3, "a"], "sort") == "array.sort() needs all numbers or all strings, got int, str"
-    assert fails("TypeError", method, [True], "sort").endswith("bool")
+    assert fails("TypeError", method, [3, "a"], "sort") in ("array.sort() cannot order str and int",
+                                                             "array.sort() cannot order int and str")
+    assert fails("TypeError", method, [True, False], "sort") == "array.sort() cannot order bool and bool"
     assert fails("ValueError", method, [], "reduce", max) == "array.reduce() of an empty array with no initial value"
 
 
@@ -229,7 +233,7 @@ def test_struct_enum_type_and_module_receivers():
     assert method(point, "origin") == "origin"
     assert fails("AttributeError", method, instance, "origin") == \
         "`origin` of Point takes no self: call it on the type, as Point.origin()"
-    assert fails("AttributeError", method, point, "len") == "`len` of Point takes self: call it on a value"
+    assert method(point, "len", instance) == 6  # through the type: the plain function
     shape = EnumType("Shape", [("Circle", ["r"]), ("Empty", None)], methods={"area": lambda self: 1})
     circle = method(shape, "Circle", 2)
     assert circle.payload == (2,) and method(circle, "area") == 1

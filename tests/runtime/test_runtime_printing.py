@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from esker.vm.runtime.builtins import MATH, make_globals
+from esker.vm.machine import VM
 from esker.vm.runtime.errors import EskerError, TraceEntry, format_uncaught, runtime_error
 from esker.vm.runtime.printing import to_repr, to_str
 from esker.vm.runtime.values import (ERROR_TYPE, EnumType, Function, Generator, Range, StructInstance,
@@ -66,10 +66,11 @@ def test_structs_enums_and_errors():
 def test_ranges_functions_generators_and_modules():
     assert [to_str(v) for v in (Range(0, 10), Range(1, 3, 1, True), Range(0, 10, 2), Range(5, 0, -1))] == \
         ["0..10", "1..=3", "range(0, 10, 2)", "range(5, 0, -1)"]
-    assert to_str(make_globals(None)["print"]) == "<fn print>"
+    names = VM().builtins
+    assert to_str(names["print"]) == "<fn print>"
     assert to_str(_Closure("area")) == "<fn area>" and to_str(_Closure(None)) == "<fn>"
     assert to_str(_Paused("count")) == "<generator count>" and to_str(_Paused(None)) == "<generator>"
-    assert to_str(MATH) == "<module math>"
+    assert to_str(names["math"]) == "<module math>"
 
 
 def test_cycles_and_deep_nesting():

@@ -204,9 +204,9 @@ struct V { x
     fn make(x) { return V(x) } }
 struct H { f }
 print(V.make(4).twice(), H(fn (a) => a + 1).f(1), math.floor(2.5))
-try { V.twice() } catch e { print(e.kind) }
+try { V.twice() } catch e { print(e.kind) }  # the plain function, given no instance
 """
-    assert output(program) == "8 2 2\nAttributeError\n"
+    assert output(program) == "8 2 2\nArityError\n"
 
 
 def test_arity_defaults_rest_and_named_arguments():

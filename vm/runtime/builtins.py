@@ -1,61 +1,138 @@
-"""The builtin functions, the `math` module and the methods of builtin types (§10).
+"""The builtin functions (§10, §13.4), and how engines reach every builtin.
 
-Both engines take their global names from `make_globals` and send every
-method call through `call_method`. Builtins reach back into the running
-engine through two calls only: `engine.call(fn, args)` to call Esker
-functions (`map`, `filter`, `reduce`) and `engine.write(text)` for output.
+This module defines the global functions and assembles the rest of the
+library (`methods`, `numeric`, `system`), so once it is imported `LIBRARY`
+holds every builtin. Both engines take their global names from
+`make_globals` and send every method call through `call_method`. Builtins
+reach back into the running engine through two things only:
+`engine.call(fn, args)` to call Esker functions (`map`, `sorted`'s key ...)
+and `engine.host` for everything outside the program (`host.py`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-import time
-from typing import Callable
 
-from . import ops
-from .errors import arity_error, named_arguments_error, runtime_error
+from . import methods, numeric, ops, system  # noqa: F401  (they fill the library)
+from .arguments import expect, integer, items, number
+from .errors import ProgramExit, runtime_error
+from .library import FUNCTION, LIBRARY, METHOD, NAMESPACE, TYPE, Entry
 from .printing import to_repr, to_str
 from .values import ERROR_TYPE, Builtin, EnumType, EnumValue, Module, Range, StructInstance, StructType
 
-_NUMERIC = (int, float)
+define = LIBRARY.define
 _INT_TEXT = re.compile(r"\s*[+-]?[0-9]+(?:_[0-9]+)*\s*")
+_BASED_INT_TEXT = re.compile(r"\s*[+-]?(?:0[box])?_?[0-9a-z]+(?:_[0-9a-z]+)*\s*", re.IGNORECASE)
 
 
-def _is_number(value) -> bool:
-    return type(value) in _NUMERIC
+def _joined(args: list) -> str:
+    return " ".join([to_str(arg) for arg in args])
 
 
-def _expect(value, wanted: type, where: str, what: str):
-    """`value` if it has type `wanted`, else a TypeError naming the call."""
-    if type(value) is not wanted:
-        raise runtime_error("TypeError", f"{where} expects {what}, not {ops.type_name(value)}")
-    return value
+# ------------------------------------------------------------------ output and input
+
+@define("print(...)", "Writes its arguments to standard output, separated by spaces, then a newline.",
+        """Each argument is converted as `str` converts it. Returns `nil`.""",
+        """print("total:", 3, [1, "a"])
+           print()
+           print("after an empty line")""",
+        """total: 3 [1, "a"]
+
+           after an empty line""")
+def _print(engine, args):
+    engine.host.write(_joined(args) + "\n")
 
 
-def _number(value, where: str):
-    if not _is_number(value):
-        raise runtime_error("TypeError", f"{where} expects a number, not {ops.type_name(value)}")
-    return value
+@define("write(...)", "Writes its arguments to standard output, separated by spaces, without a newline.",
+        """Like `print`, but nothing is added at the end. Returns `nil`.""",
+        """write("no newline, ")
+           write("then", 42)
+           print()""",
+        """no newline, then 42""")
+def _write(engine, args):
+    engine.host.write(_joined(args))
 
 
-# --------------------------------------------------------------- functions
+@define("eprint(...)", "Writes its arguments to standard error, separated by spaces, then a newline.",
+        """Like `print`, for messages that are not the program's output.""",
+        """eprint("warning: no input")""")
+def _eprint(engine, args):
+    engine.host.write_error(_joined(args) + "\n")
 
-def _print(engine, args, kwargs):
-    engine.write(" ".join([to_str(arg) for arg in args]) + "\n")
+
+@define("input([prompt])", "One line of standard input without its newline, or `nil` at end of input.",
+        """The prompt, if given, is written to standard output first (converted
+        with `str`, no newline added).""",
+        """let name = input("name? ")
+           while true {
+               let line = input()
+               if line == nil { break }
+               print(line.upper())
+           }""")
+def _input(engine, args):
+    if args:
+        engine.host.write(to_str(args[0]))
+    return engine.host.read_line()
 
 
-def _len(engine, args, kwargs):
+@define("exit([status])", "Ends the program with an exit status (0 by default).",
+        """`finally` blocks on the way out still run; `catch` does not catch it.
+        The status is an int from 0 to 255.""",
+        """if sys.args.len() == 0 {
+               eprint("usage: prog FILE")
+               exit(2)
+           }""")
+def _exit(engine, args):
+    status = integer(args[0], "exit()") if args else 0
+    if not 0 <= status <= 255:
+        raise runtime_error("ValueError", f"exit() status must be 0 to 255, not {status}")
+    raise ProgramExit(status)
+
+
+# ------------------------------------------------------------------ conversions
+
+@define("len(x)", "The length of a string (in code points), array, map, tuple or range.",
+        "",
+        """print(len("héllo"), len([1, 2]), len({"a": 1}), len(0..10))""",
+        """5 2 1 10""")
+def _len(engine, args):
     value = args[0]
     if type(value) in (str, list, tuple, dict):
         return len(value)
     if type(value) is Range:
-        return len(value.as_range())
+        return ops.range_length(value)
     raise runtime_error("TypeError", f"len() of {ops.type_name(value)}")
 
 
-def _int(engine, args, kwargs):
+@define("str(x)", "The value as text, as `print` shows it.",
+        """Strings stay as they are; inside containers they are quoted.""",
+        """print(str(1.5) + "!", str([1, "a"]))""",
+        """1.5! [1, "a"]""")
+def _str(engine, args):
+    return to_str(args[0])
+
+
+@define("repr(x)", "The value as text, with strings quoted even at the top level.",
+        "",
+        """print(repr("a\\tb"), repr(3))""",
+        """"a\\tb" 3""")
+def _repr(engine, args):
+    return to_repr(args[0])
+
+
+@define("int(x[, base])", "An int from a number or a string.",
+        """Floats truncate toward zero. A string is parsed as a decimal integer
+        (surrounding whitespace, a sign and `_` between digits allowed), or in
+        `base` (2 to 36) when one is given, where a `0x`/`0o`/`0b` prefix that
+        matches the base is allowed. A string that is not an integer, or a
+        float that is `inf` or `nan`, is a `ValueError`.""",
+        """print(int(-3.9), int(" 42 "), int("ff", 16), int("-z", 36), int("777", 8))""",
+        """-3 42 255 -35 511""")
+def _int(engine, args):
     value = args[0]
+    if len(args) > 1:
+        return _int_in_base(value, args[1])
     if type(value) is int:
         return value
     if type(value) is float:
@@ -69,12 +146,28 @@ def _int(engine, args, kwargs):
     raise runtime_error("TypeError", f"int() cannot convert {ops.type_name(value)}")
 
 
-def _float(engine, args, kwargs):
+def _int_in_base(text, base) -> int:
+    expect(text, str, "int() with a base", "a string")
+    integer(base, "int()")
+    if not 2 <= base <= 36:
+        raise runtime_error("ValueError", f"int() base must be 2 to 36, not {base}")
+    try:
+        if _BASED_INT_TEXT.fullmatch(text) is None:
+            raise ValueError
+        return int(text, base)
+    except ValueError:
+        raise runtime_error("ValueError", f"invalid int in base {base}: {to_repr(text)}") from None
+
+
+@define("float(x)", "A float from an int, a float or a string.",
+        """Strings such as `"2.5"`, `" 1e3 "`, `"-inf"` and `"nan"` parse; other
+        strings, and ints too large for a float, are a `ValueError`.""",
+        """print(float(2), float(" 1e3 "), float("-inf"))""",
+        """2.0 1000.0 -inf""")
+def _float(engine, args):
     value = args[0]
     try:
-        if type(value) in _NUMERIC:
-            return float(value)
-        if type(value) is str:
+        if type(value) is int or type(value) is float or type(value) is str:
             return float(value)
     except OverflowError:
         raise runtime_error("ValueError", "int too large to convert to float") from None
@@ -83,9 +176,98 @@ def _float(engine, args, kwargs):
     raise runtime_error("TypeError", f"float() cannot convert {ops.type_name(value)}")
 
 
-def _range(engine, args, kwargs):
+@define("type(x)", "The name of the value's type, as a string.",
+        """`"nil"`, `"bool"`, `"int"`, `"float"`, `"str"`, `"array"`, `"map"`,
+        `"tuple"`, `"range"`, `"fn"`, `"generator"`, `"module"`, `"type"` for a
+        struct or enum type itself, or the struct or enum name of an instance.""",
+        """struct Point { x, y }
+           print(type(1), type("a"), type(Point(1, 2)), type(Point), type(print))""",
+        """int str Point type fn""")
+def _type(engine, args):
+    return ops.type_name(args[0])
+
+
+@define("hex(i)", "An int in hexadecimal, with the prefix `0x`.",
+        "",
+        """print(hex(255), hex(-1))""",
+        """0xff -0x1""")
+def _hex(engine, args):
+    return hex(integer(args[0], "hex()"))
+
+
+@define("bin(i)", "An int in binary, with the prefix `0b`.",
+        "",
+        """print(bin(5), bin(-2))""",
+        """0b101 -0b10""")
+def _bin(engine, args):
+    return bin(integer(args[0], "bin()"))
+
+
+@define("chr(i)", "The one-character string of a code point.",
+        """A `ValueError` unless `i` is a Unicode scalar value (0 to `0x10FFFF`,
+        not a surrogate).""",
+        """print(chr(72), chr(0x1F600))""",
+        """H 😀""")
+def _chr(engine, args):
+    code = integer(args[0], "chr()")
+    if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        raise runtime_error("ValueError", f"chr() argument {code} is not a Unicode scalar value")
+    return chr(code)
+
+
+@define("ord(s)", "The code point of a one-character string.",
+        "",
+        """print(ord("H"), ord("é"))""",
+        """72 233""")
+def _ord(engine, args):
+    text = expect(args[0], str, "ord()", "a string")
+    if len(text) != 1:
+        raise runtime_error("ValueError", f"ord() expects one character, got a string of length {len(text)}")
+    return ord(text)
+
+
+# ------------------------------------------------------------------ numbers
+
+@define("abs(x)", "The absolute value of a number.",
+        "",
+        """print(abs(-3), abs(2.5))""",
+        """3 2.5""")
+def _abs(engine, args):
+    return abs(number(args[0], "abs()"))
+
+
+@define("round(x[, ndigits])", "A number rounded to `ndigits` decimal places (none by default).",
+        """Halves round to even, as in Python. Without `ndigits` the result is an
+        int; with it, a number of the same type as `x`. Floats are binary, so
+        `round(2.675, 2)` is `2.67`.""",
+        """print(round(2.5), round(3.5), round(-0.5), round(2.675, 2), round(1234, -2))""",
+        """2 4 0 2.67 1200""")
+def _round(engine, args):
+    value = number(args[0], "round()")
+    if len(args) == 1 or args[1] is None:
+        if type(value) is float and not math.isfinite(value):
+            raise runtime_error("ValueError", f"cannot round {to_repr(value)} to an int")
+        return round(value)
+    digits = integer(args[1], "round()")
+    if type(value) is int:
+        # 10 ** -digits is enormous for a large negative `digits`: every int
+        # shorter than that many digits rounds to 0 (even a half: 5 -> 0).
+        if digits >= 0 or -digits > value.bit_length() * 0.302 + 1:
+            return value if digits >= 0 else 0
+        return round(value, digits)
+    return round(value, max(min(digits, 400), -400))  # beyond ±400 places nothing changes for a double
+
+
+# ------------------------------------------------------------------ collections
+
+@define("range([start, ]stop[, step])", "The ints from `start` (0) up to `stop` (excluded), by `step` (1).",
+        """A negative step counts down. A step of 0 is a `ValueError`. Ranges are
+        also written `a..b` and `a..=b` (end included).""",
+        """print(array(range(4)), array(range(2, 10, 3)), array(range(3, 0, -1)))""",
+        """[0, 1, 2, 3] [2, 5, 8] [3, 2, 1]""")
+def _range(engine, args):
     for arg in args:
-        _expect(arg, int, "range()", "int")
+        integer(arg, "range()")
     if len(args) == 1:
         return Range(0, args[0])
     step = args[2] if len(args) == 3 else 1
@@ -94,259 +276,205 @@ def _range(engine, args, kwargs):
     return Range(args[0], args[1], step)
 
 
-def _assert(engine, args, kwargs):
+@define("array(iterable)", "A new array of the values `for` would visit.",
+        """Map keys for a map, characters for a string, the remaining values of a
+        generator.""",
+        """print(array(1..=3), array("hé"), array({"a": 1, "b": 2}))""",
+        """[1, 2, 3] ["h", "é"] ["a", "b"]""")
+def _array(engine, args):
+    return items(engine, args[0], "array()")
+
+
+@define("assert(cond[, message])", "Raises `AssertionError` when `cond` is falsy.",
+        """The error's message is `str(message)`, or `assertion failed`.""",
+        """try {
+               assert(1 > 2, "math is broken")
+           } catch e {
+               print(e.kind, e.message)
+           }""",
+        """AssertionError math is broken""")
+def _assert(engine, args):
     if not ops.truthy(args[0]):
         raise runtime_error("AssertionError", to_str(args[1]) if len(args) > 1 else "assertion failed")
 
 
-def _abs(engine, args, kwargs):
-    return abs(_number(args[0], "abs()"))
-
-
-def _extreme(engine, args, name: str, better: Callable[[object, object], bool]):
-    items = args if len(args) > 1 else list(ops.iterate(engine, args[0]))
-    if not items:
+def _extreme(engine, args, name: str, better) -> object:
+    """min/max: of several arguments, or of one iterable's values (a range's
+    ends are computed, not visited). Among equal values the first wins."""
+    if len(args) == 1 and type(args[0]) is Range:
+        return _range_extreme(args[0], name)
+    values = iter(args) if len(args) > 1 else ops.iterate(engine, args[0])
+    best = next(values, _NONE)
+    if best is _NONE:
         raise runtime_error("ValueError", f"{name}() of an empty sequence")
-    best = items[0]
-    for item in items[1:]:
-        if better(item, best):
-            best = item
+    for value in values:
+        if better(value, best):
+            best = value
     return best
 
 
-def _chr(engine, args, kwargs):
-    code = _expect(args[0], int, "chr()", "int")
-    if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        raise runtime_error("ValueError", f"chr() argument {code} is not a Unicode scalar value")
-    return chr(code)
+def _range_extreme(value: Range, name: str) -> int:
+    count = ops.range_length(value)
+    if count == 0:
+        raise runtime_error("ValueError", f"{name}() of an empty range")
+    first, last = value.start, value.start + (count - 1) * value.step
+    return min(first, last) if name == "min" else max(first, last)
 
 
-def _ord(engine, args, kwargs):
-    text = _expect(args[0], str, "ord()", "a string")
-    if len(text) != 1:
-        raise runtime_error("ValueError", f"ord() expects one character, got a string of length {len(text)}")
-    return ord(text)
+_NONE = object()
 
 
-_FUNCTIONS = [
-    Builtin("print", _print, 0, None),
-    Builtin("len", _len, 1, 1),
-    Builtin("str", lambda engine, args, kwargs: to_str(args[0]), 1, 1),
-    Builtin("repr", lambda engine, args, kwargs: to_repr(args[0]), 1, 1),
-    Builtin("int", _int, 1, 1),
-    Builtin("float", _float, 1, 1),
-    Builtin("type", lambda engine, args, kwargs: ops.type_name(args[0]), 1, 1),
-    Builtin("range", _range, 1, 3),
-    Builtin("array", lambda engine, args, kwargs: list(ops.iterate(engine, args[0])), 1, 1),
-    Builtin("assert", _assert, 1, 2),
-    Builtin("abs", _abs, 1, 1),
-    Builtin("min", lambda engine, args, kwargs: _extreme(engine, args, "min", ops.less), 1, None),
-    Builtin("max", lambda engine, args, kwargs: _extreme(engine, args, "max", ops.greater), 1, None),
-    Builtin("chr", _chr, 1, 1),
-    Builtin("ord", _ord, 1, 1),
-    Builtin("clock", lambda engine, args, kwargs: time.perf_counter(), 0, 0),
-]
+@define("min(x, ...)", "The smallest of several arguments, or of the values of one iterable.",
+        """Values must be orderable with `<`: numbers, strings, or tuples of those
+        (a `TypeError` otherwise). An empty iterable is a `ValueError`.""",
+        """print(min(3, 1, 2), min([4, 9, 2]), min("banana"))""",
+        """1 2 a""")
+def _min(engine, args):
+    return _extreme(engine, args, "min", ops.less)
 
 
-# -------------------------------------------------------------------- math
-
-def _real_function(name: str, func: Callable[..., float], arity: int = 1) -> Builtin:
-    """A math function of floats. As with `**`, a result too large is inf; an
-    argument outside the function's domain is a ValueError."""
-
-    def call(engine, args, kwargs):
-        try:
-            values = [float(_number(arg, f"math.{name}()")) for arg in args]
-        except OverflowError:
-            raise runtime_error("ValueError", "int too large to convert to float") from None
-        try:
-            return func(*values)
-        except OverflowError:
-            return math.inf
-        except ValueError:
-            raise runtime_error("ValueError", f"math.{name}() argument out of its domain") from None
-
-    return Builtin(f"math.{name}", call, arity, arity)
+@define("max(x, ...)", "The largest of several arguments, or of the values of one iterable.",
+        """As `min`; among equal values the first is returned.""",
+        """print(max(3, 1, 2), max([4, 9, 2]), max(0..10))""",
+        """3 9 9""")
+def _max(engine, args):
+    return _extreme(engine, args, "max", ops.greater)
 
 
-def _rounding(name: str, func: Callable[[float], int]) -> Builtin:
-    """math.floor / math.ceil: ints stay exact; the result is always an int."""
-
-    def call(engine, args, kwargs):
-        value = _number(args[0], f"math.{name}()")
-        if type(value) is float and not math.isfinite(value):
-            raise runtime_error("ValueError", f"cannot convert {to_repr(value)} to int")
-        return func(value)
-
-    return Builtin(f"math.{name}", call, 1, 1)
-
-
-MATH = Module("math", None, {
-    "sqrt": _real_function("sqrt", math.sqrt),
-    "floor": _rounding("floor", math.floor),
-    "ceil": _rounding("ceil", math.ceil),
-    "sin": _real_function("sin", math.sin),
-    "cos": _real_function("cos", math.cos),
-    "tan": _real_function("tan", math.tan),
-    "atan2": _real_function("atan2", math.atan2, 2),
-    "exp": _real_function("exp", math.exp),
-    "log": _real_function("log", math.log),
-    "pi": math.pi,
-    "inf": math.inf,
-})
-
-
-def make_globals(engine) -> dict[str, object]:
-    """A fresh table of the global names: the builtin functions, `Error` and `math`.
-
-    The builtins themselves are shared; they reach the engine that calls them
-    through their `engine` argument, so `engine` here only marks whose table it is.
-    """
-    names: dict[str, object] = {builtin.name: builtin for builtin in _FUNCTIONS}
-    names["Error"] = ERROR_TYPE
-    names["math"] = MATH
-    return names
-
-
-# ----------------------------------------------------------------- methods
-
-def _slice(sequence, args, where: str):
-    start = _expect(args[0], int, where, "int indices")
-    stop = _expect(args[1], int, where, "int indices") if len(args) > 1 else len(sequence)
-    return sequence[start:stop]
-
-
-def _split(engine, text, args):
-    if not args:
-        return text.split()
-    separator = _expect(args[0], str, "str.split()", "a string")
-    if not separator:
-        raise runtime_error("ValueError", "str.split() separator is empty")
-    return text.split(separator)
-
-
-def _join(separator: str, items) -> str:
-    return separator.join([to_str(item) for item in items])
-
-
-def _position(array: list, index, where: str, inclusive_end: bool = False) -> int:
-    """A non-negative position in `array` from an int that may count from the end."""
-    _expect(index, int, where, "an int index")
-    position = index + len(array) if index < 0 else index
-    if not 0 <= position < len(array) + inclusive_end:
-        raise runtime_error("IndexError", f"index {index} out of range for array of length {len(array)}")
-    return position
-
-
-def _pop(engine, array, args):
-    if not array:
-        raise runtime_error("IndexError", "pop from an empty array")
-    return array.pop()
-
-
-def _insert(engine, array, args):
-    array.insert(_position(array, args[0], "array.insert()", inclusive_end=True), args[1])
-
-
-def _index_of(array: list, value) -> int:
-    for index, item in enumerate(array):
-        if ops.equals(item, value):
-            return index
-    return -1
-
-
-def _sort(engine, array, args):
-    if all(_is_number(item) for item in array) or all(type(item) is str for item in array):
-        array.sort()
-    else:
-        kinds = ", ".join(sorted({ops.type_name(item) for item in array}))
-        raise runtime_error("TypeError", f"array.sort() needs all numbers or all strings, got {kinds}")
-
-
-def _reduce(engine, array, args):
-    items = list(array)
-    if len(args) > 1:
-        total = args[1]
-    elif items:
-        total = items.pop(0)
-    else:
-        raise runtime_error("ValueError", "array.reduce() of an empty array with no initial value")
-    for item in items:
-        total = engine.call(args[0], [total, item])
+@define("sum(iterable[, start])", "`start` (0) plus every value of the iterable, added left to right with `+`.",
+        """The ints of a range are summed exactly (however many there are) and
+        then added to `start`.""",
+        """print(sum([1, 2, 3]), sum([0.5, 0.25], 1), sum(0..101), sum([[1], [2]], []))""",
+        """6 1.75 5050 [1, 2]""")
+def _sum(engine, args):
+    total = args[1] if len(args) > 1 else 0
+    iterable = args[0]
+    if type(iterable) is Range:
+        count = ops.range_length(iterable)  # an arithmetic series
+        return ops.add(total, count * iterable.start + iterable.step * count * (count - 1) // 2)
+    for value in ops.iterate(engine, iterable):
+        total = ops.add(total, value)
     return total
 
 
-def _checked_key(key):
-    ops.check_key(key)
-    return key
+@define("any(iterable)", "Whether some value of the iterable is truthy (stops at the first).",
+        """Only `nil` and `false` are falsy.""",
+        """print(any([false, nil]), any([nil, 0]), any([]))""",
+        """false true false""")
+def _any(engine, args):
+    if type(args[0]) is Range:
+        return ops.range_length(args[0]) > 0
+    return any(ops.truthy(value) for value in ops.iterate(engine, args[0]))
 
 
-def _remove(engine, mapping, args):
-    key = _checked_key(args[0])
-    if key not in mapping:
-        raise runtime_error("KeyError", f"key {to_repr(key)} not found")
-    return mapping.pop(key)
+@define("all(iterable)", "Whether every value of the iterable is truthy (stops at the first that is not).",
+        """Only `nil` and `false` are falsy, so `0`, `""` and `[]` count as true.""",
+        """print(all([0, "", []]), all([1, nil]), all([]))""",
+        """true false true""")
+def _all(engine, args):
+    if type(args[0]) is Range:
+        return True
+    return all(ops.truthy(value) for value in ops.iterate(engine, args[0]))
 
 
-_Method = tuple[Callable, int, int]
+@define("sorted(iterable[, key[, reverse]])", "A new array of the iterable's values, in ascending order.",
+        """The sort is stable. `key`, a function of one argument (or `nil`),
+        gives what to compare instead of each value; `reverse` true sorts in
+        descending order (still stable). Values (or keys) must be orderable with
+        `<`: numbers, strings, or tuples of those; anything else is a
+        `TypeError`.""",
+        """print(sorted([3, 1, 2]), sorted(["pear", "Fig", "apple"], fn (w) => w.lower()))
+           print(sorted([3, 1, 2], nil, true), sorted([(2, "b"), (1, "z"), (2, "a")]))""",
+        """[1, 2, 3] ["apple", "Fig", "pear"]
+           [3, 2, 1] [(1, "z"), (2, "a"), (2, "b")]""")
+def _sorted(engine, args):
+    values = items(engine, args[0], "sorted()")
+    key = args[1] if len(args) > 1 else None
+    reverse = ops.truthy(args[2]) if len(args) > 2 else False
+    return methods.sort_values(engine, values, key, reverse, "sorted()")
 
-_STR_METHODS: dict[str, _Method] = {
-    "len": (lambda engine, text, args: len(text), 0, 0),
-    "upper": (lambda engine, text, args: text.upper(), 0, 0),
-    "lower": (lambda engine, text, args: text.lower(), 0, 0),
-    "trim": (lambda engine, text, args: text.strip(), 0, 0),
-    "split": (_split, 0, 1),
-    "contains": (lambda engine, text, args: _expect(args[0], str, "str.contains()", "a string") in text, 1, 1),
-    "starts_with": (lambda engine, text, args: text.startswith(
-        _expect(args[0], str, "str.starts_with()", "a string")), 1, 1),
-    "ends_with": (lambda engine, text, args: text.endswith(
-        _expect(args[0], str, "str.ends_with()", "a string")), 1, 1),
-    "replace": (lambda engine, text, args: text.replace(
-        _expect(args[0], str, "str.replace()", "strings"), _expect(args[1], str, "str.replace()", "strings")), 2, 2),
-    "find": (lambda engine, text, args: text.find(_expect(args[0], str, "str.find()", "a string")), 1, 1),
-    "chars": (lambda engine, text, args: list(text), 0, 0),
-    "slice": (lambda engine, text, args: _slice(text, args, "str.slice()"), 1, 2),
-    "join": (lambda engine, text, args: _join(text, ops.iterate(engine, args[0])), 1, 1),
+
+@define("enumerate(iterable[, start])", "A generator of `(index, value)` tuples, counting from `start` (0).",
+        "",
+        """print(array(enumerate(["a", "b"], 1)), array(enumerate("xy")))""",
+        """[(1, "a"), (2, "b")] [(0, "x"), (1, "y")]""")
+def _enumerate(engine, args):
+    start = integer(args[1], "enumerate()") if len(args) > 1 else 0
+    values = ops.iterate(engine, args[0])
+    return ops.NativeGenerator("enumerate", ((start + index, value) for index, value in enumerate(values)))
+
+
+@define("zip(iterable, ...)", "A generator of tuples of the iterables' values, side by side.",
+        """It stops with the shortest iterable.""",
+        """print(array(zip([1, 2, 3], "xy")), array(zip("ab", 0..3, [true, false])))""",
+        """[(1, "x"), (2, "y")] [("a", 0, true), ("b", 1, false)]""")
+def _zip(engine, args):
+    sources = [ops.iterate(engine, arg) for arg in args]
+    return ops.NativeGenerator("zip", (tuple(values) for values in zip(*sources)))
+
+
+# ------------------------------------------------------------------ the rest
+
+@define("clock()", "Seconds on a monotonic clock, as a float: for measuring how long something takes.",
+        "",
+        """let start = clock()
+           let total = sum(0..1000)
+           print(clock() >= start)""",
+        """true""")
+def _clock(engine, args):
+    return engine.host.clock()
+
+
+LIBRARY.constant("Error(kind, message)", lambda engine: ERROR_TYPE,
+                 "The struct of runtime errors: `throw Error(kind, message)`.",
+                 """Every error the runtime raises is an `Error`; programs may create
+                 their own with any kind. `catch e` gives access to `e.kind` and
+                 `e.message`.""",
+                 """try {
+                        throw Error("ValueError", "bad input")
+                    } catch e {
+                        print(e.kind, e.message, e)
+                    }""",
+                 """ValueError bad input Error(kind: "ValueError", message: "bad input")""",
+                 kind=TYPE)
+
+
+# ------------------------------------------------------------------ the engines' view
+
+#: One Builtin value per function (global or namespace member), shared by every engine.
+_BUILTINS: dict[str, Builtin] = {
+    entry.qualified: Builtin(entry.qualified, entry.func, entry.min_args, entry.max_args)
+    for entry in LIBRARY.entries.values() if entry.kind is FUNCTION
 }
 
-_ARRAY_METHODS: dict[str, _Method] = {
-    "len": (lambda engine, array, args: len(array), 0, 0),
-    "push": (lambda engine, array, args: array.append(args[0]), 1, 1),
-    "pop": (_pop, 0, 0),
-    "insert": (_insert, 2, 2),
-    "remove_at": (lambda engine, array, args: array.pop(_position(array, args[0], "array.remove_at()")), 1, 1),
-    "contains": (lambda engine, array, args: _index_of(array, args[0]) >= 0, 1, 1),
-    "index_of": (lambda engine, array, args: _index_of(array, args[0]), 1, 1),
-    "slice": (lambda engine, array, args: _slice(array, args, "array.slice()"), 1, 2),
-    "join": (lambda engine, array, args: _join(_expect(args[0], str, "array.join()", "a string"), array), 1, 1),
-    "reverse": (lambda engine, array, args: array.reverse(), 0, 0),
-    "sort": (_sort, 0, 0),
-    "map": (lambda engine, array, args: [engine.call(args[0], [item]) for item in list(array)], 1, 1),
-    "filter": (lambda engine, array, args: [item for item in list(array)
-                                             if ops.truthy(engine.call(args[0], [item]))], 1, 1),
-    "reduce": (_reduce, 1, 2),
-    "copy": (lambda engine, array, args: list(array), 0, 0),
-}
+#: The names every program sees around its own: functions, `Error`, `math`, `sys`, `io`.
+GLOBAL_NAMES = frozenset(entry.name for entry in LIBRARY.globals())
 
-_MAP_METHODS: dict[str, _Method] = {
-    "len": (lambda engine, mapping, args: len(mapping), 0, 0),
-    "keys": (lambda engine, mapping, args: list(mapping), 0, 0),
-    "values": (lambda engine, mapping, args: list(mapping.values()), 0, 0),
-    "items": (lambda engine, mapping, args: list(mapping.items()), 0, 0),
-    "has": (lambda engine, mapping, args: _checked_key(args[0]) in mapping, 1, 1),
-    "get": (lambda engine, mapping, args: mapping.get(_checked_key(args[0]), args[1] if len(args) > 1 else None),
-            1, 2),
-    "remove": (_remove, 1, 1),
-    "copy": (lambda engine, mapping, args: dict(mapping), 0, 0),
-}
 
-_METHODS: dict[type, dict[str, _Method]] = {
-    str: _STR_METHODS,
-    list: _ARRAY_METHODS,
-    dict: _MAP_METHODS,
-    tuple: {"len": (lambda engine, items, args: len(items), 0, 0)},
-    Range: {"len": (lambda engine, value, args: len(value.as_range()), 0, 0)},
+def _member_value(engine, entry: Entry):
+    return _BUILTINS[entry.qualified] if entry.kind is FUNCTION else entry.value(engine)
+
+
+def make_globals(engine) -> dict[str, object]:
+    """A fresh table of the global names for `engine`. Functions are shared;
+    values that come from the world (`sys.args`) are read from `engine.host`."""
+    names: dict[str, object] = {}
+    for entry in LIBRARY.globals():
+        if entry.kind is FUNCTION:
+            names[entry.name] = _BUILTINS[entry.qualified]
+        elif entry.kind is NAMESPACE:
+            members = {member.name: _member_value(engine, member) for member in LIBRARY.members(entry.name).values()}
+            names[entry.name] = Module(entry.name, None, members)
+        else:
+            names[entry.name] = entry.value(engine)
+    return names
+
+
+_TYPE_METHODS: dict[type, dict[str, Entry]] = {
+    str: LIBRARY.methods("str"), list: LIBRARY.methods("array"), dict: LIBRARY.methods("map"),
+    tuple: LIBRARY.methods("tuple"), Range: LIBRARY.methods("range"),
 }
+assert all(entry.kind is METHOD for table in _TYPE_METHODS.values() for entry in table.values())
 
 
 def call_method(engine, receiver, name: str, args: list, kwargs: dict | None = None):
@@ -354,9 +482,12 @@ def call_method(engine, receiver, name: str, args: list, kwargs: dict | None = N
     types, struct and enum methods (called with the receiver as `self`), a
     callable stored in a struct field, and the members of modules and types
     (static methods, variant constructors, module functions)."""
-    table = _METHODS.get(type(receiver))
+    table = _TYPE_METHODS.get(type(receiver))
     if table is not None:
-        return _call_builtin_method(engine, table, receiver, name, args, kwargs)
+        entry = table.get(name)
+        if entry is None:
+            raise runtime_error("AttributeError", f"{ops.type_name(receiver)} has no method `{name}`")
+        return entry.call_method(engine, receiver, args, kwargs)
     kind = type(receiver)
     if kind is StructInstance or kind is EnumValue:
         owner = receiver.type
@@ -374,15 +505,3 @@ def call_method(engine, receiver, name: str, args: list, kwargs: dict | None = N
         return engine.call(ops.get_field(receiver, name), args, kwargs)
     raise runtime_error("AttributeError", f"{ops.type_name(receiver)} has no method `{name}`")
 
-
-def _call_builtin_method(engine, table: dict[str, _Method], receiver, name: str, args: list, kwargs):
-    entry = table.get(name)
-    label = f"{ops.type_name(receiver)}.{name}"
-    if entry is None:
-        raise runtime_error("AttributeError", f"{ops.type_name(receiver)} has no method `{name}`")
-    function, least, most = entry
-    if kwargs:
-        raise named_arguments_error(label)
-    if not least <= len(args) <= most:
-        raise arity_error(label, least, most, len(args))
-    return function(engine, receiver, args)

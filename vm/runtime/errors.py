@@ -52,6 +52,35 @@ class ProgramExit(Exception):
         self.status = status
 
 
+class HostError(Exception):
+    """An operation of the host (`host.py`) failed: why (`no such file`) and
+    on what path. Builtins let it out; the runtime makes it an `IOError`."""
+
+    def __init__(self, reason: str, path: str):
+        super().__init__(f"{reason}: {path}")
+        self.reason = reason
+        self.path = path
+
+
+#: What a builtin may let out besides Esker errors: failures of the host, and
+#: the exceptions Python raises for sizes and values beyond what it can do.
+#: (RecursionError is not among them: the engines make it a StackOverflow.)
+HOST_FAULTS = (HostError, ArithmeticError, MemoryError, LookupError, ValueError, TypeError, AttributeError,
+               OSError)
+
+
+def host_fault(name: str, error: Exception) -> EskerError:
+    """The Esker error for an exception of HOST_FAULTS that left builtin `name`,
+    so that no host exception ever reaches a user as a traceback."""
+    if isinstance(error, HostError):
+        return runtime_error("IOError", f"{error.reason}: {error.path}")
+    if isinstance(error, OverflowError):
+        return runtime_error("ValueError", f"{name}(): number too large")
+    if isinstance(error, MemoryError):
+        return runtime_error("RuntimeError", f"{name}(): out of memory")
+    return runtime_error("RuntimeError", f"{name}(): {error or type(error).__name__}")
+
+
 def runtime_error(kind: str, message: str) -> EskerError:
     """An error raised by the runtime: an `Error(kind, message)` instance, ready to raise."""
     return EskerError(StructInstance(ERROR_TYPE, [kind, message]))

@@ -12,9 +12,10 @@ from __future__ import annotations
 import operator
 from typing import Iterator
 
-from .errors import EskerError, arity_error, named_arguments_error, runtime_error
+from .errors import HOST_FAULTS, EskerError, arity_error, host_fault, named_arguments_error, runtime_error
+from .library import LIBRARY
 from .printing import to_repr
-from .values import (Builtin, EnumType, EnumValue, Function, Generator, Module, Range, StructInstance,
+from .values import (BoundMethod, Builtin, EnumType, EnumValue, Function, Generator, Module, Range, StructInstance,
                      StructType, VariantConstructor)
 
 _NUMERIC = frozenset({int, float})
@@ -23,7 +24,7 @@ _SCALARS = frozenset({type(None), bool, int, float, str})
 _KEY_TYPES = frozenset({int, float, str})
 _TYPE_NAMES = {
     type(None): "nil", bool: "bool", int: "int", float: "float", str: "str", list: "array",
-    dict: "map", tuple: "tuple", Range: "range", Builtin: "fn", VariantConstructor: "fn",
+    dict: "map", tuple: "tuple", Range: "range", Builtin: "fn", VariantConstructor: "fn", BoundMethod: "fn",
     StructType: "type", EnumType: "type", Module: "module",
 }
 
@@ -59,6 +60,15 @@ def _division_by_zero() -> EskerError:
 
 def _too_large() -> EskerError:
     return runtime_error("ValueError", "int too large to convert to float")
+
+
+#: The largest int result `**` and `<<` compute, in bits (256 MB): past it
+#: Python would exhaust memory or stall, so it is a ValueError instead.
+MAX_INT_BITS = 2 ** 31
+
+
+def _int_too_large(symbol: str) -> EskerError:
+    return runtime_error("ValueError", f"int result of {symbol} too large (more than {MAX_INT_BITS} bits)")
 
 
 # -------------------------------------------------------------- arithmetic
@@ -129,6 +139,8 @@ def power(a, b):
     """
     ta, tb = type(a), type(b)
     if ta is int and tb is int and b >= 0:
+        if b > 64 and b * (a.bit_length() - 1) > MAX_INT_BITS:
+            raise _int_too_large("**")
         return a ** b
     if ta not in _NUMERIC or tb not in _NUMERIC:
         raise _operands("**", a, b)
@@ -183,6 +195,8 @@ def _shift(symbol: str, operation, a, b):
         raise _operands(symbol, a, b)
     if b < 0:
         raise runtime_error("ValueError", "negative shift count")
+    if b > MAX_INT_BITS and a and operation is operator.lshift:
+        raise _int_too_large(symbol)
     return operation(a, b)
 
 
@@ -201,28 +215,60 @@ def _comparable(a, b) -> bool:
     return (ta in _NUMERIC and tb in _NUMERIC) or (ta is tb is str)
 
 
+def _ordered(symbol: str, operation, a, b) -> bool:
+    """`a symbol b` for operands that are not both numbers or both strings:
+    tuples compare lexicographically (§13.4), anything else is a TypeError."""
+    if type(a) is tuple and type(b) is tuple:
+        a, b = _first_difference(a, b)
+        if _comparable(a, b):
+            return operation(a, b)
+    raise _operands(symbol, a, b)
+
+
+def _first_difference(a: tuple, b: tuple) -> tuple:
+    """The pair that decides how two tuples compare: the first elements that
+    are not equal (looking inside nested tuples), or else the two lengths.
+    As in Python, elements that are equal are skipped whatever their type.
+    Nested tuples are walked with a work list, so any depth is fine."""
+    pending = [(a, b, 0)]
+    while pending:
+        x, y, index = pending.pop()
+        if index == len(x) or index == len(y):
+            if len(x) != len(y):
+                return len(x), len(y)
+            continue
+        pending.append((x, y, index + 1))
+        left, right = x[index], y[index]
+        if type(left) is tuple and type(right) is tuple:
+            if left is not right:
+                pending.append((left, right, 0))
+        elif not equals(left, right):
+            return left, right
+    return 0, 0
+
+
 def less(a, b) -> bool:
     if _comparable(a, b):
         return a < b
-    raise _operands("<", a, b)
+    return _ordered("<", operator.lt, a, b)
 
 
 def less_equal(a, b) -> bool:
     if _comparable(a, b):
         return a <= b
-    raise _operands("<=", a, b)
+    return _ordered("<=", operator.le, a, b)
 
 
 def greater(a, b) -> bool:
     if _comparable(a, b):
         return a > b
-    raise _operands(">", a, b)
+    return _ordered(">", operator.gt, a, b)
 
 
 def greater_equal(a, b) -> bool:
     if _comparable(a, b):
         return a >= b
-    raise _operands(">=", a, b)
+    return _ordered(">=", operator.ge, a, b)
 
 
 def equals(a, b) -> bool:
@@ -282,6 +328,9 @@ def _structurally_equal(a, b) -> bool:
             pending.append((x.payload, y.payload))
         elif kind is Range:
             if x.as_range() != y.as_range():
+                return False
+        elif kind is BoundMethod:
+            if x.receiver is not y.receiver or x.method is not y.method:
                 return False
         else:
             return False
@@ -408,15 +457,14 @@ def _no_attribute(message: str) -> EskerError:
 
 
 def get_field(obj, name: str):
-    """`obj.name`: a struct field, a module member, an enum variant or a static method."""
+    """`obj.name`: a struct field, a module member, an enum variant, a method of
+    the type, or a method bound to `obj` (`p.double`, `xs.push`)."""
     kind = type(obj)
     if kind is StructInstance:
         index = obj.type.field_index.get(name)
         if index is not None:
             return obj.values[index]
-        if name in obj.type.methods:
-            raise _no_attribute(f"`{name}` is a method of {obj.type.name}, not a field: call it with ()")
-        raise _no_attribute(f"{obj.type.name} has no field `{name}`")
+        return _bound(obj, name, f"{obj.type.name} has no field or method `{name}`")
     if kind is Module:
         try:
             return obj.members[name]
@@ -426,19 +474,49 @@ def get_field(obj, name: str):
         variant = obj.variants.get(name)
         if variant is not None:
             return variant.member
-        return _static_method(obj, name, "variant or static method")
+        return _type_method(obj, name, "variant or method")
     if kind is StructType:
-        return _static_method(obj, name, "static method")
+        return _type_method(obj, name, "method")
+    if kind is EnumValue:
+        return _bound(obj, name, f"{obj.type.name} has no method `{name}`")
+    methods = _builtin_methods(kind)
+    if methods is not None and name in methods:
+        return BoundMethod(obj, methods[name], f"{type_name(obj)}.{name}")
     raise _no_attribute(f"{type_name(obj)} has no field `{name}`")
 
 
-def _static_method(owner: StructType | EnumType, name: str, what: str):
-    method = owner.static_methods.get(name)
+def _bound(obj: StructInstance | EnumValue, name: str, missing: str) -> BoundMethod:
+    """A struct or enum method bound to the value it was read from."""
+    owner = obj.type
+    method = owner.methods.get(name)
+    if method is not None:
+        return BoundMethod(obj, method, f"{owner.name}.{name}")
+    if name in owner.static_methods:
+        raise _no_attribute(f"`{name}` of {owner.name} takes no self: use it on the type, as {owner.name}.{name}")
+    raise _no_attribute(missing)
+
+
+def _type_method(owner: StructType | EnumType, name: str, what: str):
+    """`Point.origin` (a method without self) or `Point.double` (the plain
+    function, taking the instance as its first argument)."""
+    method = owner.static_methods.get(name) or owner.methods.get(name)
     if method is not None:
         return method
-    if name in owner.methods:
-        raise _no_attribute(f"`{name}` of {owner.name} takes self: call it on a value")
     raise _no_attribute(f"{owner.name} has no {what} `{name}`")
+
+
+_METHOD_OWNERS = {str: "str", list: "array", dict: "map", tuple: "tuple", Range: "range"}
+_methods_by_type: dict[type, dict] = {}
+
+
+def _builtin_methods(kind: type) -> dict | None:
+    """The library entries of the methods of a builtin type (None for other types)."""
+    methods = _methods_by_type.get(kind)
+    if methods is None and kind in _METHOD_OWNERS:
+        methods = LIBRARY.methods(_METHOD_OWNERS[kind])
+        if methods:  # kept once the library is loaded
+            _methods_by_type[kind] = methods
+    return methods
 
 
 def set_field(obj, name: str, value) -> None:
@@ -463,6 +541,17 @@ def make_range(start, stop, inclusive: bool) -> Range:
         bad = start if type(start) is not int else stop
         raise runtime_error("TypeError", f"range bounds must be int, not {type_name(bad)}")
     return Range(start, stop, 1, inclusive)
+
+
+def range_length(value: Range) -> int:
+    """How many ints a range holds, computed exactly however large it is
+    (Python's `len` of a range stops at 2**63)."""
+    start, stop, step = value.start, value.stop, value.step
+    if value.inclusive:
+        stop += 1 if step > 0 else -1
+    if step > 0:
+        return max(0, (stop - start + step - 1) // step)
+    return max(0, (start - stop - step - 1) // -step)
 
 
 # ------------------------------------------------------------- iteration
@@ -550,6 +639,31 @@ def _changed_size() -> EskerError:
     return runtime_error("RuntimeError", "map changed size during iteration")
 
 
+class NativeGenerator(Generator):
+    """A generator made by a builtin (`enumerate`, `zip`, `io.lines`) from a
+    Python iterator of Esker values."""
+
+    __slots__ = ("_items", "_running")
+
+    def __init__(self, name: str, items: Iterator):
+        super().__init__(name)
+        self._items = items
+        self._running = False
+
+    def resume(self, engine) -> tuple[bool, object]:
+        if self._running:  # e.g. zip(g) resumed again from inside g
+            raise runtime_error("RuntimeError", f"generator {self.name} resumed while it is running")
+        self._running = True
+        try:
+            for item in self._items:
+                return False, item
+            return True, None
+        except HOST_FAULTS as error:
+            raise host_fault(self.name, error) from None
+        finally:
+            self._running = False
+
+
 def _generator_values(engine, generator: Generator) -> Iterator:
     while True:
         done, value = generator.resume(engine)
@@ -569,9 +683,17 @@ def call_native(engine, callee, args: list, kwargs: dict | None = None):
             raise named_arguments_error(callee.name)
         if len(args) < callee.min_args or (callee.max_args is not None and len(args) > callee.max_args):
             raise arity_error(callee.name, callee.min_args, callee.max_args, len(args))
-        return callee.func(engine, args, kwargs)
+        try:
+            return callee.func(engine, args)
+        except HOST_FAULTS as error:
+            raise host_fault(callee.name, error) from None
     if kind is StructType:
         return construct(callee, args, kwargs)
+    if kind is BoundMethod:
+        method = callee.method
+        if isinstance(method, Function):
+            return engine.call(method, [callee.receiver, *args], kwargs)
+        return method.call_method(engine, callee.receiver, args, kwargs)
     if kind is VariantConstructor:
         if kwargs:
             raise named_arguments_error(callee.name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sys
 
-from .values import (Builtin, EnumType, EnumValue, Function, Generator, Module, Range, StructInstance,
+from .values import (BoundMethod, Builtin, EnumType, EnumValue, Function, Generator, Module, Range, StructInstance,
                      StructType, VariantConstructor)
 
 # Esker ints have arbitrary precision, and `print` shows them in full.
@@ -48,6 +48,7 @@ _ATOMS = {
     Range: show_range,
     Builtin: lambda value: f"<fn {value.name}>",
     VariantConstructor: lambda value: f"<fn {value.name}>",
+    BoundMethod: lambda value: f"<fn {value.name}>",
     StructType: lambda value: f"<struct {value.name}>",
     EnumType: lambda value: f"<enum {value.name}>",
     Module: lambda value: f"<module {value.name}>",

@@ -161,7 +161,7 @@ class ModuleMembers(Mapping):
 
 
 class Builtin:
-    """A function implemented in Python: `func(engine, args, kwargs)`.
+    """A function implemented in Python: `func(engine, args)`.
 
     `min_args`/`max_args` bound the number of positional arguments (max None:
     any number); callers check them before calling `func`, so every builtin
@@ -175,6 +175,22 @@ class Builtin:
         self.func = func
         self.min_args = min_args
         self.max_args = max_args
+
+
+class BoundMethod:
+    """A method used as a value, bound to its receiver: `p.double`, `xs.push`.
+
+    `method` is a struct or enum method (an engine's function, called with the
+    receiver as its first argument) or the library entry of a builtin type's
+    method. `name` is how it prints: `Point.double`, `array.push`.
+    """
+
+    __slots__ = ("receiver", "method", "name")
+
+    def __init__(self, receiver: object, method: object, name: str):
+        self.receiver = receiver
+        self.method = method
+        self.name = name
 
 
 class Function:
