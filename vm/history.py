@@ -34,14 +34,16 @@ from typing import Callable
 from .machine import ABSENT, SpillArea, UpVal, VMClosure, VMGenerator
 from .proto import Proto
 from .runtime.errors import HostError
+from .runtime.library import Entry
 from .runtime import ops
 from .runtime.values import (
-    Builtin, EnumType, EnumValue, Module, ModuleMembers, Range, StructInstance, StructType, VariantConstructor,
+    BoundMethod, Builtin, EnumType, EnumValue, Generator, Module, ModuleMembers, Range, StructInstance, StructType,
+    VariantConstructor,
 )
 
 #: Values that hold nothing mutable: a walk stops at them (`object` is the VM's sentinels').
 _LEAVES = frozenset({type(None), bool, int, float, str, Range, Builtin, VariantConstructor, Proto, object,
-                     type(ABSENT)})
+                     type(ABSENT), Entry})
 #: The iterators a `for` loop keeps in a register; they are rebuilt at their place on restore.
 _ITERATORS = frozenset({type(iter([])), type(iter(())), type(iter("")), type(iter("é")), type(iter(range(0))),
                         type(iter(range(2 ** 70))), enumerate, ops.MapEntries})
@@ -146,6 +148,10 @@ class Snapshot:
         if kind is Module:
             pending.append(item.members)
             return None
+        if kind is BoundMethod:
+            pending.append(item.receiver)
+            pending.append(item.method)
+            return None
         if kind is ModuleMembers:
             pending.append(item._bindings)  # the module's global table: its members are read live
             return None
@@ -158,7 +164,8 @@ class Snapshot:
             self._iterators.append((item, recipe))
             pending.extend(_recipe_parts(recipe))
             return None
-        raise Unrestorable(f"a {kind.__name__} value")
+        raise Unrestorable(f"a {getattr(item, 'name', None) or kind.__name__} generator made by a builtin"
+                           if isinstance(item, Generator) else f"a {kind.__name__} value")
 
     def changed(self) -> bool:
         """Whether any saved object's contents differ from what was saved

@@ -104,6 +104,7 @@ class TimeTravel:
         self._position: Position | None = None
         self._edge: Position | None = None
         self._next_checkpoint = 0
+        self._unsaved_reported = False
         self._checkpoint_clock = (0, 0.0)
         self._checkpoint_cost = 0.0
         #: Traps a replay needs: (proto, pcs) by id(proto).
@@ -359,7 +360,10 @@ class TimeTravel:
             checkpoint = take_checkpoint(self._vm, position, self._journal.place, self._moment())
         except Unrestorable as error:
             checkpoint = None
-            self._output.emit("console", f"history: cannot save the program's state here ({error})\n")
+            if not self._unsaved_reported:  # once a run: it will be tried again, and be said again otherwise
+                self._unsaved_reported = True
+                self._output.emit("console", f"history: the program's state cannot be saved while it holds "
+                                             f"{error}; going back uses older checkpoints meanwhile\n")
         else:
             self._history.add(checkpoint)
         now = time.perf_counter()
