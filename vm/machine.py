@@ -753,6 +753,8 @@ class VM:
         begins with a flag test), and so is leaving it."""
         depth = len(self.frames)
         caller = self._native_caller
+        if self._tier is not None and self._tier.disarmed:
+            self._tier.rearm()  # the compiled tier's entry points count this run too
         self.frames.append(boundary)
         self.frames.extend(above)
         self._nested_opens.append(opens if loop_opens is None else loop_opens)
@@ -1052,8 +1054,6 @@ class VM:
         tracing = self._debugger is not None
         code = closure.code
         upvals = closure.upvals
-        if flag[0]:
-            self._service(closure, stack, base, pc)
         while True:
             try:
                 while True:
