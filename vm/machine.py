@@ -749,8 +749,8 @@ class VM:
         `above` it, when a debugger resumes a saved state; `loop_opens` are then
         the open upvalues of the loop's stack, `opens` those of the running
         frame's). However it ends, `frames` is left as it was (Python's own
-        recursion limit can strike anywhere). Entering it is a tick (`_execute`
-        begins with a flag test), and so is leaving it."""
+        recursion limit can strike anywhere). Entering it and leaving it are
+        ticks (see vm/history.py)."""
         depth = len(self.frames)
         caller = self._native_caller
         if self._tier is not None and self._tier.disarmed:
@@ -760,6 +760,10 @@ class VM:
         self._nested_opens.append(opens if loop_opens is None else loop_opens)
         try:
             while True:
+                if self._disarmed:
+                    self._rearm()  # a builtin calls the same function again: its traps must be in place
+                if self._ticking:
+                    self._tick()
                 try:
                     value = self._execute(closure, stack, base, opens, pc)
                 except Redirect as redirect:
@@ -1638,7 +1642,7 @@ class VM:
         self._disarmed.clear()
 
     def _tick(self) -> None:
-        """A tick between instructions that `_service` does not see (a nested loop ends)."""
+        """A tick between instructions that `_service` does not see (a nested loop begins or ends)."""
         self.ticks += 1
         if self.ticks >= self._alarm:
             self._debugger.on_alarm(None)
