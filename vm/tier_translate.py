@@ -1428,16 +1428,33 @@ def _call(t, pc, d, out):
     return _next(pc + 1)
 
 
+#: Ends the line of a tail call made directly: an error passing through that
+#: line comes from the callee, whose frame replaced this one (no trace entry here).
+REPLACES_FRAME = "  # tail call: the callee's frame replaces this one"
+
+
 def _tailcall(t, pc, d, out):
+    """TAILCALL: a per-site cache of a closure whose proto makes no tail calls
+    itself; such a callee is called directly at this frame's depth (it cannot
+    chain further tail calls, so the host stack stays bounded); any other
+    closure is left to the caller (TAIL), which makes the call."""
     listed = ", ".join(t.reg(index) for index in range(d.a + 1, d.a + 1 + d.b))
-    close = "if O: close(O, 0); " if t.captured else ""
+    close = ["  if O: close(O, 0)"] if t.captured else []
     out.append(f"f = {t.reg(d.a)}")
-    out.append("if type(f) is VMClosure:")
     if t.generator:
+        out.append("if type(f) is VMClosure:")
         out.append(f"  v = call_closure(f, D, [{listed}])")
     else:
         t.tails = True
-        out.append(f"  {close}return tail(f, [{listed}])")
+        closure, proto, state = t.cache("C", NO_CLOSURE, None, None)
+        entry = ", ".join(["f", "D"] + [t.reg(index) for index in range(d.a + 1, d.a + 1 + d.b)])
+        out.append(f"if f is {closure} or (type(f) is VMClosure and f.proto is {proto}):")
+        out.extend(close)
+        out.append(f"  return {state}.entry({entry}){REPLACES_FRAME}")
+        out.append("elif type(f) is VMClosure:")
+        out.append(f"  v, {closure}, {proto}, {state} = tail_cached(f, [{listed}], {closure}, {proto}, {state})")
+        out.extend(close)
+        out.append("  return v")
     out.append(f"elif type(f) is StructType and len(f.fields) == {d.b}:")
     out.append(f"  v = StructInstance(f, [{listed}])")
     out.append("else:")

@@ -130,6 +130,29 @@ def test_tail_calls_run_in_constant_space():
     assert _same_everywhere(text, max_depth=500) == "false 20000100000\n"
 
 
+def test_tail_calls_made_directly_leave_the_caller_out_of_traces():
+    text = ("fn boom(x) { if x > 2 { return x / 0 }; return x }\n"
+            "fn via(x) { return boom(x + 1) }\n"
+            "for i in 0..3 { print(via(i)) }\n")
+    report = _same_everywhere(text)
+    assert report.endswith("error[ZeroDivisionError]: division by zero\n  at boom (test.esk:1:32)\n"
+                           "  at <module> (test.esk:3:23)")
+
+
+def test_deep_recursion_through_direct_tail_calls():
+    text = ("fn d(n) { if n == 0 { return 0 }; return 1 + via(n) }\n"
+            "fn via(n) { return d(n - 1) }\n"
+            "print(d(100000))\n")
+    assert _same_everywhere(text, modes=("tier0", "tier1")) == "100000\n"
+
+
+def test_tail_call_from_a_frame_whose_registers_a_closure_captured():
+    text = ("fn h(x) { return x * 2 }\n"
+            "fn f(n, flag) {\n    if flag { let g = fn () => n\n        print(g()) }\n    return h(n)\n}\n"
+            "for i in 0..3 { print(f(i, i == 1)) }\n")
+    assert _same_everywhere(text) == "0\n1\n2\n4\n"
+
+
 def test_arity_errors_of_calls_and_tail_calls():
     _same_everywhere("fn two(a, b) { return a }\nfn t(x) { return two(x) }\n"
                      "try { two(1) } catch e { print(e) }\nt(1)\n")
