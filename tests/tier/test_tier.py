@@ -42,6 +42,16 @@ def test_golden_python_of_a_loop():
     assert _python(text, "count") == GOLDEN_COUNT
 
 
+def test_loops_left_by_return_and_break_stay_structured():
+    text = ("fn find(xs, goal) {\n    let i = 0\n    while true {\n        while true {\n"
+            "            if i == len(xs) { return -1 }\n            if xs[i] == goal { break }\n"
+            "            i += 1\n        }\n        if i % 2 == 0 { return i }\n        i += 1\n    }\n}\n"
+            "print(find([1, 2, 3, 4, 2], 2), find([2, 2], 2), find([], 1), find([1, 2], 2))\n")
+    source = next(each for each in python_sources(compile_text(text), "test.esk") if each.proto.name == "find")
+    assert source.shape == "structured"
+    assert _same_everywhere(text) == "4 0 -1 -1\n"
+
+
 GOLDEN_ADD = """\
     | def add_1(F, D, r0, r1):
   0 |     if D > host_depth: return deep(F, D, [r0, r1])
