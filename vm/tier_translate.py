@@ -918,6 +918,8 @@ def _operation(t: _Translator, pc: int, symbol: str, x: _Operand, y: _Operand, o
         if _integers(t, pc, out, x, y):
             return f"{x.text} {symbol} {y.text}", "int"
         return _guarded(symbol, x, y, slow), "int"
+    if symbol == "+" and "str" in (x.fact, y.fact):
+        return _concatenation(x, y, slow), "str"
     if _numeric(t, pc, out, x, y):
         kind = _result_type(symbol, x.fact, y.fact)
         if symbol in ("/", "//", "%"):
@@ -933,6 +935,18 @@ def _operation(t: _Translator, pc: int, symbol: str, x: _Operand, y: _Operand, o
             t.arithmetic = True  # an int too large for a float can meet a float (or `/` of two huge ints)
         return expression, kind
     return _guarded(symbol, x, y, slow), _ALWAYS.get(symbol)
+
+
+def _concatenation(x: _Operand, y: _Operand, slow: str) -> str:
+    """`x + y` where one side is known to be a string: Python's own `+` when the
+    other is one too (the runtime's first case); the value is a string or the
+    runtime raises."""
+    if x.fact == y.fact:
+        return f"{x.text} + {y.text}"
+    other = y if x.fact == "str" else x
+    if other.constant:
+        return slow
+    return f"({x.text} + {y.text}) if type({other.text}) is str else {slow}"
 
 
 def _guarded(symbol: str, x: _Operand, y: _Operand, slow: str) -> str:
@@ -1404,6 +1418,14 @@ def _direct(t: _Translator, target: str, call: str, name: str, out: list) -> Non
                 f"  raise host_fault({t.const(name)}, x) from None"))
 
 
+#: Builtins whose common case is one Python expression (`x`: the argument,
+#: `slow`: the call of the builtin), and the type of value they always return.
+_INLINE_BUILTINS = {
+    "len": ("len({x}) if (t := type({x})) is str or t is list or t is dict or t is tuple else {slow}", "int"),
+    "str": ("{x} if (t := type({x})) is str else (repr({x}) if t is int else {slow})", "str"),
+}
+
+
 def _call(t, pc, d, out):
     """CALL: a builtin known here is called directly; else a per-site cache of
     the last closure called (any closure of its proto also takes the fast
@@ -1413,7 +1435,13 @@ def _call(t, pc, d, out):
     listed = ", ".join(args)
     callee = t.fact(d.a)
     if type(callee) is tuple and type(callee[1]) is Builtin and _fits(d.b, callee[1].min_args, callee[1].max_args):
-        _direct(t, a, f"{t.const(callee[1].func)}(vm, [{listed}])", callee[1].name, out)
+        builtin = callee[1]
+        call = f"{t.const(builtin.func)}(vm, [{listed}])"
+        inline = _INLINE_BUILTINS.get(builtin.name) if d.b == 1 else None
+        if inline is not None:
+            call = inline[0].format(x=args[0], slow=call)
+            t.sets(d.a, inline[1])
+        _direct(t, a, call, builtin.name, out)
         return _next(pc + 1)
     closure, proto, state = t.cache("C", NO_CLOSURE, None, None)
     out.append(f"f = {a}")

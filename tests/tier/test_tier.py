@@ -115,6 +115,15 @@ def test_traces_and_handlers_through_compiled_frames():
                            "  at middle (test.esk:3:13)\n  at <module> (test.esk:14:10)")
 
 
+def test_inline_len_str_and_concatenation_keep_the_runtime_cases():
+    text = ('let s = ""\nfor i in 0..5 { s = s + str(i) + str(1.5) + str(nil) + str([1, "a"]) }\n'
+            'print(s, len(s), len([1, 2]), len({"a": 1}), len((1, 2)), len(0..10))\n'
+            'fn f(x) { return "a" + str(x) + x }\nprint(f("b"))\ntry { f(1) } catch e { print(e) }\nprint(len(3))\n')
+    report = _same_everywhere(text)
+    assert "abb\n" in report and "unsupported operand types for +: str and int" in report
+    assert report.endswith("len() of int\n  at <module> (test.esk:7:7)")
+
+
 def test_thrown_values_and_uncaught_errors_in_module_code():
     _same_everywhere('let t = 0\nfor i in 0..100 { t += i }\nlet m = {"a": 1}\nprint(t, m["b"])\n')
 
