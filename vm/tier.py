@@ -615,7 +615,7 @@ class Tier:
             StructInstance=StructInstance, StructType=StructType, EnumValue=EnumValue, Module=Module,
             Builtin=Builtin, HOST_FAULTS=HOST_FAULTS, host_fault=host_fault,
             missing_global=machine._missing_global, assign_missing=machine._assign_missing,
-            unpack=machine._unpack, capture=machine._capture, capture_far=machine._capture_far,
+            unpack=machine._unpack, UpVal=machine.UpVal, capture=machine._capture, capture_far=machine._capture_far,
             close=machine._close, close_far=machine._close_far, field_slot=field_slot,
             set_field_slot=set_field_slot, deep=self.deep, call_cached=self.call_cached,
             call_closure=self.call_closure, method_cached=self.method_cached, builtin_method=self.builtin_method,

@@ -1594,7 +1594,19 @@ def _closure(t, pc, d, out):
             cells.append(f"u{index}")
         else:
             cells.append(f"capture_far(r0, {index - FAR_BASE})")
-    out.append(f"{t.reg(d.a)} = VMClosure({t.const(child)}, {t.const(code)}, [{', '.join(cells)}])")
+    made = f"{t.reg(d.a)} = VMClosure({t.const(child)}, {t.const(code)}, [{{}}])"
+    own = sorted({index for where, index in captures if where == 0})
+    if not own:
+        out.append(made.format(", ".join(cells)))
+        return _next(pc + 1)
+    # No open upvalue yet (the common case: the first closure of a call): make them, in order.
+    fresh = [f"w{index}" if where == 0 else cell for (where, index), cell in zip(captures, cells)]
+    out.append("if O:")
+    out.append("  " + made.format(", ".join(cells)))
+    out.append("else:")
+    out.extend(f"  w{index} = UpVal(S, {index})" for index in own)
+    out.append(f"  O += ({''.join(f'w{index}, ' for index in own)})")
+    out.append("  " + made.format(", ".join(fresh)))
     return _next(pc + 1)
 
 
