@@ -743,6 +743,8 @@ class VM:
         `frames` is left as it was (Python's own recursion limit can strike anywhere)."""
         depth = len(self.frames)
         caller = self._native_caller
+        if self._tier is not None and self._tier.disarmed:
+            self._tier.rearm()  # the compiled tier's entry points count this run too
         self.frames.append(boundary)
         self._nested_opens.append(opens)
         try:
@@ -1054,8 +1056,6 @@ class VM:
         tracing = self._debugger is not None
         code = closure.code
         upvals = closure.upvals
-        if flag[0]:
-            self._service(closure, stack, base, pc)
         while True:
             try:
                 while True:

@@ -42,6 +42,7 @@ from .checker import check
 from .compiler import CompileError, compile_program
 from .deep import call_with_deep_stack
 from .diagnostics import Severity
+from .lexer import scan
 from .machine import DEFAULT_MAX_DEPTH, VM
 from .modules import ModuleLoader
 from .parser import ParseResult, parse
@@ -87,7 +88,10 @@ class Session:
 
     @staticmethod
     def is_incomplete(parsed: ParseResult) -> bool:
-        """True when the entry only fails because it ends too early."""
+        """True when the entry only fails because it ends too early (also
+        inside a triple-quoted string, which the next lines may close)."""
+        if scan(parsed.source.text).in_triple_quotes:
+            return True
         end = len(parsed.source.text.rstrip())
         errors = [d for d in parsed.diagnostics if d.severity == Severity.ERROR]
         return bool(errors) and all(d.span.start >= end and d.code in ("E0001", "E0005") for d in errors)
@@ -106,9 +110,11 @@ class Session:
 
     # ------------------------------------------------------------ running
 
-    def submit(self, parsed: ParseResult) -> Outcome:
-        """Checks, compiles and runs one complete entry (on a thread with a
-        deep stack; a Ctrl-C meanwhile stops it, see `interrupt`)."""
+    def submit(self, entry: str | ParseResult) -> Outcome:
+        """Checks, compiles and runs one complete entry, its text or its parse
+        (on a thread with a deep stack; a Ctrl-C meanwhile stops it, see
+        `interrupt`)."""
+        parsed = self.parse(entry) if isinstance(entry, str) else entry
         self._stopping = False
         return call_with_deep_stack(lambda: self._submit(parsed), on_interrupt=self.interrupt)
 

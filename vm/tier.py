@@ -54,6 +54,8 @@ HOST_DEPTH_CAP = 20_000
 #: Deepest nesting of inlined `if` arms before a target gets a dispatch arm instead.
 MAX_NEST = 40
 _END = object()
+#: What a call site's closure cache holds before its first call (no value is it).
+_NO_CLOSURE = object()
 
 
 class NotCompilable(Exception):
@@ -722,26 +724,19 @@ def _setmethod(t, pc, d, out):
 
 # ---------------------------------------------------------- calls
 
-def _call_lines(t: _Translator, result: str, callee: str, args: list[str], out: list, receiver: str = "") -> None:
-    """Calls a VMClosure through a per-site cache of its proto's compiled entry."""
-    proto, entry = t.cache("C", None, None)
-    arguments = ", ".join(([receiver] if receiver else []) + args)
-    out.append(f"if {callee}.proto is {proto}:")
-    out.append(f"  {result} = {entry}({callee}, {arguments})" if arguments else f"  {result} = {entry}({callee})")
-    out.append("else:")
-    out.append(f"  {result}, {proto}, {entry} = call_cached({callee}, [{arguments}], {proto}, {entry})")
-    out.append(f"if {result} is TAIL: {result} = finish_tail()")
-
-
 def _call(t, pc, d, out):
+    """CALL: a per-site cache of the last closure called (any closure of its
+    proto also takes the fast path) and its proto's compiled entry."""
     a = t.reg(d.a)
     args = [t.reg(index) for index in range(d.a + 1, d.a + 1 + d.b)]
     listed = ", ".join(args)
+    closure, proto, entry = t.cache("C", _NO_CLOSURE, None, None)
     out.append(f"f = {a}")
-    out.append("if type(f) is VMClosure:")
-    inner: list[str] = []
-    _call_lines(t, a, "f", args, inner)
-    out.extend("  " + text for text in inner)
+    out.append(f"if f is {closure} or (type(f) is VMClosure and f.proto is {proto}):")
+    out.append(f"  {a} = {entry}({', '.join(['f'] + args)})")
+    out.append(f"  if {a} is TAIL: {a} = finish_tail()")
+    out.append("elif type(f) is VMClosure:")
+    out.append(f"  {a}, {closure}, {proto}, {entry} = call_cached(f, [{listed}], {closure}, {proto}, {entry})")
     out.append(f"elif type(f) is StructType and len(f.fields) == {d.b}:")
     out.append(f"  {a} = StructInstance(f, [{listed}])")
     out.append("else:")
@@ -769,22 +764,26 @@ def _tailcall(t, pc, d, out):
 
 
 def _method(t, pc, d, out):
+    """METHOD: a per-site cache of a struct type and the compiled entry of its
+    method; builtin types' methods and module builtins straight to the runtime."""
     a = t.reg(d.a)
     args = [t.reg(index) for index in range(d.a + 1, d.a + 1 + d.b)]
+    listed = ", ".join(args)
     name = t.const(t.code[pc][3])
+    kind, function, entry = t.cache("M", None, None, None)
     out.append(f"o = {a}")
-    out.append("if (t := type(o)) is StructInstance or t is EnumValue:")
-    out.append(f"  f = o.type.methods.get({name})")
-    out.append("  if type(f) is VMClosure:")
-    inner: list[str] = []
-    _call_lines(t, a, "f", args, inner, receiver="o")
-    out.extend("    " + text for text in inner)
-    out.append("  else:")
-    out.append(f"    {a} = method(o, {name}, [{', '.join(args)}])")
-    out.append("elif t is Module and type(f := o.members.get(" + name + ")) is Builtin:")
-    out.append(f"  {a} = call_native(vm, f, [{', '.join(args)}])")
+    out.append(f"if (t := type(o)) is StructInstance and o.type is {kind}:")
+    out.append(f"  {a} = {entry}({', '.join([function, 'o'] + args)})")
+    out.append(f"  if {a} is TAIL: {a} = finish_tail()")
+    out.append("elif t is StructInstance or t is EnumValue:")
+    out.append(f"  {a}, {kind}, {function}, {entry} = method_cached(o, {name}, [{listed}], {kind}, {function}, "
+               f"{entry})")
+    out.append("elif t is list or t is str or t is dict:")
+    out.append(f"  {a} = call_method(vm, o, {name}, [{listed}])")
+    out.append(f"elif t is Module and type(f := o.members.get({name})) is Builtin:")
+    out.append(f"  {a} = call_native(vm, f, [{listed}])")
     out.append("else:")
-    out.append(f"  {a} = method(o, {name}, [{', '.join(args)}])")
+    out.append(f"  {a} = method(o, {name}, [{listed}])")
     return ("next", pc + 1)
 
 
@@ -1200,7 +1199,7 @@ class Tier:
             unpack=machine._unpack, capture=machine._capture, capture_far=machine._capture_far,
             close=machine._close, close_far=machine._close_far, field_slot=field_slot,
             set_field_slot=set_field_slot, deep=self.deep, call_cached=self.call_cached,
-            call_closure=self.call_closure, finish_tail=self.finish_tail, tail=self.tail, method=self.method,
+            call_closure=self.call_closure, method_cached=self.method_cached, call_method=builtins.call_method, finish_tail=self.finish_tail, tail=self.tail, method=self.method,
             callx=self.callx, tail_method=self.tail_method, iterate=self.iterate, iterate_pairs=self.iterate_pairs, to_str=to_str,
             format_text=format_text)
         return names
@@ -1259,13 +1258,27 @@ class Tier:
         self.vm._adjust(closure, stack, 1, count)
         return stack[1: 1 + (state.nentry if state is not None else entry_registers(closure.proto))]
 
-    def call_cached(self, closure, args: list, proto, entry):
-        """A call site's slow path: the value, and what the site caches next."""
+    def call_cached(self, closure, args: list, last, proto, entry):
+        """A call site's slow path: the value, and what the site caches next
+        (the closure, its proto and the proto's compiled entry)."""
         value = self.call_closure(closure, args)
         state = self.states.get(closure.proto)
         if state is not None and state.entry is not None and closure.nparams == len(args):
-            return value, closure.proto, state.entry
-        return value, proto, entry
+            return value, closure, closure.proto, state.entry
+        return value, last, proto, entry
+
+    def method_cached(self, receiver, name: str, args: list, kind, function, entry):
+        """A method site's slow path: the value, and what the site caches next
+        (the struct type, its method and the method's compiled entry)."""
+        target = receiver.type.methods.get(name)
+        if type(target) is not machine.VMClosure:
+            return self.method(receiver, name, args), kind, function, entry
+        value = self.call_closure(target, [receiver, *args])
+        state = self.states.get(target.proto)
+        if type(receiver) is StructInstance and state is not None and state.entry is not None and \
+                target.nparams == len(args) + 1:
+            return value, receiver.type, target, state.entry
+        return value, kind, function, entry
 
     def tail(self, closure, args: list):
         """A compiled tail call: arity is checked in the calling frame, as the VM
