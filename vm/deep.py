@@ -24,20 +24,18 @@ RECURSION_LIMIT = 200_000
 _state = threading.local()
 
 
-def call_with_deep_stack(function: Callable[[], T], on_interrupt: Callable[[], None] | None = None) -> T:
+def call_with_deep_stack(function: Callable[[], T]) -> T:
     """Run `function()` on a thread with a large stack and return its result.
 
     Exceptions raised by `function` are re-raised in the caller. A Ctrl-C in
-    the caller interrupts the wait, unless `on_interrupt` is given: then it is
-    called (to ask `function` to stop) and the wait goes on. The worker is a
-    daemon thread, so the process can still exit. Called again on such a thread, it just calls
+    the caller interrupts the wait; the worker is a daemon thread, so the
+    process can still exit. Called again on such a thread, it just calls
     `function` there. The raised recursion limit stays in force: it is
     process-wide, and other deep threads may be running.
     """
     if getattr(_state, "deep", False):
         return function()
     outcome: dict[str, object] = {}
-    finished = threading.Event()
 
     def worker() -> None:
         _state.deep = True
@@ -45,8 +43,6 @@ def call_with_deep_stack(function: Callable[[], T], on_interrupt: Callable[[], N
             outcome["value"] = function()
         except BaseException as error:  # handed to the caller, re-raised there
             outcome["error"] = error
-        finally:
-            finished.set()
 
     previous_stack = threading.stack_size()
     previous_limit = sys.getrecursionlimit()
@@ -57,15 +53,8 @@ def call_with_deep_stack(function: Callable[[], T], on_interrupt: Callable[[], N
         thread.start()
     finally:
         threading.stack_size(previous_stack)
-    # Waiting on an event rather than Thread.join: a Ctrl-C that interrupts
-    # join() can leave the thread marked as stopped while it still runs.
-    while not finished.is_set():
-        try:
-            finished.wait(0.25)
-        except KeyboardInterrupt:
-            if on_interrupt is None:
-                raise
-            on_interrupt()
+    while thread.is_alive():
+        thread.join(0.25)
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome.get("value")  # type: ignore[return-value]

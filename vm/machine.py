@@ -775,7 +775,6 @@ class VM:
         """Runs one entry of an interactive session: a module proto whose
         top-level names live in `session_globals`, the table every entry of
         the session shares; the value the entry returns (its echo)."""
-        self._stop_requested = False
         self._load(proto, path, session_globals)
         return self._call_closure(VMClosure(proto, self._codes[proto], []), [])
 
@@ -786,6 +785,10 @@ class VM:
         its way out and is never caught. Builtins finish first."""
         self._stop_requested = True
         self._flag[0] = True
+
+    def cancel_stop(self) -> None:
+        """Forgets a stop asked for while no code ran (before the next entry)."""
+        self._stop_requested = False
 
     def _load(self, root: Proto, path: str | None = None, module_globals: dict | None = None) -> dict:
         """Decodes a module's proto tree once; the module's global table (a

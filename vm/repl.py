@@ -34,8 +34,12 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable
 
 from . import ast
 from .checker import check
@@ -116,7 +120,9 @@ class Session:
         `interrupt`)."""
         parsed = self.parse(entry) if isinstance(entry, str) else entry
         self._stopping = False
-        return call_with_deep_stack(lambda: self._submit(parsed), on_interrupt=self.interrupt)
+        self.vm.cancel_stop()
+        with _interrupts_calling(self.interrupt):
+            return call_with_deep_stack(lambda: self._submit(parsed))
 
     def interrupt(self) -> None:
         """Ctrl-C while an entry is being handled: it is abandoned, or stopped
@@ -171,6 +177,22 @@ class Session:
         if "_" not in self.scope.symbols:
             self.scope.symbols["_"] = Symbol("_", SymbolKind.VARIABLE, None, None, self.scope,
                                              doc="The last value the REPL echoed.")
+
+
+@contextmanager
+def _interrupts_calling(stop: Callable[[], None]):
+    """While an entry is handled, Ctrl-C (SIGINT) calls `stop` instead of
+    raising KeyboardInterrupt: an exception could land anywhere in the code
+    that waits for the entry and lose it. Only the main thread may do this;
+    elsewhere (a Session used from a program) Ctrl-C keeps its usual meaning."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda number, frame: stop())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run(stdin=None, stdout=None, max_depth: int = DEFAULT_MAX_DEPTH) -> int:
