@@ -37,6 +37,11 @@ def test_incomplete_entry_at_end_of_input_is_still_checked(esker):
     assert "E0005" in done.stderr or "E0001" in done.stderr
 
 
+def test_exit_ends_the_session_with_its_status_after_finally(esker):
+    done = esker("repl", input='print(1)\ntry { exit(3) } finally { print("bye") }\nprint(2)\n')
+    assert (done.status, done.stdout, done.stderr) == (3, "1\nbye\n", "")
+
+
 def test_underscore_is_the_last_echoed_value(esker):
     done = esker("repl", input="1 + 1\n_ * 10\nnil\n_\nprint(_)\n_ + 1\n")
     assert (done.status, done.stderr) == (0, "")
@@ -78,11 +83,6 @@ def test_the_repl_runs_on_the_vm_with_its_depth_limit(esker):
     assert (done.status, done.stdout, done.stderr) == (0, "100000\n", "")
     limited = esker("repl", input=entries, env={"ESKER_MAX_DEPTH": "1000"})
     assert limited.stderr.startswith("error[StackOverflow]: more than 1000 nested calls")
-
-
-def test_exit_ends_the_session_with_its_status(esker):
-    done = esker("repl", input='print("before")\ntry { exit(3) } finally { print("cleanup") }\nprint("never")\n')
-    assert (done.status, done.stdout, done.stderr) == (3, "before\ncleanup\n", "")
 
 
 def test_sys_and_io_work_in_the_repl(esker, tmp_path):
