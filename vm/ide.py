@@ -651,14 +651,21 @@ def rename(index: FileIndex, offset: int, new_name: str,
         return prepared
     if not _IDENTIFIER.match(new_name) or new_name in KEYWORDS:
         return RenameRefusal(f"`{new_name}` is not a valid name")
-    if new_name in BUILTIN_NAMES:
-        return RenameRefusal(f"`{new_name}` would hide the builtin of that name")
+    from .refactor import rename_conflict, shadowing  # refactoring checks analyse the result again
+
     found = index.occurrence_at(offset)
+    if new_name == found.symbol.name:
+        return []
+    refused = shadowing(index, found, new_name)
+    if refused is not None:
+        return refused
+    others = list(others)
     by_file: dict[str | None, list[Edit]] = {}
     for where, item in _occurrences_everywhere(index, found, others):
         path = None if where is index else where.path
         by_file.setdefault(path, []).append(Edit(item.span, new_name))
-    return [FileEdits(path, _unique_edits(edits)) for path, edits in by_file.items()]
+    changes = [FileEdits(path, _unique_edits(edits)) for path, edits in by_file.items()]
+    return rename_conflict(index, found.symbol.name, new_name, changes, others) or changes
 
 
 def _unique_edits(edits: list[Edit]) -> list[Edit]:
