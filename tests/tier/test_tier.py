@@ -257,6 +257,33 @@ def test_run_options_choose_the_tier(esker, tmp_path):
     assert bad.status == 2 and "expected a number of calls" in bad.stderr
 
 
+DEEP = """\
+struct Walker {
+    step
+    fn down(self, n) { if n == 0 { return 0 }; return self.step + self.down(n - 1) }
+}
+fn d(n) { if n == 0 { return 0 }; return 1 + d(n - 1) }
+fn via(n) { return d(n) }
+fn spin(n, acc) { if n == 0 { return acc }; return spin(n - 1, acc + 1) }
+print(d(100000), via(100000), Walker(1).down(100000), spin(300000, 0))
+fn forever(n) { return 1 + forever(n + 1) }
+forever(0)
+"""
+
+
+def test_deep_recursion_and_tail_calls_through_the_command(esker, tmp_path):
+    """100,000-deep recursion through compiled functions, methods and a direct
+    tail call, a long tail-call loop, and a StackOverflow: never a host error."""
+    (tmp_path / "deep.esk").write_text(DEEP)
+    reports = set()
+    for options in (["--tier", "vm"], ["--tier-threshold", "0"], ["--tier-threshold", "1"], []):
+        done = esker("run", *options, "deep.esk", cwd=tmp_path)
+        assert done.stdout == "100000 100000 100000 300000\n", options
+        assert done.status == 1 and "RecursionError" not in done.stderr and "Traceback" not in done.stderr
+        reports.add(done.stderr)
+    assert len(reports) == 1 and "StackOverflow" in reports.pop()
+
+
 def test_dis_python_shows_each_function_with_its_pcs(esker, tmp_path):
     (tmp_path / "p.esk").write_text("fn fib(n) {\n    if n < 2 { return n }\n    return fib(n - 1) + fib(n - 2)\n}\n"
                                     "print(fib(10))\n")
