@@ -21,6 +21,7 @@ from .source import SourceText
 
 ENGINES = ("vm", "tree")
 TIERS = ("auto", "vm")
+SOURCE_SUFFIX = ".esk"
 BYTECODE_SUFFIX = ".eskc"
 DEFAULT_ENGINE = "vm"
 
@@ -76,7 +77,8 @@ def _argument_parser() -> argparse.ArgumentParser:
     run.set_defaults(command=command_run)
 
     check = commands.add_parser("check", help="report diagnostics without running anything")
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="FILE",
+                       help="an .esk file, or a directory: every .esk file under it")
     check.add_argument("--json", action="store_true", help="print diagnostics as JSON for tools")
     check.set_defaults(command=command_check)
 
@@ -95,7 +97,8 @@ def _argument_parser() -> argparse.ArgumentParser:
     compile_.set_defaults(command=command_compile)
 
     fmt = commands.add_parser("fmt", help="format files in place (idempotent, keeps comments)")
-    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("files", nargs="+", metavar="FILE",
+                     help="an .esk file, or a directory: every .esk file under it")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
     fmt.add_argument("--diff", action="store_true", help="change nothing; print the changes as a diff")
     fmt.set_defaults(command=command_fmt)
@@ -176,7 +179,7 @@ def command_check(args) -> int:
     loader = ModuleLoader()
     all_items: list[dict] = []
     any_error = False
-    for path in args.files:
+    for path in source_files(args.files):
         text, problem = read_source(path)
         if problem is not None:
             report = FileReport(path, [problem], None)
@@ -192,6 +195,22 @@ def command_check(args) -> int:
         json.dump(all_items, sys.stdout, indent=2)
         print()
     return 1 if any_error else 0
+
+
+def source_files(arguments: list[str]) -> list[str]:
+    """The files `check` and `fmt` work on: each argument that is a directory
+    stands for every .esk file under it (in name order, hidden directories
+    skipped, as formatters and linters do); any other argument is itself, so
+    a missing file is still reported as one."""
+    files: list[str] = []
+    for argument in arguments:
+        if not os.path.isdir(argument):
+            files.append(argument)
+            continue
+        for folder, subfolders, names in os.walk(argument):
+            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+            files.extend(os.path.join(folder, name) for name in sorted(names) if name.endswith(SOURCE_SUFFIX))
+    return files
 
 
 def command_run(args) -> int:
@@ -270,7 +289,7 @@ def command_fmt(args) -> int:
     from .formatter import format_source
 
     status = 0
-    for path in args.files:
+    for path in source_files(args.files):
         text, problem = read_source(path)
         if problem is not None:
             print(problem.format(path), file=sys.stderr)
