@@ -52,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
 def _flush() -> None:
     try:
         sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
+    except BrokenPipeError:
+        # What is still buffered has no reader; Python must not try again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
         pass
 
 
