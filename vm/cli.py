@@ -91,7 +91,9 @@ def _argument_parser() -> argparse.ArgumentParser:
     dis.add_argument("--no-source", action="store_true", help="do not show source lines beside the code")
     dis.add_argument("--python", action="store_true",
                      help="show the Python each function compiles to in the tier, lines marked with their pcs")
-    dis.add_argument("--function", metavar="NAME", help="only the functions named NAME (<module>: the top level)")
+    dis.add_argument("--function", metavar="NAME",
+                     help="only the functions named NAME (Point.norm; <module>: the top level), "
+                          "in the listing, --json or --python")
     dis.set_defaults(command=command_dis)
 
     compile_ = commands.add_parser("compile", help="compile a program to a bytecode file")
@@ -439,11 +441,18 @@ def command_dis(args) -> int:
         return 2
     if args.python:
         return _print_python(proto, args.file, args.function)
+    chosen = [proto] if args.function is None else [item for item in proto.walk()
+                                                    if item.display_name == args.function]
+    if not chosen:
+        print(f"esker: no function named {args.function} in {args.file}", file=sys.stderr)
+        return 2
     if args.json:
-        json.dump(to_json(proto), sys.stdout, indent=2)
+        json.dump(to_json(proto) if args.function is None else [to_json(item) for item in chosen],
+                  sys.stdout, indent=2)
         print()
     else:
-        sys.stdout.write(format_proto(proto, Options(source=source)))
+        options = Options(recursive=args.function is None, source=source)
+        sys.stdout.write("\n".join(format_proto(item, options) for item in chosen))
     return 0
 
 
