@@ -139,3 +139,36 @@ test('steps back, continues backwards and restarts a frame from recorded history
         dc.waitForEvent('terminated'),
     ]);
 });
+
+test('a data breakpoint stops after the write and, continued backwards, finds who set the value', async () => {
+    const file = path.join(PROGRAMS, 'watch.esk');
+    const lines = markers(file);
+    await dc.hitBreakpoint({ program: file }, { path: file, line: lines.end });
+    const frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    const scopes = (await dc.scopesRequest({ frameId: frame.id })).body.scopes;
+    const globals = scopes.find((scope) => scope.name === 'Globals');
+    const point = (await dc.variablesRequest({ variablesReference: globals.variablesReference })).body.variables
+        .find((variable) => variable.name === 'p');
+    const info = await dc.customRequest('dataBreakpointInfo', { variablesReference: point.variablesReference, name: 'x' });
+    assert.deepStrictEqual(info.body.accessTypes, ['write']);
+    const set = await dc.customRequest('setDataBreakpoints', { breakpoints: [{ dataId: info.body.dataId, accessType: 'write' }] });
+    assert.strictEqual(set.body.breakpoints[0].verified, true);
+    // "Who changed this?": back to the write that gave p.x its value.
+    let [, stopped] = await Promise.all([dc.reverseContinueRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
+    assert.strictEqual(stopped.body.reason, 'data breakpoint');
+    assert.match(stopped.body.description, /^`p\.x` changed: 5 → 7 \(written at line \d+\)$/);
+    assert.deepStrictEqual(stopped.body.hitBreakpointIds, [set.body.breakpoints[0].id]);
+    [, stopped] = await Promise.all([dc.reverseContinueRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
+    assert.match(stopped.body.description, /^`p\.x` changed: 1 → 5/);
+    const top = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    assert.strictEqual(top.name, 'make');
+    // Forwards, the same watch stops at the next write.
+    [, stopped] = await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
+    assert.match(stopped.body.description, /^`p\.x` changed: 5 → 7/);
+    await Promise.all([
+        dc.customRequest('setDataBreakpoints', { breakpoints: [] }),
+        dc.continueRequest({ threadId: 1 }),
+        dc.waitForEvent('stopped'),
+    ]);
+    await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+});
