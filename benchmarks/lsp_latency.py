@@ -1,10 +1,21 @@
 """How quickly the language server answers, measured through a real client.
 
 Starts `python -m esker.server` as a subprocess, drives it with a pygls
-client on generated files of 100, 1,000 and 5,000 lines, and prints the p50
-and p95 of: the time from an edit to its diagnostics (and that time less the
-debounce), hover on a settled document, the first hover after an edit's
-diagnostics arrive (the bytecode may still be compiling), and completion.
+client on generated files of 1,000, 5,000 and 20,000 lines (functions,
+structs, loops, calls) and prints the p50 and p95 of each measure over
+one-character typing edits spread over the file:
+
+- edit → diagnostics: from sending the change to receiving its diagnostics,
+  less the debounce (the quiet time the server waits for by design);
+- the first hover after an edit (on the edited function, whose code must
+  be compiled again), completion, inlay hints for a screenful, semantic
+  tokens for that screenful, the document's symbols, hover on a settled
+  document, and semantic tokens for the whole document.
+
+A response is timed when it arrives, before the client parses its JSON
+(parsing a large answer is the client's cost, and pygls parses slowly).
+`--repeat N` runs the whole measurement N times in a row and prints each
+run's table: on a shared machine, the spread between runs is the noise.
 
     python benchmarks/lsp_latency.py             # the full table
     python benchmarks/lsp_latency.py --quick     # one small file, a few rounds
@@ -14,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import sys
 import tempfile
@@ -22,14 +34,21 @@ from pathlib import Path
 
 from lsprotocol import types
 from pygls.lsp.client import BaseLanguageClient
+from pygls.protocol import LanguageServerProtocol
 
-SIZES = (100, 1_000, 5_000)
+SIZES = (1_000, 5_000, 20_000)
+#: How the server is started (arguments after the Python interpreter).
+SERVER = ("-m", "esker.server")
 DEBOUNCE_MS = 100
+#: Lines of a screenful (inlay hints and semantic tokens are asked for one).
+SCREEN = 60
+MEASURES = ("edit → diagnostics", "first hover after an edit", "hover", "completion", "inlay hints (screen)",
+            "semantic tokens (screen)", "document symbols", "semantic tokens (full)")
+TARGETS = {"edit → diagnostics": 100, "first hover after an edit": 50, "hover": 50, "completion": 50,
+           "inlay hints (screen)": 50, "semantic tokens (screen)": 50, "document symbols": 50,
+           "semantic tokens (full)": 150}
 
-
-def generate(lines: int) -> str:
-    """An Esker file of about `lines` lines: functions, structs, loops, calls."""
-    chunk = """\
+CHUNK = """\
 # Step {n} of the pipeline.
 fn step_{n}(a, b = 2) {{
     let total = a * b + {n}
@@ -45,27 +64,60 @@ struct Item_{n} {{
 }}
 let value_{n} = step_{n}({n}, 3) + Item_{n}("x").cost(2)
 """
-    count = max(1, lines // chunk.count("\n"))
-    return "".join(chunk.format(n=n) for n in range(count))
+CHUNK_LINES = CHUNK.count("\n")
+
+
+def generate(lines: int) -> str:
+    """An Esker file of about `lines` lines: functions, structs, loops, calls."""
+    return "".join(CHUNK.format(n=n) for n in range(max(1, lines // CHUNK_LINES)))
+
+
+class _Protocol(LanguageServerProtocol):
+    """Notes when each response arrives: when the client starts parsing its
+    JSON (pygls calls this hook for every object in a message, innermost
+    first, and last for the message itself)."""
+
+    parsing_since: float | None = None
+
+    def structure_message(self, data: dict):
+        if self.parsing_since is None:
+            self.parsing_since = time.perf_counter()
+        if "jsonrpc" in data:
+            if "id" in data and "method" not in data:
+                self.arrived[data["id"]] = self.parsing_since
+            self.parsing_since = None
+        return super().structure_message(data)
 
 
 class Client(BaseLanguageClient):
     """A pygls client that keeps the diagnostics versions the server publishes."""
 
     def __init__(self) -> None:
-        super().__init__("latency-benchmark", "1")
-        self.versions: dict[str, int] = {}
+        super().__init__("latency-benchmark", "1", protocol_cls=_Protocol)
+        self.protocol.arrived = {}
+        self.requests = 0
+        self.versions: dict[str, tuple[int, float]] = {}
         self.published = asyncio.Event()
 
         @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
-            self.versions[params.uri] = params.version or 0
+            self.versions[params.uri] = (params.version or 0, time.perf_counter())
             self.published.set()
 
-    async def diagnostics_for(self, uri: str, version: int) -> None:
-        while self.versions.get(uri) != version:
+    async def diagnostics_for(self, uri: str, version: int) -> float:
+        """When the diagnostics of `version` arrived."""
+        while self.versions.get(uri, (None,))[0] != version:
             self.published.clear()
             await self.published.wait()
+        return self.versions[uri][1]
+
+    async def timed(self, method: str, params) -> float:
+        """Seconds until the answer to a request arrives."""
+        self.requests += 1
+        message_id = f"timed-{self.requests}"
+        started = time.perf_counter()
+        await asyncio.wrap_future(self.protocol.send_request(method, params, msg_id=message_id))
+        return self.protocol.arrived.pop(message_id) - started
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -74,56 +126,87 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-async def measure(client: Client, folder: Path, lines: int, rounds: int) -> dict[str, tuple[float, float]]:
-    text = generate(lines)
-    path = folder / f"bench_{lines}.esk"
-    path.write_text(text, encoding="utf-8")
-    uri = path.as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="esker", version=1, text=text)))
-    await client.diagnostics_for(uri, 1)
-    middle = text.count("\n") // 2
-    document = types.TextDocumentIdentifier(uri=uri)
-    edits, fresh_hovers = [], []
-    for version in range(2, rounds + 2):
-        change = types.TextDocumentContentChangePartial(
-            range=types.Range(start=types.Position(line=middle, character=0),
-                              end=types.Position(line=middle, character=0)),
-            text=f"let edit_{version} = {version}\n")
+class Session:
+    """One generated document open in the server."""
+
+    def __init__(self, client: Client, folder: Path, lines: int):
+        self.client = client
+        self.text = generate(lines)
+        path = folder / f"bench_{lines}.esk"
+        path.write_text(self.text, encoding="utf-8")
+        self.uri = path.as_uri()
+        self.document = types.TextDocumentIdentifier(uri=self.uri)
+        self.version = 1
+        self.lines = self.text.split("\n")
+
+    async def open(self) -> None:
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=self.uri, language_id="esker", version=1, text=self.text)))
+        await self.client.diagnostics_for(self.uri, 1)
+
+    def type_at(self, line: int, character: int, text: str) -> float:
+        """Type `text` at a place; returns when the change was sent."""
+        self.version += 1
+        where = types.Position(line=line, character=character)
+        change = types.TextDocumentContentChangePartial(range=types.Range(start=where, end=where), text=text)
+        current = self.lines[line]
+        self.lines[line] = current[:character] + text + current[character:]
         started = time.perf_counter()
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[change]))
-        await client.diagnostics_for(uri, version)
-        edits.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        await client.text_document_hover_async(types.HoverParams(
-            text_document=document, position=types.Position(line=middle + 3, character=8)))
-        fresh_hovers.append(time.perf_counter() - started)
-    hovers, completions = [], []
-    last_line = text.count("\n") + rounds - 1
-    for number in range(rounds):
-        line = 1 + (number * 97) % max(1, last_line - 1)
-        position = types.Position(line=line, character=8)
-        started = time.perf_counter()
-        await client.text_document_hover_async(types.HoverParams(text_document=document, position=position))
-        hovers.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        await client.text_document_completion_async(types.CompletionParams(text_document=document, position=position))
-        completions.append(time.perf_counter() - started)
-    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=document))
-    return {"edit": percentiles(edits), "fresh hover": percentiles(fresh_hovers), "hover": percentiles(hovers),
-            "completion": percentiles(completions)}
+        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=self.uri, version=self.version),
+            content_changes=[change]))
+        return started
+
+    def screen(self, line: int) -> types.Range:
+        first = max(0, line - SCREEN // 2)
+        return types.Range(start=types.Position(line=first, character=0),
+                           end=types.Position(line=min(len(self.lines) - 1, first + SCREEN), character=0))
 
 
-async def run(sizes: tuple[int, ...], rounds: int) -> list[tuple[int, dict[str, tuple[float, float]]]]:
+async def measure(client: Client, folder: Path, lines: int, rounds: int, seed: int) -> dict[str, list[float]]:
+    session = Session(client, folder, lines)
+    await session.open()
+    chunks = max(1, lines // CHUNK_LINES)
+    samples: dict[str, list[float]] = {name: [] for name in MEASURES}
+    pick = random.Random(seed)
+    for _ in range(rounds):
+        chunk = pick.randrange(chunks)
+        line = chunk * CHUNK_LINES + 2          # `    let total = a * b + {n}`
+        # After the number: typing a digit keeps the file valid.
+        sent = session.type_at(line, len(session.lines[line]), "7")
+        arrived = await client.diagnostics_for(session.uri, session.version)
+        samples["edit → diagnostics"].append(arrived - sent - DEBOUNCE_MS / 1000)
+        total = types.Position(line=line + 4, character=len("    return to"))
+        samples["first hover after an edit"].append(await client.timed(
+            types.TEXT_DOCUMENT_HOVER, types.HoverParams(text_document=session.document, position=total)))
+        samples["completion"].append(await client.timed(
+            types.TEXT_DOCUMENT_COMPLETION, types.CompletionParams(text_document=session.document, position=total)))
+        screen = session.screen(line)
+        samples["inlay hints (screen)"].append(await client.timed(
+            types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintParams(text_document=session.document, range=screen)))
+        samples["semantic tokens (screen)"].append(await client.timed(
+            types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE,
+            types.SemanticTokensRangeParams(text_document=session.document, range=screen)))
+        samples["document symbols"].append(await client.timed(
+            types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, types.DocumentSymbolParams(text_document=session.document)))
+        elsewhere = types.Position(line=pick.randrange(len(session.lines) - 1), character=8)
+        samples["hover"].append(await client.timed(
+            types.TEXT_DOCUMENT_HOVER, types.HoverParams(text_document=session.document, position=elsewhere)))
+        samples["semantic tokens (full)"].append(await client.timed(
+            types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, types.SemanticTokensParams(text_document=session.document)))
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=session.document))
+    return samples
+
+
+async def run(sizes: tuple[int, ...], rounds: int, seed: int) -> list[tuple[int, dict[str, list[float]]]]:
     client = Client()
-    await client.start_io(sys.executable, "-m", "esker.server")
+    await client.start_io(sys.executable, *SERVER)
     with tempfile.TemporaryDirectory() as folder:
         await client.initialize_async(types.InitializeParams(
             capabilities=types.ClientCapabilities(), root_uri=Path(folder).as_uri(),
             initialization_options={"debounceMs": DEBOUNCE_MS}))
         client.initialized(types.InitializedParams())
-        results = [(lines, await measure(client, Path(folder), lines, rounds)) for lines in sizes]
+        results = [(lines, await measure(client, Path(folder), lines, rounds, seed)) for lines in sizes]
         await client.shutdown_async(None)
         client.exit(None)
     await client.stop()
@@ -131,29 +214,32 @@ async def run(sizes: tuple[int, ...], rounds: int) -> list[tuple[int, dict[str, 
 
 
 def table(results) -> str:
-    rows = ["| lines | edit → diagnostics p50 / p95 (after the debounce) | hover p50 / p95 "
-            "| first hover after an edit p50 / p95 | completion p50 / p95 |",
-            "|---:|---|---|---|---|"]
-    for lines, found in results:
-        edit_p50, edit_p95 = (value * 1000 for value in found["edit"])
-        rows.append(f"| {lines:,} | {edit_p50:.0f} / {edit_p95:.0f} ms "
-                    f"({edit_p50 - DEBOUNCE_MS:.0f} / {edit_p95 - DEBOUNCE_MS:.0f} ms) | {_ms(found['hover'])} "
-                    f"| {_ms(found['fresh hover'])} | {_ms(found['completion'])} |")
+    rows = ["| measure (p50 / p95, ms) | target (p95) | " + " | ".join(f"{lines:,} lines" for lines, _ in results)
+            + " |", "|---|---:|" + "---:|" * len(results)]
+    for name in MEASURES:
+        cells = []
+        for _, samples in results:
+            p50, p95 = percentiles(samples[name])
+            cells.append(f"{p50 * 1000:.0f} / {p95 * 1000:.0f}")
+        target = f"≤ {TARGETS[name]}" + (" (5,000 lines)" if name == "semantic tokens (full)" else "")
+        rows.append(f"| {name} | {target} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
-
-
-def _ms(pair: tuple[float, float]) -> str:
-    return f"{pair[0] * 1000:.1f} / {pair[1] * 1000:.1f} ms"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one small file and a few rounds (a smoke run)")
-    parser.add_argument("--rounds", type=int, default=20, help="edits, hovers and completions per file")
+    parser.add_argument("--rounds", type=int, default=40, help="typing edits (each followed by the requests)")
+    parser.add_argument("--repeat", type=int, default=1, help="run the whole measurement this many times")
+    parser.add_argument("--sizes", type=lambda text: tuple(int(n) for n in text.split(",")), default=SIZES,
+                        help="comma-separated file sizes in lines")
     args = parser.parse_args(argv)
-    sizes, rounds = ((100,), 3) if args.quick else (SIZES, args.rounds)
-    print(f"esker-lsp latency, debounce {DEBOUNCE_MS} ms, {rounds} rounds per file\n")
-    print(table(asyncio.run(run(sizes, rounds))))
+    sizes, rounds = ((100,), 3) if args.quick else (args.sizes, args.rounds)
+    print(f"esker-lsp latency: debounce {DEBOUNCE_MS} ms (left out of edit → diagnostics), "
+          f"{rounds} typing edits per file")
+    for number in range(args.repeat):
+        print(f"\nrun {number + 1} of {args.repeat}\n")
+        print(table(asyncio.run(run(sizes, rounds, seed=number))))
     return 0
 
 

@@ -6,8 +6,9 @@ started is dropped, a running one finishes but its result is thrown away, and
 requests that were waiting for it are answered `ContentModified`. Results
 carry the version and generation they were computed for, so a caller can
 always tell whether a snapshot still describes what the client sees. Each
-analysis starts from the document's previous parse (`ide.analyze_edited`),
-and a document left unchanged for a moment is compiled ahead of need.
+analysis starts from the document's previous one (`incremental.analyze_file`):
+only the units an edit touched, and those that use what it changed, are
+parsed, checked and compiled again.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Callable
 from pygls.exceptions import JsonRpcContentModified
 
 from esker.vm import ide
-from esker.vm.analysis import Analysis
+from esker.vm.incremental import FileAnalysis, analyze_file
 from esker.vm.modules import ModuleLoader
 
 from .documents import Document, DocumentStore
@@ -29,21 +30,15 @@ from .workers import Workers
 
 logger = logging.getLogger(__name__)
 
-#: Seconds a document must stay unchanged after its diagnostics before it is compiled ahead of need.
-COMPILE_AFTER = 0.5
-
-
 @dataclass
 class Snapshot:
     """One document version with its analysis and the editor facts over it."""
 
     document: Document
     generation: int
-    analysis: Analysis
-    #: The parse, for analysing the next version incrementally.
-    parsed: ide.ParsedText
-    #: Caches what several queries share (compiled functions and the like);
-    #: safe to use from several worker threads.
+    #: The analysis, also the start of the next version's.
+    analysis: FileAnalysis
+    #: Caches what several queries share; safe to use from several worker threads.
     facts: ide.FileIndex
 
     @property
@@ -132,14 +127,6 @@ class Analyses:
         snapshot = done.result()
         if snapshot.key == self.key(uri):
             self.on_ready(snapshot)
-            asyncio.get_running_loop().call_later(COMPILE_AFTER, self._compile_if_settled, uri, snapshot)
-
-    def _compile_if_settled(self, uri: str, snapshot: Snapshot) -> None:
-        """Compile a document that has not changed for a while, so the next
-        hover or bytecode view does not wait for the compiler. (Not sooner:
-        while the user types, compiling would only slow the next analysis.)"""
-        if snapshot.key == self.key(uri):
-            self.workers.submit(snapshot.facts.bytecode)
 
     # ------------------------------------------------------------- results
 
@@ -182,7 +169,7 @@ class Analyses:
         overrides = self.store.overrides()
         generation = key[1]
         previous = self._latest.get(uri)
-        base = previous.parsed if previous is not None else None
+        base = previous.analysis if previous is not None else None
         work = self.workers.submit(lambda: _analyse(document, generation, overrides, base))
         result = loop.create_future()
         job = _Job(key, result, work)
@@ -207,22 +194,22 @@ class Analyses:
 
     # ------------------------------------------------------------- imports
 
-    def importers(self, path: str) -> list[str]:
-        """URIs of open documents that import `path`, directly or through
-        other open documents."""
+    def importers(self, path: str, direct: bool = False) -> list[str]:
+        """URIs of open documents that import `path`, directly or (unless
+        `direct`) through other open documents."""
         found: list[str] = []
         targets = {path}
         while True:
             more = [uri for uri, snapshot in self._latest.items()
                     if uri not in found and targets.intersection(snapshot.analysis.imports)]
-            if not more:
-                return found
+            if not more or direct:
+                return found + more
             found += more
             targets = {self._latest[uri].document.path for uri in more if self._latest[uri].document.path}
 
 
 def _analyse(document: Document, generation: int, overrides: dict[str, str],
-             previous: ide.ParsedText | None) -> Snapshot:
+             previous: FileAnalysis | None) -> Snapshot:
     loader = ModuleLoader(overrides=overrides)
-    analysis, parsed = ide.analyze_edited(document.text, document.analysis_path, loader, previous)
-    return Snapshot(document, generation, analysis, parsed, ide.FileIndex(analysis, loader))
+    analysis = analyze_file(document.text, document.analysis_path, loader, previous)
+    return Snapshot(document, generation, analysis, ide.FileIndex(analysis, loader))

@@ -15,7 +15,7 @@ import os
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from esker.vm import ide
+from esker.vm import ide, ide_bytecode
 
 from . import protocol
 from .analyses import Snapshot
@@ -50,7 +50,7 @@ def register(server: EskerServer) -> None:
     @server.request(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     async def code_lens(server: EskerServer, params: types.CodeLensParams):
         def compute(snapshot: Snapshot):
-            return [lens for item in ide.code_lenses(snapshot.facts) for lens in lenses(snapshot, item)]
+            return [lens for item in ide_bytecode.code_lenses(snapshot.facts) for lens in lenses(snapshot, item)]
         return await server.query(params.text_document.uri, compute)
 
     @server.request(types.TEXT_DOCUMENT_INLAY_HINT)
@@ -59,7 +59,7 @@ def register(server: EskerServer) -> None:
             start, end = snapshot.document.lines.offsets(params.range)
             return [types.InlayHint(position=snapshot.document.lines.position(hint.offset), label=hint.label,
                                     kind=types.InlayHintKind.Type, padding_left=True, tooltip=hint.tooltip)
-                    for hint in ide.register_hints(snapshot.facts, start, end)]
+                    for hint in ide_bytecode.register_hints(snapshot.facts, start, end)]
         return await server.query(params.text_document.uri, compute)
 
 
@@ -88,7 +88,7 @@ async def listing(server: EskerServer, uri: str, position: types.Position | None
             start, end = lines.offsets(within)
         elif position is not None:
             start = end = lines.offset(position)
-        return disassemble_result(snapshot, ide.disassemble(snapshot.facts, start, end, python), roots)
+        return disassemble_result(snapshot, ide_bytecode.disassemble(snapshot.facts, start, end, python), roots)
 
     found = await server.query(uri, compute)
     if found is None:
@@ -96,7 +96,7 @@ async def listing(server: EskerServer, uri: str, position: types.Position | None
     return found
 
 
-def disassemble_result(snapshot: Snapshot, found: ide.Listing, roots: list[str]) -> protocol.DisassembleResult:
+def disassemble_result(snapshot: Snapshot, found: ide_bytecode.Listing, roots: list[str]) -> protocol.DisassembleResult:
     lines = snapshot.document.lines
     functions = []
     for function in found.functions:
@@ -112,7 +112,7 @@ def disassemble_result(snapshot: Snapshot, found: ide.Listing, roots: list[str])
     return protocol.DisassembleResult(listing=listing, functions=functions, missing=missing, message=found.message)
 
 
-def _relative_headers(found: ide.Listing, path: str, roots: list[str]) -> str:
+def _relative_headers(found: ide_bytecode.Listing, path: str, roots: list[str]) -> str:
     """The listing with the file's path in each function header (`function f
     (PATH:1-4), ...`) relative to the workspace folder that holds it."""
     root = max((root for root in roots if path.startswith(root.rstrip(os.sep) + os.sep)), key=len, default=None)
@@ -125,7 +125,7 @@ def _relative_headers(found: ide.Listing, path: str, roots: list[str]) -> str:
     return "\n".join(text)
 
 
-def lenses(snapshot: Snapshot, item: ide.Lens) -> list[types.CodeLens]:
+def lenses(snapshot: Snapshot, item: ide_bytecode.Lens) -> list[types.CodeLens]:
     document = snapshot.document
     where = document.lines.range(item.span)
     position = document.lines.position(item.span.start)

@@ -24,6 +24,8 @@ class Document:
     #: The file the document stands for (None for unsaved `untitled:` buffers).
     path: str | None
     lines: LineIndex = field(repr=False, compare=False)
+    #: Which opening of the document this is (its versions start again when reopened).
+    opening: int = 0
 
     @property
     def analysis_path(self) -> str:
@@ -35,11 +37,13 @@ class DocumentStore:
     def __init__(self, encoding: Encoding = Encoding.UTF16):
         self.encoding = encoding
         self._documents: dict[str, Document] = {}
+        self._openings = 0
 
     def _make(self, uri: str, version: int, text: str) -> Document:
         path = uri_to_path(uri)
+        self._openings += 1
         return Document(uri, version, text, os.path.abspath(path) if path else None,
-                        LineIndex(text, self.encoding))
+                        LineIndex(text, self.encoding), self._openings)
 
     def open(self, uri: str, version: int, text: str) -> Document:
         document = self._make(uri, version, text)
@@ -56,7 +60,7 @@ class DocumentStore:
         for change in changes:
             text = apply_change(text, lines, change)
             lines = LineIndex(text, self.encoding)
-        document = Document(uri, version, text, current.path, lines)
+        document = Document(uri, version, text, current.path, lines, current.opening)
         self._documents[uri] = document
         return document
 

@@ -10,29 +10,13 @@ from __future__ import annotations
 from lsprotocol import types
 
 from esker.vm import formatter, ide
-from esker.vm.analysis import analyze
-from esker.vm.modules import ModuleLoader, ModuleReadError
 
-from . import bytecode, convert
-from .protocol import RequestFailed
+from . import bytecode, convert, outlines, tokens
+from .protocol import Encoded, RequestFailed
 from .analyses import Snapshot
 from .server import EskerServer, register_lifecycle
 
-#: LSP token types and modifiers, indexed by position in the legend.
-TOKEN_TYPES = {"variable": "variable", "constant": "variable", "parameter": "parameter",
-               "function": "function", "struct": "struct", "enum": "enum", "field": "property",
-               "method": "method", "variant": "enumMember", "module": "namespace", "builtin": "function",
-               "string": "string"}
-LEGEND_TYPES = sorted(set(TOKEN_TYPES.values()))
-LEGEND_MODIFIERS = ["declaration", "readonly", "defaultLibrary"]
-LEGEND = types.SemanticTokensLegend(token_types=LEGEND_TYPES, token_modifiers=LEGEND_MODIFIERS)
-
-SYMBOL_KINDS = {"variable": types.SymbolKind.Variable, "constant": types.SymbolKind.Constant,
-                "parameter": types.SymbolKind.Variable, "function": types.SymbolKind.Function,
-                "struct": types.SymbolKind.Struct, "enum": types.SymbolKind.Enum,
-                "field": types.SymbolKind.Field, "method": types.SymbolKind.Method,
-                "variant": types.SymbolKind.EnumMember, "module": types.SymbolKind.Module,
-                "builtin": types.SymbolKind.Function}
+SYMBOL_KINDS = outlines.SYMBOL_KINDS
 
 COMPLETION_KINDS = {"variable": types.CompletionItemKind.Variable, "constant": types.CompletionItemKind.Constant,
                     "parameter": types.CompletionItemKind.Variable, "function": types.CompletionItemKind.Function,
@@ -70,25 +54,40 @@ def location(server: EskerServer, snapshot: Snapshot, place: ide.Location) -> ty
     return types.Location(uri=convert.path_to_uri(place.path), range=lines.range(place.span))
 
 
-async def open_indexes(server: EskerServer, except_uri: str) -> list[ide.FileIndex]:
-    """The indexes of the other open documents, at their current versions."""
+async def index_of_path(server: EskerServer, path: str) -> ide.FileIndex | None:
+    """A file's index: its open document's current one, else the
+    workspace index's (analysed again if the file changed)."""
+    document = server.store.by_path(path)
+    if document is not None:
+        snapshot = await server.analyses.current(document.uri)
+        return snapshot.facts if snapshot is not None else None
+    entry = await server.run(lambda: server.workspace_index.refresh(path))
+    return entry.index if entry is not None else None
+
+
+async def related_indexes(server: EskerServer, snapshot: Snapshot, offset: int) -> list[ide.FileIndex]:
+    """The other files that may use the name at `offset`: the file that
+    declares it and every file that imports that one, open or not."""
+    home = ide.declaring_file(snapshot.facts, offset)
+    if home is None:
+        return []
+    return await importer_indexes(server, home, include_home=True, skip=snapshot.facts.path)
+
+
+async def importer_indexes(server: EskerServer, home: str, include_home: bool, skip: str) -> list[ide.FileIndex]:
+    """The indexes of the files that import `home` (and of `home` itself),
+    open or not, but `skip`'s."""
+    await server.indexed()
+    paths = server.workspace_index.importers([home], direct=True) | ({home} if include_home else set())
+    paths |= {document.path for uri in server.analyses.importers(home, direct=True)
+              if (document := server.store.get(uri)) is not None and document.path}
+    paths.discard(skip)
     found = []
-    for document in server.store.all():
-        if document.uri != except_uri:
-            snapshot = await server.analyses.current(document.uri)
-            if snapshot is not None:
-                found.append(snapshot.facts)
+    for path in sorted(paths):
+        index = await index_of_path(server, path)
+        if index is not None:
+            found.append(index)
     return found
-
-
-def disk_index(server: EskerServer, path: str) -> ide.FileIndex | None:
-    """A file that is not open, analysed from the disk (open buffers still
-    stand in for the modules it imports)."""
-    loader = ModuleLoader(overrides=server.store.overrides())
-    try:
-        return ide.FileIndex(analyze(loader.read(path), path, loader))
-    except ModuleReadError:
-        return None
 
 
 def text_edit(lines: convert.LineIndex, edit: ide.Edit) -> types.TextEdit:
@@ -98,21 +97,28 @@ def text_edit(lines: convert.LineIndex, edit: ide.Edit) -> types.TextEdit:
 # --------------------------------------------------------------- navigation
 
 def register_navigation(server: EskerServer) -> None:
-    @server.request(types.TEXT_DOCUMENT_DEFINITION)
-    async def definition(server: EskerServer, params: types.DefinitionParams):
-        def compute(snapshot: Snapshot):
-            places = ide.definition(snapshot.facts, offset_of(snapshot, params.position))
-            return [found for place in places if (found := location(server, snapshot, place))]
-        return await server.query(params.text_document.uri, compute)
+    for method, find in ((types.TEXT_DOCUMENT_DEFINITION, ide.definition),
+                         (types.TEXT_DOCUMENT_DECLARATION, ide.declaration),
+                         (types.TEXT_DOCUMENT_TYPE_DEFINITION, ide.type_definition),
+                         (types.TEXT_DOCUMENT_IMPLEMENTATION, ide.implementations)):
+        register_locations(server, method, find)
 
     @server.request(types.TEXT_DOCUMENT_REFERENCES)
     async def references(server: EskerServer, params: types.ReferenceParams):
-        others = await open_indexes(server, params.text_document.uri)
+        others = await others_for(server, params.text_document.uri, params.position)
 
         def compute(snapshot: Snapshot):
             places = ide.references(snapshot.facts, offset_of(snapshot, params.position),
                                     params.context.include_declaration, others)
             return [found for place in places if (found := location(server, snapshot, place))]
+        return await server.query(params.text_document.uri, compute)
+
+    @server.request(types.TEXT_DOCUMENT_DOCUMENT_LINK, types.DocumentLinkOptions(resolve_provider=False))
+    async def document_links(server: EskerServer, params: types.DocumentLinkParams):
+        def compute(snapshot: Snapshot):
+            return [types.DocumentLink(range=snapshot.document.lines.range(link.span),
+                                       target=convert.path_to_uri(link.path), tooltip=link.path)
+                    for link in ide.document_links(snapshot.facts)]
         return await server.query(params.text_document.uri, compute)
 
     @server.request(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
@@ -135,15 +141,10 @@ def register_navigation(server: EskerServer) -> None:
 
     @server.request(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
     async def rename(server: EskerServer, params: types.RenameParams):
-        others = await open_indexes(server, params.text_document.uri)
+        others = await others_for(server, params.text_document.uri, params.position)
 
         def compute(snapshot: Snapshot):
-            offset = offset_of(snapshot, params.position)
-            home = ide.declaring_file(snapshot.facts, offset)
-            if home is not None and home != snapshot.facts.path and all(o.path != home for o in others):
-                extra = disk_index(server, home)
-                others.extend([extra] if extra else [])
-            found = ide.rename(snapshot.facts, offset, params.new_name, others)
+            found = ide.rename(snapshot.facts, offset_of(snapshot, params.position), params.new_name, others)
             if isinstance(found, ide.RenameRefusal):
                 raise RequestFailed(found.message)
             return workspace_edit(server, snapshot, found)
@@ -152,16 +153,15 @@ def register_navigation(server: EskerServer) -> None:
     @server.request(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def document_symbols(server: EskerServer, params: types.DocumentSymbolParams):
         def compute(snapshot: Snapshot):
-            return [outline_symbol(snapshot.document.lines, item) for item in ide.document_symbols(snapshot.facts)]
+            return Encoded(outlines.document_symbols_json(snapshot.analysis.units, snapshot.document.lines.encoding))
         return await server.query(params.text_document.uri, compute)
 
     @server.request(types.WORKSPACE_SYMBOL)
     async def workspace_symbols(server: EskerServer, params: types.WorkspaceSymbolParams):
-        indexes = await open_indexes(server, "")
+        indexes = await all_indexes(server)
 
         def compute() -> list[types.WorkspaceSymbol]:
             outlines = [(index.path, ide.document_symbols(index)) for index in indexes]
-            outlines += server.outlines.on_disk(server.workspace_roots(), {index.path for index in indexes})
             found = []
             for entry in ide.workspace_symbols(outlines, params.query):
                 lines = server.lines_of(entry.path)
@@ -172,6 +172,109 @@ def register_navigation(server: EskerServer) -> None:
                                                 range=lines.range(entry.item.selection))))
             return found
         return await server.run(compute)
+
+    register_call_hierarchy(server)
+
+
+def register_locations(server: EskerServer, method: str, find) -> None:
+    """A request answered with the places `find(index, offset)` gives."""
+    @server.request(method)
+    async def locations(server: EskerServer, params):
+        def compute(snapshot: Snapshot):
+            places = find(snapshot.facts, offset_of(snapshot, params.position))
+            return [found for place in places if (found := location(server, snapshot, place))]
+        return await server.query(params.text_document.uri, compute)
+
+
+async def others_for(server: EskerServer, uri: str, position: types.Position) -> list[ide.FileIndex]:
+    """The indexes of the other files a cross-file answer about the name at
+    `position` must look at."""
+    snapshot = await server.analyses.current(uri)
+    if snapshot is None:
+        return []
+    return await related_indexes(server, snapshot, offset_of(snapshot, position))
+
+
+async def all_indexes(server: EskerServer) -> list[ide.FileIndex]:
+    """The open documents' indexes and those of the other indexed files."""
+    await server.indexed()
+    found = []
+    for document in server.store.all():
+        snapshot = await server.analyses.current(document.uri)
+        if snapshot is not None:
+            found.append(snapshot.facts)
+    open_paths = {index.path for index in found}
+    for path in server.workspace_index.paths():
+        if path not in open_paths:
+            index = await index_of_path(server, path)
+            if index is not None:
+                found.append(index)
+    return found
+
+
+# ------------------------------------------------------------- call hierarchy
+
+def register_call_hierarchy(server: EskerServer) -> None:
+    @server.request(types.TEXT_DOCUMENT_PREPARE_CALL_HIERARCHY)
+    async def prepare(server: EskerServer, params: types.CallHierarchyPrepareParams):
+        def compute(snapshot: Snapshot):
+            found = ide.call_item(snapshot.facts, offset_of(snapshot, params.position))
+            return [call_item(server, found)] if found is not None else None
+        return await server.query(params.text_document.uri, compute)
+
+    @server.request(types.CALL_HIERARCHY_INCOMING_CALLS)
+    async def incoming(server: EskerServer, params: types.CallHierarchyIncomingCallsParams):
+        found = await item_place(server, params.item)
+        if found is None:
+            return None
+        index, offset = found
+        others = await importer_indexes(server, index.path, include_home=False, skip=index.path)
+
+        def compute():
+            return [types.CallHierarchyIncomingCall(
+                from_=call_item(server, caller), from_ranges=[_range(server, where.path, span) for span in spans])
+                for where, caller, spans in ide.incoming_calls(index, offset, others)]
+        return await server.run(compute)
+
+    @server.request(types.CALL_HIERARCHY_OUTGOING_CALLS)
+    async def outgoing(server: EskerServer, params: types.CallHierarchyOutgoingCallsParams):
+        found = await item_place(server, params.item)
+        if found is None:
+            return None
+        index, offset = found
+
+        def compute():
+            return [types.CallHierarchyOutgoingCall(
+                to=call_item(server, target), from_ranges=[_range(server, index.path, span) for span in spans])
+                for target, spans in ide.outgoing_calls(index, offset)]
+        return await server.run(compute)
+
+
+def call_item(server: EskerServer, item: ide.CallItem) -> types.CallHierarchyItem:
+    kinds = {"function": types.SymbolKind.Function, "method": types.SymbolKind.Method,
+             "module": types.SymbolKind.Module}
+    return types.CallHierarchyItem(name=item.name, kind=kinds.get(item.kind, types.SymbolKind.Function),
+                                   uri=convert.path_to_uri(item.path), range=_range(server, item.path, item.span),
+                                   selection_range=_range(server, item.path, item.selection),
+                                   detail=item.detail or None)
+
+
+def _range(server: EskerServer, path: str, span) -> types.Range:
+    lines = server.lines_of(path)
+    return lines.range(span) if lines is not None else types.Range(
+        start=types.Position(line=span.line - 1, character=span.col - 1),
+        end=types.Position(line=span.end_line - 1, character=span.end_col - 1))
+
+
+async def item_place(server: EskerServer, item: types.CallHierarchyItem) -> tuple[ide.FileIndex, int] | None:
+    """The index of the file of a call hierarchy item, and the offset of its name."""
+    path = convert.uri_to_path(item.uri)
+    index = await index_of_path(server, path) if path else None
+    if index is None:
+        return None
+    document = server.store.by_path(index.path)
+    lines = document.lines if document is not None else convert.LineIndex(index.text, server.store.encoding)
+    return index, lines.offset(item.selection_range.start)
 
 
 def workspace_edit(server: EskerServer, snapshot: Snapshot, files: list[ide.FileEdits]) -> types.WorkspaceEdit:
@@ -184,24 +287,18 @@ def workspace_edit(server: EskerServer, snapshot: Snapshot, files: list[ide.File
     return types.WorkspaceEdit(changes=changes)
 
 
-def outline_symbol(lines: convert.LineIndex, item: ide.OutlineItem) -> types.DocumentSymbol:
-    return types.DocumentSymbol(name=item.name, kind=SYMBOL_KINDS[item.kind], range=lines.range(item.span),
-                                selection_range=lines.range(item.selection), detail=item.detail or None,
-                                children=[outline_symbol(lines, child) for child in item.children])
-
-
 # ------------------------------------------------------------------ editing
 
 def register_editing(server: EskerServer) -> None:
     @server.request(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."]))
     async def completion(server: EskerServer, params: types.CompletionParams):
         def compute(snapshot: Snapshot):
-            found = ide.completions(snapshot.facts, offset_of(snapshot, params.position))
+            found = ide.complete(snapshot.facts, offset_of(snapshot, params.position))
             items = [types.CompletionItem(
                 label=item.label, kind=COMPLETION_KINDS.get(item.kind), detail=item.detail or None,
                 documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=item.documentation)
-                if item.documentation else None, sort_text=f"{number:05d}") for number, item in enumerate(found)]
-            return types.CompletionList(is_incomplete=False, items=items)
+                if item.documentation else None, sort_text=f"{number:05d}") for number, item in enumerate(found.items)]
+            return types.CompletionList(is_incomplete=found.incomplete, items=items)
         return await server.query(params.text_document.uri, compute)
 
     @server.request(types.TEXT_DOCUMENT_SIGNATURE_HELP,
@@ -265,31 +362,42 @@ def quick_fix(server: EskerServer, snapshot: Snapshot, fix: ide.QuickFix) -> typ
 
 def register_display(server: EskerServer) -> None:
     @server.request(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
-                    types.SemanticTokensRegistrationOptions(legend=LEGEND, full=types.SemanticTokensFullDelta(
-                        delta=True)))
+                    types.SemanticTokensRegistrationOptions(legend=tokens.LEGEND, range=True,
+                                                            full=types.SemanticTokensFullDelta(delta=True)))
     async def tokens_full(server: EskerServer, params: types.SemanticTokensParams):
-        data = await server.query(params.text_document.uri, semantic_data)
-        if data is None:
+        found = await server.query(params.text_document.uri, semantic_data)
+        if found is None:
             return None
+        data, data_json = found
         result_id = server.remember_tokens(params.text_document.uri, data)
-        return types.SemanticTokens(data=data, result_id=result_id)
+        return tokens.as_json(data_json, result_id)
 
     @server.request(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
     async def tokens_delta(server: EskerServer, params: types.SemanticTokensDeltaParams):
         uri = params.text_document.uri
-        data = await server.query(uri, semantic_data)
-        if data is None:
+        found = await server.query(uri, semantic_data)
+        if found is None:
             return None
+        data, data_json = found
         previous = server.semantic_tokens.get(uri)
         result_id = server.remember_tokens(uri, data)
         if previous is None or previous[0] != params.previous_result_id:
-            return types.SemanticTokens(data=data, result_id=result_id)
-        return types.SemanticTokensDelta(edits=token_edits(previous[1], data), result_id=result_id)
+            return tokens.as_json(data_json, result_id)
+        return types.SemanticTokensDelta(edits=tokens.token_edits(previous[1], data), result_id=result_id)
+
+    @server.request(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE)
+    async def tokens_range(server: EskerServer, params: types.SemanticTokensRangeParams):
+        def compute(snapshot: Snapshot):
+            start, end = snapshot.document.lines.offsets(params.range)
+            units = snapshot.analysis.units_between(start, end)
+            return tokens.as_json(tokens.encoded_json(units, snapshot.document.lines.encoding))
+        return await server.query(params.text_document.uri, compute)
 
     @server.request(types.TEXT_DOCUMENT_FOLDING_RANGE)
     async def folding(server: EskerServer, params: types.FoldingRangeParams):
+        # Blocks have no kind: `region` is for `#region` markers, which editors treat apart.
         kinds = {"comment": types.FoldingRangeKind.Comment, "imports": types.FoldingRangeKind.Imports,
-                 "region": types.FoldingRangeKind.Region}
+                 "block": None}
 
         def compute(snapshot: Snapshot):
             return [types.FoldingRange(start_line=fold.start_line - 1, end_line=fold.end_line - 1,
@@ -305,40 +413,11 @@ def register_display(server: EskerServer) -> None:
         return await server.query(params.text_document.uri, compute)
 
 
-def semantic_data(snapshot: Snapshot) -> list[int]:
-    """The LSP integer encoding of the document's semantic tokens."""
-    lines = snapshot.document.lines
-    data: list[int] = []
-    previous_line = previous_start = 0
-    for token in ide.semantic_tokens(snapshot.facts):
-        start = lines.position(token.span.start)
-        length = lines.encoding.units(snapshot.document.text[token.span.start:token.span.end])
-        delta_line = start.line - previous_line
-        delta_start = start.character - previous_start if delta_line == 0 else start.character
-        modifiers = sum(1 << LEGEND_MODIFIERS.index(name) for name in token.modifiers)
-        data += [delta_line, delta_start, length, LEGEND_TYPES.index(TOKEN_TYPES[token.kind]), modifiers]
-        previous_line, previous_start = start.line, start.character
-    return data
-
-
-def token_edits(old: list[int], new: list[int]) -> list[types.SemanticTokensEdit]:
-    """One edit turning `old` into `new`, over the whole tokens (five
-    integers each) between their common beginning and common end."""
-    def token(data: list[int], number: int) -> list[int]:
-        return data[number * 5:number * 5 + 5]
-
-    old_count, new_count = len(old) // 5, len(new) // 5
-    prefix = 0
-    while prefix < min(old_count, new_count) and token(old, prefix) == token(new, prefix):
-        prefix += 1
-    if prefix == old_count == new_count:
-        return []
-    suffix = 0
-    while suffix < min(old_count, new_count) - prefix and \
-            token(old, old_count - 1 - suffix) == token(new, new_count - 1 - suffix):
-        suffix += 1
-    return [types.SemanticTokensEdit(start=prefix * 5, delete_count=(old_count - prefix - suffix) * 5,
-                                     data=new[prefix * 5:(new_count - suffix) * 5])]
+def semantic_data(snapshot: Snapshot) -> tuple[list[int], str]:
+    """The LSP integer encoding of the document's semantic tokens, as a list
+    (kept for the next delta request) and as JSON text."""
+    units, encoding = snapshot.analysis.units, snapshot.document.lines.encoding
+    return tokens.encoded(units, encoding), tokens.encoded_json(units, encoding)
 
 
 def nested_selection(lines: convert.LineIndex, spans) -> types.SelectionRange:

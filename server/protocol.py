@@ -10,6 +10,9 @@ like the standard ones.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import json
 import logging
 from typing import Literal, Optional, Union
 
@@ -109,6 +112,17 @@ class RequestFailed(JsonRpcException):
 CUSTOM_TYPES = {DISASSEMBLE: (DisassembleRequest, DisassembleResponse)}
 
 
+class Encoded:
+    """A result already encoded as JSON text: for answers large enough (every
+    semantic token or outline entry of a big file) that turning objects into
+    JSON through cattrs would take longer than computing them."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, json_text: str):
+        self.json = json_text
+
+
 class _Answered:
     """What `structure_message` returns for a request it already answered."""
 
@@ -135,6 +149,24 @@ class EskerProtocol(LanguageServerProtocol):
                 self._send_response(data["id"], error=error.to_response_error())
                 return _Answered()
             raise
+
+    def _send_response(self, msg_id, result=None, error=None):
+        if error is None and isinstance(result, Encoded):
+            self._send_text('{"jsonrpc":"2.0","id":' + json.dumps(msg_id) + ',"result":' + result.json + "}")
+            return
+        super()._send_response(msg_id, result, error)
+
+    def _send_text(self, body: str) -> None:
+        """Write one JSON-RPC message, framed as pygls frames its own."""
+        if self.writer is None:
+            return
+        data = body.encode(self.CHARSET)
+        if self._include_headers:
+            data = (f"Content-Length: {len(data)}\r\n"
+                    f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n").encode("ascii") + data
+        written = self.writer.write(data)
+        if inspect.isawaitable(written):
+            asyncio.ensure_future(written)
 
     def handle_message(self, message):
         if isinstance(message, _Answered):

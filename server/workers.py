@@ -2,7 +2,7 @@
 
 The checker and compiler walk syntax trees recursively, so their threads get
 the large stack and recursion limit that `esker.vm.deep` gives the command
-line. Jobs are ordinary `concurrent.futures` futures: a job whose future was
+line (and run that work in place, not on a thread of its own per call). Jobs are ordinary `concurrent.futures` futures: a job whose future was
 cancelled before a thread picked it up (a cancelled LSP request) never runs.
 """
 
@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import Future
 from typing import Callable, TypeVar
 
-from esker.vm.deep import RECURSION_LIMIT, STACK_BYTES
+from esker.vm.deep import RECURSION_LIMIT, STACK_BYTES, deep_thread
 
 T = TypeVar("T")
 
@@ -39,6 +39,7 @@ class Workers:
         return future
 
     def _work(self) -> None:
+        deep_thread()
         while True:
             future, function = self._jobs.get()
             if not future.set_running_or_notify_cancel():

@@ -124,8 +124,9 @@ def _arity(symbol: Symbol) -> tuple[int, int | None] | None:
     return None
 
 
-def _edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance, counting a swap of neighbours as one edit."""
+def _edit_distance(a: str, b: str, bound: int | None = None) -> int:
+    """Levenshtein distance, counting a swap of neighbours as one edit. With
+    a `bound`, stops once the distance must exceed it (returning bound + 1)."""
     before, previous = None, list(range(len(b) + 1))
     for i, char in enumerate(a, 1):
         current = [i]
@@ -134,14 +135,32 @@ def _edit_distance(a: str, b: str) -> int:
             if before is not None and i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
                 cost = min(cost, before[j - 2] + 1)
             current.append(cost)
+        if bound is not None and min(current) > bound and min(previous) > bound:
+            return bound + 1
         before, previous = previous, current
     return previous[-1]
+
+
+def _typo_limit(name: str) -> int:
+    """How many edits a typo of `name` may hold: a third of its letters (a
+    one-letter name has no typos)."""
+    return max(1, len(name) // 3) if len(name) > 1 else 0
+
+
+def could_suggest(name: str, candidate: str) -> bool:
+    """Whether "did you mean" for an unknown `name` could answer `candidate`
+    (the same name counts: it may be declared later). Lets a caller that
+    checks part of a file offer the checker every name that could matter."""
+    limit = _typo_limit(name)
+    if candidate == name:
+        return True
+    return abs(len(name) - len(candidate)) <= limit and _edit_distance(name, candidate, limit) <= limit
 
 
 def _closest(name: str, candidates) -> str | None:
     """The candidate a typo of `name` most likely meant (a third of its
     letters may be wrong; a one-letter name has no typos), or None."""
-    limit = max(1, len(name) // 3) if len(name) > 1 else 0
+    limit = _typo_limit(name)
     scored = sorted((_edit_distance(name, c), c) for c in candidates if c != name)
     return scored[0][1] if scored and scored[0][0] <= limit else None
 

@@ -24,6 +24,14 @@ RECURSION_LIMIT = 200_000
 _state = threading.local()
 
 
+def deep_thread() -> None:
+    """Declare that the calling thread was started with a STACK_BYTES stack
+    (and the recursion limit raised): deep work then runs on it directly,
+    without a thread of its own for each call."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    _state.deep = True
+
+
 def call_with_deep_stack(function: Callable[[], T]) -> T:
     """Run `function()` on a thread with a large stack and return its result.
 

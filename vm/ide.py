@@ -1,12 +1,20 @@
 """What editors ask about Esker code, answered as plain data.
 
-Every editor feature of the language server is a query here over an
-`Analysis` (wrapped in a `FileIndex`, which caches what several queries
-share): definitions, references, rename, outline, completion, signature help,
-semantic classes, folding and selection ranges, quick fixes, code lenses,
-inlay hints, hover text and the bytecode listing. Positions are code-point
-offsets and `Span`s; the server converts them to its clients' encodings.
-Nothing here knows about LSP.
+Every editor feature of the language server is a query here over a
+`FileIndex`: a file analysed unit by unit (`incremental.FileAnalysis`), plus
+what several queries share. Queries about a place look at the unit there and
+at the top-level declarations it uses; queries about the whole file combine
+per-unit results that each unit caches while it is unchanged, so answering
+costs what the question is about, not the size of the file. Positions are
+code-point offsets and `Span`s; the server converts them to its clients'
+encodings. Nothing here knows about LSP.
+
+A name is identified across units, versions and files by a key:
+`("local", table, symbol)` for a name declared inside a unit,
+`("top", name, n)` for the n-th top-level declaration of `name` in the file,
+`("file", path, name)` for a top-level name of another module,
+`("builtin", name)`, and `("member", owner key, name)` for fields, methods
+and variants.
 """
 
 from __future__ import annotations
@@ -14,20 +22,15 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
-from typing import Iterable, Iterator, get_args
+from typing import Iterable, Iterator
 
 from . import ast
-from .analysis import Analysis, analyze_parsed
-from .checker import check
-from .compiler import CompileError, compile_program
-from .diagnostics import Diagnostic, Severity
-from .disassembler import Options, format_proto
-from .lexer import KEYWORDS, MAX_DIAGNOSTICS, MAX_SOURCE_CHARS, scan, tokenize
+from .diagnostics import Diagnostic
+from .incremental import FileAnalysis, Placed, Unit, assigned_names, declared_names, walk, whole_program
+from .lexer import KEYWORDS, scan, tokenize
 from .modules import ModuleLoader
 from .parser import parse
-from .proto import FAR_BASE, Proto
-from .source import SourceText, Span
+from .source import Span
 from .runtime.builtins import LIBRARY
 from .runtime.library import NAMESPACE, TYPES, Entry
 from .symbols import BUILTIN_NAMES, Symbol, SymbolKind, builtin_entry, is_instance_method, struct_fields
@@ -118,12 +121,12 @@ class SemanticToken:
 
 @dataclass(frozen=True)
 class Fold:
-    """Lines (1-based, inclusive) that can be folded; kind is "region",
+    """Lines (1-based, inclusive) that can be folded; kind is "block",
     "comment" or "imports"."""
 
     start_line: int
     end_line: int
-    kind: str = "region"
+    kind: str = "block"
 
 
 @dataclass(frozen=True)
@@ -139,152 +142,54 @@ class RenameRefusal:
     message: str
 
 
-# ------------------------------------------------------- incremental analysis
-
-@dataclass
-class ParsedText:
-    """A parse kept for the next edit of the same document."""
-
-    text: str
-    program: ast.Program
-    #: The syntax diagnostics of this parse.
-    syntax: list[Diagnostic]
-
-
-def analyze_edited(text: str, path: str, loader: ModuleLoader,
-                   previous: ParsedText | None = None) -> tuple[Analysis, ParsedText]:
-    """`analysis.analyze(text, path, loader)`, reusing the top-level
-    statements of a previous parse of the same document that an edit did not
-    touch. The result is the same as a full analysis: only the statements
-    around the change are parsed again, and when their text has any syntax
-    error the whole file is (so messages and recovery are exactly those of a
-    full parse). The checker always sees the whole file."""
-    parsed = _reparse(previous, text, path) if previous is not None else None
-    if parsed is None:
-        result = parse(text, path)
-        parsed, source = ParsedText(text, result.program, result.diagnostics), result.source
-    else:
-        source = SourceText(text, path)
-    return analyze_parsed(parsed.program, source, parsed.syntax, loader), parsed
-
-
-def _reparse(previous: ParsedText, text: str, path: str) -> ParsedText | None:
-    """The parse of `text` from `previous` and a parse of the changed
-    region, or None when a full parse is needed."""
-    old, body = previous.text, previous.program.body
-    if not body or len(text) > MAX_SOURCE_CHARS or len(previous.syntax) >= MAX_DIAGNOSTICS:
-        return None
-    start, old_end = _changed_range(old, text)
-    first, last = _affected(body, start, old_end)
-    region_start = 0 if first == 0 else old.index("\n", body[first - 1].span.end) + 1
-    region_end = len(old) if last == len(body) - 1 else old.index("\n", body[last].span.end) + 1
-    if any(not region_start <= d.span.start <= region_end for d in previous.syntax):
-        return None
-    delta = len(text) - len(old)
-    middle = text[region_start:region_end + delta]
-    if region_end + delta < len(text) and not middle.endswith("\n"):
-        return None
-    fresh = parse(middle, path)
-    if fresh.diagnostics:
-        return None
-    line = old.count("\n", 0, region_start)
-    line_delta = middle.count("\n") - old.count("\n", region_start, region_end)
-    statements = (body[:first] + [_moved(stmt, region_start, line) for stmt in fresh.program.body]
-                  + [_moved(stmt, delta, line_delta) for stmt in body[last + 1:]])
-    comments = ([c for c in previous.program.comments if c.span.end <= region_start]
-                + [_moved(c, region_start, line) for c in fresh.program.comments]
-                + [_moved(c, delta, line_delta) for c in previous.program.comments if c.span.start >= region_end])
-    whole = SourceText(text, path).span(0, len(text))
-    return ParsedText(text, ast.Program(whole, statements, comments), [])
-
-
-def _changed_range(old: str, new: str) -> tuple[int, int]:
-    """Where `old` and `new` differ: (start, end) in `old`."""
-    low, high = 0, min(len(old), len(new))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if old[:middle] == new[:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    prefix = low
-    low, high = 0, min(len(old), len(new)) - prefix
-    while low < high:
-        middle = (low + high + 1) // 2
-        if old[len(old) - middle:] == new[len(new) - middle:]:
-            low = middle
-        else:
-            high = middle - 1
-    return prefix, len(old) - low
-
-
-def _affected(body: list[ast.Stmt], start: int, end: int) -> tuple[int, int]:
-    """Indexes of the first and last top-level statements to parse again:
-    those the change touches, one more on each side (the change may join
-    them or edit the comments above one), and any sharing their lines."""
-    touched_first = next((n for n, stmt in enumerate(body) if stmt.span.end >= start), len(body))
-    touched_last = max((n for n, stmt in enumerate(body) if stmt.span.start <= end), default=-1)
-    first = max(0, min(touched_first, touched_last) - 1)
-    last = min(len(body) - 1, max(touched_first, touched_last) + 1)
-    while first > 0 and body[first - 1].span.end_line >= body[first].span.line:
-        first -= 1
-    while last < len(body) - 1 and body[last + 1].span.line <= body[last].span.end_line:
-        last += 1
-    return first, last
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _moved(node: ast.Node, offset: int, lines: int) -> ast.Node:
-    """A copy of `node` whose spans are `offset` code points and `lines`
-    lines later (columns do not change: moved nodes start on whole lines)."""
-    kind = type(node)
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = _FIELDS[kind] = tuple(f.name for f in dataclass_fields(kind))
-    copy = kind.__new__(kind)
-    for name in names:
-        value = getattr(node, name)
-        if name == "span":
-            value = Span(value.start + offset, value.end + offset, value.line + lines, value.col,
-                         value.end_line + lines, value.end_col)
-        elif isinstance(value, ast.Node):
-            value = _moved(value, offset, lines)
-        elif isinstance(value, list):
-            value = [_moved(item, offset, lines) if isinstance(item, ast.Node) else item for item in value]
-        setattr(copy, name, value)
-    return copy
-
-
 # ---------------------------------------------------------------- the index
 
 @dataclass(frozen=True)
 class Occurrence:
-    """A name in this file: where, what it denotes, and whether it declares it."""
+    """A name in this file: where it is now, what the checker says it
+    denotes (a symbol of the unit's table), whether it declares it, and the
+    unit it is in."""
 
     span: Span
     symbol: Symbol
     declaration: bool
+    place: Placed
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where a name is declared: a unit of this file with the declaration's
+    own symbol, or another file (`place` None) with the symbol seen from here."""
+
+    place: Placed | None
+    symbol: Symbol
+    path: str | None = None
+
+    @property
+    def span(self) -> Span | None:
+        """The declaring name's span, where it is now (in its own file)."""
+        if self.symbol.span is None:
+            return None
+        return self.place.span(self.symbol.span) if self.place is not None else self.symbol.span
 
 
 class FileIndex:
-    """An analysed file and the facts several queries share, built lazily."""
+    """An analysed file and the facts several queries share.
 
-    def __init__(self, analysis: Analysis, loader: ModuleLoader | None = None):
+    Per-unit facts live in each unit's `cache` (units are shared by the
+    versions of a file that did not touch them); whole-file facts are built
+    on demand. Safe to use from several threads: a race only computes a fact
+    twice, except compiling, which is done once.
+    """
+
+    def __init__(self, analysis: FileAnalysis, loader: ModuleLoader | None = None):
         self.analysis = analysis
         #: Resolves imports when parts of the file are checked again for compiling.
         self.loader = loader or ModuleLoader()
-        self._occurrences: list[Occurrence] | None = None
-        self._writes: set[int] | None = None
-        self._bytecode: Bytecode | None = None
-        #: Top-level declarations compiled on their own, by their start offset.
-        self._declarations: dict[int, Bytecode] = {}
-        # Compiling takes a while; a second thread asking for the same result
-        # meanwhile waits for it. A declaration is compiled without waiting
-        # for the whole file.
-        self._compiling = threading.Lock()
-        self._compiling_declarations = threading.Lock()
+        self._program: ast.Program | None = None
+        #: Guards compiling (per unit and of the whole file).
+        self.compiling = threading.Lock()
+        self.whole_code = None
 
     @property
     def path(self) -> str:
@@ -292,132 +197,257 @@ class FileIndex:
 
     @property
     def text(self) -> str:
-        return self.analysis.source.text
+        return self.analysis.text
 
     @property
     def program(self) -> ast.Program:
-        return self.analysis.program
+        """The whole syntax tree, where everything is now (built on demand:
+        it costs as much as the file is long)."""
+        if self._program is None:
+            self._program = whole_program(self.analysis)
+        return self._program
 
-    def declared_here(self, symbol: Symbol) -> bool:
-        """Whether the symbol's declaration is in this file (members of
-        imported modules carry their own file in `module_path`)."""
-        return symbol.span is not None and (symbol.module_path is None or symbol.kind is SymbolKind.MODULE)
+    @property
+    def units(self) -> list[Placed]:
+        return self.analysis.units
 
-    def home(self, symbol: Symbol) -> str | None:
-        """The file that declares `symbol` (None for builtins)."""
-        if symbol.span is None:
-            return None
-        return self.path if self.declared_here(symbol) else symbol.module_path
+    def place(self, offset: int) -> Placed:
+        """The unit whose text holds `offset`."""
+        return self.analysis.unit_at(offset)
 
-    def known_symbols(self) -> Iterator[Symbol]:
-        """Every symbol this file declares or uses: its own, the members of the
-        modules it imports, and the builtins."""
-        seen: set[int] = set()
-        pending = list(self.analysis.symbols.symbols)
-        builtins = self.analysis.symbols.root.parent
-        if builtins is not None:
-            pending += builtins.symbols.values()
-        while pending:
-            symbol = pending.pop()
-            if id(symbol) in seen:
-                continue
-            seen.add(id(symbol))
-            yield symbol
-            pending += symbol.members.values()
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line of the current version."""
+        found = self.analysis.unit_at(_line_offset(self.text, line))
+        local = line - found.lines
+        return found.unit.source(self.path).line_text(local)
 
-    def occurrences(self) -> list[Occurrence]:
-        """Every name occurrence in this file, in source order."""
-        if self._occurrences is None:
-            found = []
-            for symbol in self.known_symbols():
-                if self.declared_here(symbol):
-                    found.append(Occurrence(symbol.span, symbol, True))
-                found += (Occurrence(span, symbol, False) for span in symbol.references)
-            found.sort(key=lambda item: (item.span.start, not item.declaration))
-            self._occurrences = found
-        return self._occurrences
+    # ------------------------------------------------------------ occurrences
 
     def occurrence_at(self, offset: int) -> Occurrence | None:
         """The name at `offset` and what it denotes; `obj.name` counts when
         only one type in reach has a field or method of that name."""
-        symbol = self.analysis.symbols.symbol_at(offset)
+        place = self.place(offset)
+        local = place.local(offset)
+        symbol = place.unit.table.symbol_at(local)
         if symbol is None:
-            return self._member_access_at(offset)
-        here = [item for item in self.occurrences_of(symbol) if item.span.covers(offset)]
+            return self._member_access_at(place, local)
+        here = [item for item in self.unit_occurrences(place) if item.symbol is symbol
+                and item.span.covers(offset)]
         return min(here, key=lambda item: item.span.end == offset) if here else None
 
-    def _member_access_at(self, offset: int) -> Occurrence | None:
-        path = path_to(self.program, offset)
+    def unit_occurrences(self, place: Placed) -> list[Occurrence]:
+        """Every name occurrence in a unit, in source order, where it is now."""
+        unit = place.unit
+        found = unit.cache.get("occurrences")
+        if found is None:
+            found = unit.cache["occurrences"] = unit.table.occurrences(unit.start, unit.end + 1)
+        return [Occurrence(place.span(span), symbol, declaration, place) for span, declaration, symbol in found]
+
+    def _member_access_at(self, place: Placed, local: int) -> Occurrence | None:
+        path = path_in_unit(place.unit, local)
         if len(path) < 2 or not isinstance(path[-1], ast.Ident) or \
                 not isinstance(path[-2], (ast.Field, ast.MethodCall)) or path[-2].name is not path[-1]:
             return None
         name = path[-1]
-        members = [symbol for symbol in self.known_symbols() if symbol.name == name.name
-                   and symbol.kind in (SymbolKind.FIELD, SymbolKind.METHOD) and not symbol.is_static]
-        return Occurrence(name.span, members[0], False) if len(members) == 1 else None
+        members = self.members_named(name.name)
+        return Occurrence(place.span(name.span), members[0].symbol, False, members[0].place) \
+            if len(members) == 1 else None
 
-    def occurrences_of(self, symbol: Symbol) -> list[Occurrence]:
-        found = [Occurrence(symbol.span, symbol, True)] if self.declared_here(symbol) else []
-        found += (Occurrence(span, symbol, False) for span in symbol.references)
+    def members_named(self, name: str) -> list[Home]:
+        """The fields and instance methods called `name` of the types in reach
+        (this file's and those of the modules it imports)."""
+        found: list[Home] = []
+        for type_name, ordinal in self._member_index().get(name, ()):
+            home = self._top_home(type_name, ordinal)
+            member = home.symbol.members.get(name) if home is not None else None
+            if member is not None and member.kind in (SymbolKind.FIELD, SymbolKind.METHOD) and not member.is_static:
+                found.append(Home(home.place, member))
+        for module in self.imported_modules():
+            for export in module.members.values():
+                member = export.members.get(name) if export.kind is SymbolKind.STRUCT else None
+                if member is not None and member.kind in (SymbolKind.FIELD, SymbolKind.METHOD) \
+                        and not member.is_static:
+                    found.append(Home(None, member, member.module_path))
         return found
 
-    def is_write(self, span: Span) -> bool:
+    def _member_index(self) -> dict[str, list[tuple[str, int]]]:
+        """The top-level types declaring each member name: (type name, ordinal)."""
+        index = getattr(self, "_members", None)
+        if index is None:
+            index = {}
+            ordinals: dict[str, int] = {}
+            for place in self.units:
+                for stmt in place.unit.statements:
+                    for name in declared_names(stmt):
+                        ordinal = ordinals[name] = ordinals.get(name, -1) + 1
+                        if isinstance(stmt, (ast.StructDecl, ast.EnumDecl)):
+                            members = [f.name.name for f in getattr(stmt, "fields", ())]
+                            members += [m.name.name for m in stmt.methods]
+                            for member in members:
+                                index.setdefault(member, []).append((name, ordinal))
+            self._members = index
+        return index
+
+    def imported_modules(self) -> list[Symbol]:
+        """The module symbols of this file's top-level imports."""
+        found = []
+        for name, declarations in self.analysis.declared.items():
+            for number, (_, declared) in enumerate(declarations):
+                if declared.kind == "module":
+                    home = self.home(("top", name, number))
+                    if home is not None:
+                        found.append(home.symbol)
+        return found
+
+    # ------------------------------------------------------------------ keys
+
+    def key(self, place: Placed, symbol: Symbol) -> tuple:
+        """What `symbol` (of `place`'s table) stands for, across units,
+        versions and files (see the module's docstring)."""
+        if symbol.parent is not None and symbol.scope is None:
+            return ("member", self.key(place, symbol.parent), symbol.name)
+        if symbol.scope is not None and symbol.scope.kind == "builtins":
+            return ("builtin", symbol.name)
+        if symbol.module_path is not None and symbol.kind is not SymbolKind.MODULE:
+            return ("file", symbol.module_path, symbol.name)
+        if symbol.scope is not None and symbol.scope is place.unit.table.root:
+            ordinal = place.unit.origins.get((id(symbol.decl), symbol.name))
+            if ordinal is not None:
+                return ("top", symbol.name, ordinal)
+        return ("local", id(place.unit.table), id(symbol))
+
+    def home(self, key: tuple) -> Home | None:
+        """Where the name of `key` is declared (None: a builtin, or gone)."""
+        kind = key[0]
+        if kind == "top":
+            return self._top_home(key[1], key[2])
+        if kind == "member":
+            owner = self.home(key[1])
+            member = owner.symbol.members.get(key[2]) if owner is not None else None
+            if member is None or member.span is None:
+                return None
+            return Home(owner.place, member, owner.path)
+        return None
+
+    def _top_home(self, name: str, ordinal: int) -> Home | None:
+        declarations = self.analysis.declared.get(name, [])
+        if ordinal >= len(declarations):
+            return None
+        place = self.units[declarations[ordinal][0]]
+        symbol = unit_homes(place.unit).get((name, ordinal))
+        return Home(place, symbol) if symbol is not None else None
+
+    def home_of(self, found: Occurrence) -> Home | None:
+        """Where the name of an occurrence is declared."""
+        symbol = found.symbol
+        key = self.key(found.place, symbol)
+        if key[0] == "local":
+            return Home(found.place, symbol)
+        if key[0] in ("top", "member"):
+            home = self.home(key)
+            if home is not None:
+                return home
+        if symbol.span is not None and symbol.module_path is not None:
+            return Home(None, symbol, symbol.module_path)
+        return None
+
+    def occurrences_of(self, found: Occurrence) -> list[Occurrence]:
+        """Every occurrence in this file of the name `found` denotes."""
+        key = self.key(found.place, found.symbol)
+        if key[0] == "local":
+            return [item for item in self.unit_occurrences(found.place) if item.symbol is found.symbol]
+        return self.occurrences_by_key(key)
+
+    def occurrences_by_key(self, key: tuple) -> list[Occurrence]:
+        """Every occurrence in this file of a top-level, member, builtin or
+        imported name."""
+        name = key[2] if key[0] in ("member", "file") else key[1]
+        found = []
+        for place in self.units:
+            if name not in unit_names(place.unit):
+                continue
+            found += [item for item in self.unit_occurrences(place)
+                      if item.symbol.name == name and self.key(place, item.symbol) == key]
+        return found
+
+    def is_write(self, found: Occurrence) -> bool:
         """Whether a name occurrence is the target of an assignment."""
-        if self._writes is None:
-            self._writes = {name.span.start for node in walk(self.program) if isinstance(node, ast.Assign)
-                            for name in _assigned(node.target)}
-        return span.start in self._writes
+        unit = found.place.unit
+        writes = unit.cache.get("writes")
+        if writes is None:
+            writes = unit.cache["writes"] = {name.span.start for stmt in unit.statements for node in walk(stmt)
+                                             if isinstance(node, ast.Assign) for name in assigned_names(node.target)}
+        return found.place.local(found.span.start) in writes
 
-    def bytecode(self) -> "Bytecode":
-        """The compiled functions of this file (see `Bytecode`), built once."""
-        with self._compiling:
-            if self._bytecode is None:
-                self._bytecode = compile_file(self.analysis, self.loader)
-            return self._bytecode
+    def visible_at(self, offset: int, wanted=None) -> dict[str, tuple[Placed, Symbol]]:
+        """The names in scope at `offset`, innermost first, each with the unit
+        whose table holds the symbol: the unit's own scopes, then every
+        top-level name declared before (or hoisted), then the builtins.
+        `wanted(name)` may narrow them down (top-level names are many)."""
+        place = self.place(offset)
+        local = place.local(offset)
+        visible: dict[str, tuple[Placed, Symbol]] = {}
+        table = place.unit.table
+        in_unit = table.visible_at(local)
+        for name, symbol in in_unit.items():
+            if symbol.scope is not table.root and symbol.scope.kind != "builtins":
+                visible[name] = (place, symbol)
+        here = self.analysis.index_at(offset)
+        for name, declarations in self.analysis.declared.items():
+            if name in visible or (wanted is not None and not wanted(name)):
+                continue
+            for ordinal in range(len(declarations) - 1, -1, -1):
+                number, declared = declarations[ordinal]
+                hoisted = declared.kind in ("function", "struct", "enum")
+                if hoisted or number < here or (number == here and name in in_unit):
+                    home = self._top_home(name, ordinal)
+                    if home is not None:
+                        visible[name] = (home.place, home.symbol)
+                    break
+        for name, symbol in in_unit.items():
+            if name not in visible and symbol.scope is not None and symbol.scope.kind == "builtins":
+                visible[name] = (place, symbol)
+        return visible
 
-    def bytecode_at(self, offset: int) -> "Bytecode":
-        """Compiled functions that include those around `offset`: the whole
-        file's once compiled, else (when the file has no errors and `offset`
-        is inside a top-level fn, struct or enum) just that declaration's,
-        which is much quicker to compile and gives the same code."""
-        declaration = next((stmt for stmt in self.program.body if stmt.span.start <= offset <= stmt.span.end
-                            and isinstance(stmt, (ast.FnDecl, ast.StructDecl, ast.EnumDecl))), None)
-        if self._bytecode is not None or declaration is None or self.analysis.errors:
-            return self.bytecode()
-        with self._compiling_declarations:
-            found = self._declarations.get(declaration.span.start)
-            if found is None:
-                found = self._declarations[declaration.span.start] = compile_declaration(self.analysis, declaration)
-            return found
+
+def unit_homes(unit: Unit) -> dict[tuple[str, int], Symbol]:
+    """The symbols of a unit's own top-level declarations, by (name, ordinal)."""
+    found = unit.cache.get("homes")
+    if found is None:
+        table = unit.table
+        found = unit.cache["homes"] = {
+            (symbol.name, ordinal): symbol for symbol in table.symbols
+            if symbol.scope is table.root and symbol.span is not None and unit.start <= symbol.span.start < unit.end
+            and (ordinal := unit.origins.get((id(symbol.decl), symbol.name))) is not None}
+    return found
 
 
-def _assigned(target: ast.Node) -> list[ast.Name]:
-    """The names an assignment writes: the target itself or those in a tuple
-    target (not the names inside `a[i]` or `p.x`, which are read)."""
-    names, pending = [], [target]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Name):
-            names.append(node)
-        elif isinstance(node, ast.TupleExpr):
-            pending += node.items
-    return names
+def unit_names(unit: Unit) -> frozenset[str]:
+    """Every name written in a unit (used, declared or a member)."""
+    found = unit.cache.get("names")
+    if found is None:
+        found = unit.cache["names"] = frozenset(
+            symbol.name for _, _, symbol in unit.table.occurrences(unit.start, unit.end + 1)) | frozenset(
+            node.name.name for stmt in unit.statements for node in walk(stmt)
+            if isinstance(node, (ast.Field, ast.MethodCall)))
+    return found
+
+
+def _line_offset(text: str, line: int) -> int:
+    offset = 0
+    for _ in range(line - 1):
+        found = text.find("\n", offset)
+        if found == -1:
+            return len(text)
+        offset = found + 1
+    return offset
 
 
 # -------------------------------------------------------------- tree walks
 
-def walk(node: ast.Node) -> Iterator[ast.Node]:
-    """Every node under `node` (itself included), parents before children."""
-    pending = [node]
-    while pending:
-        current = pending.pop()
-        yield current
-        pending.extend(reversed(list(ast.children(current))))
-
-
-def path_to(program: ast.Program, offset: int) -> list[ast.Node]:
-    """The nodes whose spans cover `offset`, outermost (the program) first."""
-    path: list[ast.Node] = [program]
+def path_to(node: ast.Node, offset: int) -> list[ast.Node]:
+    """The nodes whose spans cover `offset`, outermost (`node`) first."""
+    path: list[ast.Node] = [node]
     while True:
         covering = [child for child in ast.children(path[-1]) if child.span.covers(offset)]
         if not covering:
@@ -425,6 +455,16 @@ def path_to(program: ast.Program, offset: int) -> list[ast.Node]:
         # Between two adjacent nodes, prefer the one that starts at the cursor.
         path.append(next((child for child in covering if child.span.start == offset), covering[0])
                     if len(covering) > 1 else covering[0])
+
+
+def path_in_unit(unit: Unit, local: int) -> list[ast.Node]:
+    """The nodes of a unit around an offset of its frame, its top-level
+    statement first (empty between statements)."""
+    covering = [stmt for stmt in unit.statements if stmt.span.covers(local)]
+    if not covering:
+        return []
+    stmt = next((item for item in covering if item.span.start == local), covering[0])
+    return path_to(stmt, local)
 
 
 def functions(node: ast.Node) -> Iterator[ast.FnDecl | ast.FnExpr]:
@@ -435,65 +475,99 @@ def functions(node: ast.Node) -> Iterator[ast.FnDecl | ast.FnExpr]:
 # ---------------------------------------------------------------- navigation
 
 def definition(index: FileIndex, offset: int) -> list[Location]:
-    """Where the name at `offset` is declared (a module: its file)."""
+    """Where the name at `offset` is declared (a module, or a part of an
+    import's module path: its file)."""
+    target = import_part_target(index, offset)
+    if target is not None:
+        return [Location(target, FILE_START)]
     found = index.occurrence_at(offset)
     if found is None:
         return []
     symbol = found.symbol
-    if symbol.kind is SymbolKind.MODULE:
-        return [Location(symbol.module_path, FILE_START)] if symbol.module_path else []
-    home = index.home(symbol)
-    if home is None:
+    if symbol.kind is SymbolKind.MODULE and symbol.module_path:
+        return [Location(symbol.module_path, FILE_START)]
+    home = index.home_of(found)
+    if home is None or home.span is None:
         return []
-    return [Location(None if home == index.path else home, symbol.span)]
+    return [Location(home.path if home.place is None else None, home.span)]
 
 
-def _same_symbol(index: FileIndex, symbol: Symbol, other_index: FileIndex, other: Symbol) -> bool:
-    """Whether two symbols seen from two files are the same declaration."""
-    if symbol is other:
-        return True
-    return (symbol.name == other.name and symbol.span is not None and other.span is not None
-            and symbol.span.start == other.span.start and index.home(symbol) == other_index.home(other)
-            and symbol.kind is not SymbolKind.MODULE)
+def _global_key(index: FileIndex, key: tuple) -> tuple:
+    """A key as another file would write it: this file's top-level names
+    become `("file", path, name)`."""
+    if key[0] == "top":
+        return ("file", index.path, key[1])
+    if key[0] == "member":
+        return ("member", _global_key(index, key[1]), key[2])
+    return key
 
 
-def _occurrences_everywhere(index: FileIndex, symbol: Symbol,
+def _local_key(index: FileIndex, key: tuple) -> tuple | None:
+    """A global key as this file writes it (None: a local of another file)."""
+    if key[0] == "file" and key[1] == index.path:
+        ordinals = index.analysis.declared.get(key[2])
+        return ("top", key[2], len(ordinals) - 1) if ordinals else None
+    if key[0] == "member":
+        owner = _local_key(index, key[1])
+        return ("member", owner, key[2]) if owner is not None else None
+    return None if key[0] == "local" else key
+
+
+def _occurrences_everywhere(index: FileIndex, found: Occurrence,
                             others: Iterable[FileIndex]) -> list[tuple[FileIndex, Occurrence]]:
-    found = [(index, item) for item in index.occurrences_of(symbol)]
-    found += [(index, item) for item in _member_accesses(index, symbol)]
-    if symbol.scope is not None and symbol.scope.kind not in ("module", "builtins") and index.declared_here(symbol):
-        return found  # a local: no other file can see it
+    """The occurrences of the name `found` denotes, in this file and in `others`."""
+    places = [(index, item) for item in index.occurrences_of(found)]
+    places += [(index, item) for item in _member_accesses(index, found)]
+    key = index.key(found.place, found.symbol)
+    if key[0] == "local":
+        return places  # no other file can see it
+    wanted = _global_key(index, key)
     for other in others:
         if other.path == index.path:
             continue
-        for candidate in other.known_symbols():
-            if _same_symbol(index, symbol, other, candidate):
-                found += [(other, item) for item in other.occurrences_of(candidate)]
-                found += [(other, item) for item in _member_accesses(other, candidate)]
-                break
-    return found
+        local = _local_key(other, wanted)
+        if local is None:
+            continue
+        for item in other.occurrences_by_key(local):
+            places.append((other, item))
+        if key[0] == "member":
+            places += [(other, item) for item in _member_accesses_by_name(other, key[2], local)]
+    return places
 
 
-def _member_accesses(index: FileIndex, symbol: Symbol) -> list[Occurrence]:
+def _member_accesses(index: FileIndex, found: Occurrence) -> list[Occurrence]:
     """`obj.name` uses of a field or instance method, found by name when no
-    other type in the file has a member of that name (field reads are not
+    other type in reach has a member of that name (field reads are not
     resolved statically, since values carry no declared type)."""
+    symbol = found.symbol
     if symbol.kind not in (SymbolKind.FIELD, SymbolKind.METHOD) or symbol.is_static:
         return []
-    if _member_name_is_shared(index, symbol):
+    return _member_accesses_by_name(index, symbol.name, index.key(found.place, symbol))
+
+
+def _member_accesses_by_name(index: FileIndex, name: str, key: tuple) -> list[Occurrence]:
+    if len(index.members_named(name)) != 1:
         return []
     found = []
-    for node in walk(index.program):
-        name = node.name if isinstance(node, (ast.Field, ast.MethodCall)) else None
-        if name is not None and name.name == symbol.name and index.analysis.symbols.symbol_at(name.span.start) is None:
-            found.append(Occurrence(name.span, symbol, False))
+    for place in index.units:
+        unit = place.unit
+        if name not in unit_names(unit):
+            continue
+        for stmt in unit.statements:
+            for node in walk(stmt):
+                member = node.name if isinstance(node, (ast.Field, ast.MethodCall)) else None
+                if member is not None and member.name == name and unit.table.symbol_at(member.span.start) is None:
+                    home = index.members_named(name)[0]
+                    found.append(Occurrence(place.span(member.span), home.symbol, False, place))
     return found
 
 
-def _member_name_is_shared(index: FileIndex, symbol: Symbol) -> bool:
-    return any(other.name == symbol.name and other is not symbol and other.parent is not None
-               and other.kind in (SymbolKind.FIELD, SymbolKind.METHOD) and not other.is_static
-               for other in index.known_symbols())
+def member_is_shared(index: FileIndex, found: Occurrence) -> bool:
+    """Whether several types in reach have a field or method named like
+    `found`'s (so its `obj.name` uses cannot be told apart)."""
+    symbol = found.symbol
+    return symbol.kind in (SymbolKind.FIELD, SymbolKind.METHOD) and not symbol.is_static \
+        and len(index.members_named(symbol.name)) > 1
 
 
 def references(index: FileIndex, offset: int, include_declaration: bool,
@@ -503,9 +577,12 @@ def references(index: FileIndex, offset: int, include_declaration: bool,
     if found is None:
         return []
     places = []
-    for where, item in _occurrences_everywhere(index, found.symbol, others):
+    for where, item in _occurrences_everywhere(index, found, others):
         if include_declaration or not item.declaration:
             places.append(Location(None if where is index else where.path, item.span))
+    home = index.home_of(found)
+    if include_declaration and home is not None and home.place is None and home.span is not None:
+        places.append(Location(home.path, home.span))
     return sorted(_unique(places), key=lambda place: (place.path or "", place.span.start))
 
 
@@ -527,8 +604,8 @@ def highlights(index: FileIndex, offset: int) -> list[Highlight]:
     if found is None:
         return []
     marked = []
-    for _, item in _occurrences_everywhere(index, found.symbol, ()):
-        kind = "write" if item.declaration or index.is_write(item.span) else "read"
+    for _, item in _occurrences_everywhere(index, found, ()):
+        kind = "write" if item.declaration or index.is_write(item) else "read"
         marked.append(Highlight(item.span, kind))
     return sorted(set(marked), key=lambda mark: mark.span.start)
 
@@ -547,12 +624,11 @@ def prepare_rename(index: FileIndex, offset: int) -> Span | RenameRefusal:
             return RenameRefusal(f"`{word}` is a keyword and cannot be renamed")
         return RenameRefusal("there is no name to rename here")
     symbol = found.symbol
-    if index.home(symbol) is None:
+    if index.home_of(found) is None:
         return RenameRefusal(f"`{symbol.name}` is a builtin and cannot be renamed")
     if symbol.kind is SymbolKind.MODULE and not (isinstance(symbol.decl, ast.Import) and symbol.decl.alias):
         return RenameRefusal(f"`{symbol.name}` is named after its module's file; rename the file instead")
-    if symbol.kind in (SymbolKind.FIELD, SymbolKind.METHOD) and not symbol.is_static \
-            and _member_name_is_shared(index, symbol):
+    if member_is_shared(index, found):
         return RenameRefusal(f"several types have a member `{symbol.name}`, so its uses cannot be told apart")
     return found.span
 
@@ -561,7 +637,10 @@ def declaring_file(index: FileIndex, offset: int) -> str | None:
     """The file that declares the name at `offset` (None: none or a builtin);
     a rename must see it even when it is not open."""
     found = index.occurrence_at(offset)
-    return index.home(found.symbol) if found is not None else None
+    home = index.home_of(found) if found is not None else None
+    if home is None:
+        return None
+    return index.path if home.place is not None else home.path
 
 
 def rename(index: FileIndex, offset: int, new_name: str,
@@ -574,9 +653,9 @@ def rename(index: FileIndex, offset: int, new_name: str,
         return RenameRefusal(f"`{new_name}` is not a valid name")
     if new_name in BUILTIN_NAMES:
         return RenameRefusal(f"`{new_name}` would hide the builtin of that name")
-    symbol = index.occurrence_at(offset).symbol
+    found = index.occurrence_at(offset)
     by_file: dict[str | None, list[Edit]] = {}
-    for where, item in _occurrences_everywhere(index, symbol, others):
+    for where, item in _occurrences_everywhere(index, found, others):
         path = None if where is index else where.path
         by_file.setdefault(path, []).append(Edit(item.span, new_name))
     return [FileEdits(path, _unique_edits(edits)) for path, edits in by_file.items()]
@@ -601,7 +680,25 @@ def _word_at(text: str, offset: int) -> str:
 def document_symbols(index: FileIndex) -> list[OutlineItem]:
     """The file's declarations: functions, structs with fields and methods,
     enums with variants and methods, top-level bindings and imports."""
-    return outline(index.program, index.text)
+    items: list[OutlineItem] = []
+    for place in index.units:
+        found = unit_outline(place.unit)
+        items += [_moved_item(item, place) for item in found] if place.offset or place.lines else found
+    return items
+
+
+def unit_outline(unit: Unit) -> list[OutlineItem]:
+    """A unit's part of the outline, in its frame (cached with the unit)."""
+    found = unit.cache.get("outline")
+    if found is None:
+        found = unit.cache["outline"] = [item for stmt in unit.statements
+                                         for item in _outline(stmt, unit.text, unit.start, top_level=True)]
+    return found
+
+
+def _moved_item(item: OutlineItem, place: Placed) -> OutlineItem:
+    return OutlineItem(item.name, item.kind, place.span(item.span), place.span(item.selection), item.detail,
+                       [_moved_item(child, place) for child in item.children])
 
 
 def file_outline(text: str, path: str) -> list[OutlineItem]:
@@ -612,41 +709,41 @@ def file_outline(text: str, path: str) -> list[OutlineItem]:
 def outline(program: ast.Program, text: str) -> list[OutlineItem]:
     items: list[OutlineItem] = []
     for stmt in program.body:
-        items += _outline(stmt, text, top_level=True)
+        items += _outline(stmt, text, 0, top_level=True)
     return items
 
 
-def _outline(stmt: ast.Node, text: str, top_level: bool = False) -> list[OutlineItem]:
+def _outline(stmt: ast.Node, text: str, base: int, top_level: bool = False) -> list[OutlineItem]:
+    """`text` holds the source from offset `base` on (for parameter defaults)."""
     if isinstance(stmt, ast.FnDecl):
         kind = SymbolKind.FUNCTION.value
-        return [OutlineItem(stmt.name.name, kind, stmt.span, stmt.name.span, _params_text(stmt.params, text),
-                            _nested_outline(stmt.body, text))]
+        return [OutlineItem(stmt.name.name, kind, stmt.span, stmt.name.span, _params_text(stmt.params, text, base),
+                            _nested_outline(stmt.body, text, base))]
     if isinstance(stmt, (ast.StructDecl, ast.EnumDecl)):
-        return [_type_outline(stmt, text)]
+        return [_type_outline(stmt, text, base)]
     if top_level and isinstance(stmt, ast.Let):
         kind = (SymbolKind.CONSTANT if stmt.const else SymbolKind.VARIABLE).value
         return [OutlineItem(bind.name, kind, stmt.span, bind.span) for bind in ast.binders(stmt.target)]
-    if top_level and isinstance(stmt, ast.Import):
+    if top_level and isinstance(stmt, ast.Import) and (stmt.parts or stmt.path is not None):
         bound = stmt.bound_name
-        return [OutlineItem(bound.name, SymbolKind.MODULE.value, stmt.span, bound.span,
-                            stmt.label)]
+        return [OutlineItem(bound.name, SymbolKind.MODULE.value, stmt.span, bound.span, stmt.label)]
     return []
 
 
-def _nested_outline(block: ast.Block, text: str) -> list[OutlineItem]:
+def _nested_outline(block: ast.Block, text: str, base: int) -> list[OutlineItem]:
     """Declarations inside a function body, however deeply nested in blocks."""
     found: list[OutlineItem] = []
     pending: list[ast.Node] = list(reversed(block.body))
     while pending:
         node = pending.pop()
         if isinstance(node, (ast.FnDecl, ast.StructDecl, ast.EnumDecl)):
-            found += _outline(node, text)
+            found += _outline(node, text, base)
         elif not isinstance(node, ast.FnExpr):
             pending.extend(reversed(list(ast.children(node))))
     return found
 
 
-def _type_outline(decl: ast.StructDecl | ast.EnumDecl, text: str) -> OutlineItem:
+def _type_outline(decl: ast.StructDecl | ast.EnumDecl, text: str, base: int) -> OutlineItem:
     children = []
     if isinstance(decl, ast.StructDecl):
         children += [OutlineItem(f.name.name, SymbolKind.FIELD.value, f.span, f.name.span) for f in decl.fields]
@@ -659,24 +756,23 @@ def _type_outline(decl: ast.StructDecl | ast.EnumDecl, text: str) -> OutlineItem
         kind = SymbolKind.ENUM.value
     for method in decl.methods:
         children.append(OutlineItem(method.name.name, SymbolKind.METHOD.value, method.span, method.name.span,
-                                    _params_text(method.params, text), _nested_outline(method.body, text)))
+                                    _params_text(method.params, text, base), _nested_outline(method.body, text, base)))
     children.sort(key=lambda item: item.span.start)
     return OutlineItem(decl.name.name, kind, decl.span, decl.name.span, "", children)
 
 
-def _params_text(params: list[ast.Param], text: str | None) -> str:
-    return "(" + ", ".join(_param_text(param, text) for param in params) + ")"
+def _params_text(params: list[ast.Param], text: str | None, base: int = 0) -> str:
+    return "(" + ", ".join(_param_text(param, text, base) for param in params) + ")"
 
 
-def _param_text(param: ast.Param, text: str | None) -> str:
-    """A parameter as written; a default is shown when its source `text` is
-    at hand and short."""
+def _param_text(param: ast.Param, text: str | None, base: int = 0) -> str:
+    """A parameter as written; a default is shown when its source `text`
+    (which starts at offset `base`) is at hand and short."""
     shown = ("..." if param.rest else "") + param.name.name
     if param.default is not None:
-        default = text[param.default.span.start:param.default.span.end] if text is not None else "…"
+        default = text[param.default.span.start - base:param.default.span.end - base] if text is not None else "…"
         shown += " = " + (default if len(default) <= 30 and "\n" not in default else "…")
     return shown
-
 
 
 def workspace_symbols(outlines: Iterable[tuple[str, list[OutlineItem]]], query: str,
@@ -704,23 +800,41 @@ def _fuzzy(query: str, name: str) -> bool:
 #: The methods of the builtin types, from the runtime's one table of builtins.
 BUILTIN_METHODS: dict[str, dict[str, Entry]] = {type_name: LIBRARY.methods(type_name) for type_name in TYPES}
 
-_MEMBER_PREFIX = re.compile(r"(?:(?P<chain>[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)|(?P<other>[\"\])]))\s*\.\s*\w*\Z")
+#: Most completions answered at once; past it the list is marked incomplete
+#: and the client asks again as the user types.
+COMPLETION_LIMIT = 500
+
+_MEMBER_PREFIX = re.compile(r"(?:(?P<chain>[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)|(?P<other>[\"\])]))\s*\.\s*(?P<typed>\w*)\Z")
+
+
+@dataclass(frozen=True)
+class Completions:
+    items: list[Completion]
+    #: Not every candidate is listed: asking again with more letters typed narrows them.
+    incomplete: bool = False
 
 
 def completions(index: FileIndex, offset: int) -> list[Completion]:
+    """What may be typed at `offset` (see `complete`)."""
+    return complete(index, offset).items
+
+
+def complete(index: FileIndex, offset: int) -> Completions:
     """What may be typed at `offset`: members after `.`, else the names in
-    scope, the builtins and the keywords. Nothing inside comments or strings
-    (but inside the `{…}` of an f-string, which is code)."""
+    scope, the builtins and the keywords, those matching the letters typed
+    so far first. Nothing inside comments or strings (but inside the `{…}`
+    of an f-string, which is code)."""
     if _in_comment_or_string(index, offset):
-        return []
+        return Completions([])
     line_start = index.text.rfind("\n", 0, offset) + 1
     before = index.text[line_start:offset]
     member = _MEMBER_PREFIX.search(before)
     if member is not None:
-        return _member_completions(index, offset, member)
+        return Completions(_member_completions(index, offset, member))
     if re.search(r"[\d.]\.\w*\Z", before):
-        return []  # a number or a range, not a member access
-    return _scope_completions(index, offset)
+        return Completions([])  # a number or a range, not a member access
+    typed = re.search(r"\w*\Z", before).group(0)
+    return _scope_completions(index, offset, typed)
 
 
 def _in_comment_or_string(index: FileIndex, offset: int) -> bool:
@@ -729,20 +843,22 @@ def _in_comment_or_string(index: FileIndex, offset: int) -> bool:
     return scan(index.text[_statement_start(index, offset):offset]).ends_in != "code"
 
 
-def _scope_completions(index: FileIndex, offset: int) -> list[Completion]:
-    items = []
-    visible = index.analysis.symbols.visible_at(offset)
-    for symbol in sorted(visible.values(), key=_scope_rank):
-        items.append(Completion(symbol.name, symbol.kind.value, describe(symbol, index), symbol.doc))
-    items += [Completion(word, "keyword") for word in sorted(KEYWORDS)]
-    return items
+def _scope_completions(index: FileIndex, offset: int, typed: str) -> Completions:
+    visible = index.visible_at(offset, lambda name: _fuzzy(typed, name))
+    chosen = [(place, symbol) for place, symbol in visible.values() if _fuzzy(typed, symbol.name)]
+    chosen.sort(key=lambda item: _scope_rank(index, item[1]))
+    incomplete = len(chosen) > COMPLETION_LIMIT
+    items = [Completion(symbol.name, symbol.kind.value, describe(symbol, place), symbol.doc)
+             for place, symbol in chosen[:COMPLETION_LIMIT]]
+    items += [Completion(word, "keyword") for word in sorted(KEYWORDS) if _fuzzy(typed, word)]
+    return Completions(items, incomplete)
 
 
-def _scope_rank(symbol: Symbol) -> tuple[int, str]:
+def _scope_rank(index: FileIndex, symbol: Symbol) -> tuple[int, str]:
     """Locals first, then the file's declarations, then builtins."""
-    if symbol.span is None:
+    if symbol.scope is not None and symbol.scope.kind == "builtins":
         return 2, symbol.name
-    return (0 if symbol.scope is not None and symbol.scope.kind != "module" else 1), symbol.name
+    return (1 if symbol.scope is not None and symbol.scope.kind == "module" else 0), symbol.name
 
 
 def _member_completions(index: FileIndex, offset: int, member: re.Match) -> list[Completion]:
@@ -755,15 +871,17 @@ def _member_completions(index: FileIndex, offset: int, member: re.Match) -> list
         owner = resolve_chain(index, offset, re.split(r"\s*\.\s*", member.group("chain")))
     if owner is None:
         return _any_member_completions(index)
-    if owner.kind in (SymbolKind.MODULE, SymbolKind.ENUM, SymbolKind.STRUCT):
-        return [Completion(m.name, m.kind.value, describe(m, index), m.doc)
-                for m in owner.members.values() if _reachable_on_type(owner, m)]
-    found = value_type(index, owner)
-    if isinstance(found, Symbol):
-        return [Completion(m.name, m.kind.value, describe(m, index), m.doc)
-                for m in found.members.values() if not m.is_static and m.kind is not SymbolKind.VARIANT]
-    if isinstance(found, str):
-        return _builtin_method_completions([found])
+    place, symbol = owner
+    if symbol.kind in (SymbolKind.MODULE, SymbolKind.ENUM, SymbolKind.STRUCT):
+        return [Completion(m.name, m.kind.value, describe(m, place), m.doc)
+                for m in symbol.members.values() if _reachable_on_type(symbol, m)]
+    found = value_type(index, place, symbol)
+    if found is not None and isinstance(found[1], Symbol):
+        type_place, struct = found
+        return [Completion(m.name, m.kind.value, describe(m, type_place), m.doc)
+                for m in struct.members.values() if not m.is_static and m.kind is not SymbolKind.VARIANT]
+    if found is not None:
+        return _builtin_method_completions([found[1]])
     return _any_member_completions(index)
 
 
@@ -785,44 +903,64 @@ def _builtin_method_completions(type_names: list[str]) -> list[Completion]:
 def _any_member_completions(index: FileIndex) -> list[Completion]:
     """Members of a value of unknown type: every field and method in reach."""
     items: dict[str, Completion] = {}
-    for symbol in index.known_symbols():
-        if symbol.kind in (SymbolKind.FIELD, SymbolKind.METHOD) and not symbol.is_static:
-            items.setdefault(symbol.name, Completion(symbol.name, symbol.kind.value, describe(symbol, index),
-                                                     symbol.doc))
+    for name in index._member_index():
+        for home in index.members_named(name)[:1]:
+            items.setdefault(name, Completion(name, home.symbol.kind.value, describe(home.symbol, home.place),
+                                              home.symbol.doc))
+    for module in index.imported_modules():
+        for export in module.members.values():
+            for member in export.members.values() if export.kind is SymbolKind.STRUCT else ():
+                if member.kind in (SymbolKind.FIELD, SymbolKind.METHOD) and not member.is_static:
+                    items.setdefault(member.name, Completion(member.name, member.kind.value, describe(member),
+                                                             member.doc))
     for item in _builtin_method_completions(list(BUILTIN_METHODS)):
         items.setdefault(item.label, item)
     return list(items.values())
 
 
-def resolve_chain(index: FileIndex, offset: int, names: list[str]) -> Symbol | None:
-    """The symbol a dotted name (`geometry.Shape`) denotes at `offset`."""
-    symbol = index.analysis.symbols.visible_at(offset).get(names[0])
+def resolve_chain(index: FileIndex, offset: int, names: list[str]) -> tuple[Placed | None, Symbol] | None:
+    """What a dotted name (`geometry.Shape`) denotes at `offset`: the symbol,
+    with the unit that declares it (None: another file or a builtin)."""
+    found = index.visible_at(offset, names[0].__eq__).get(names[0])
     for name in names[1:]:
-        if symbol is None:
+        if found is None:
             return None
+        place, symbol = found
         if symbol.kind in (SymbolKind.MODULE, SymbolKind.STRUCT, SymbolKind.ENUM):
-            symbol = symbol.members.get(name)
+            member = symbol.members.get(name)
+            found = (place if symbol.kind is not SymbolKind.MODULE else None, member) if member else None
         else:
-            owner = value_type(index, symbol)
-            symbol = owner.members.get(name) if isinstance(owner, Symbol) else None
-    return symbol
+            owner = value_type(index, place, symbol)
+            member = owner[1].members.get(name) if owner is not None and isinstance(owner[1], Symbol) else None
+            found = (owner[0], member) if member is not None else None
+    return found
 
 
-def value_type(index: FileIndex, symbol: Symbol) -> Symbol | str | None:
-    """What a variable holds, when its declaration tells: a struct symbol
-    (`let p = Point(...)`, a method's `self`), a builtin type's name
-    (`let s = "..."`), else None."""
+def value_type(index: FileIndex, place: Placed | None, symbol: Symbol) -> tuple[Placed | None, Symbol | str] | None:
+    """What a variable holds, when its declaration tells: a struct (`let p =
+    Point(...)`, `let p = geometry.Point(...)`, a method's `self`) with the
+    unit that declares it, or a builtin type's name (`let s = "..."`)."""
+    if place is None:
+        return None
     if symbol.kind is SymbolKind.PARAMETER and symbol.name == "self":
-        return _enclosing_type(index, symbol.span.start) if symbol.span else None
+        return _enclosing_type(index, place, symbol.span.start) if symbol.span else None
     decl = symbol.decl
     if not isinstance(decl, ast.Let) or not isinstance(decl.target, ast.BindName) or decl.value is None:
         return None
     value = decl.value
     if _literal_type(value) is not None:
-        return _literal_type(value)
+        return place, _literal_type(value)
+    table = place.unit.table
     if isinstance(value, ast.Call) and isinstance(value.callee, ast.Name):
-        callee = index.analysis.symbols.resolve(value.callee)
-        return callee if callee is not None and callee.kind is SymbolKind.STRUCT else None
+        callee = table.resolve(value.callee)
+        if callee is not None and callee.kind is SymbolKind.STRUCT:
+            return _struct_home(index, place, callee)
+    if isinstance(value, ast.MethodCall) and isinstance(value.receiver, ast.Name):
+        module = table.resolve(value.receiver)
+        struct = module.members.get(value.name.name) if module is not None and \
+            module.kind is SymbolKind.MODULE else None
+        if struct is not None and struct.kind is SymbolKind.STRUCT:
+            return None, struct
     return None
 
 
@@ -836,22 +974,35 @@ def _literal_type(node: ast.Node) -> str | None:
     return _LITERAL_TYPES.get(type(node))
 
 
-def _enclosing_type(index: FileIndex, offset: int) -> Symbol | None:
-    for node in reversed(path_to(index.program, offset)):
+def _struct_home(index: FileIndex, place: Placed, struct: Symbol) -> tuple[Placed | None, Symbol]:
+    """A struct as the unit that declares it has it (a stub's symbol has the
+    right members, but its declaration is a stub)."""
+    home = index.home(index.key(place, struct))
+    if home is not None:
+        return home.place, home.symbol
+    return place, struct
+
+
+def _enclosing_type(index: FileIndex, place: Placed, local: int) -> tuple[Placed, Symbol] | None:
+    for node in reversed(path_in_unit(place.unit, local)):
         if isinstance(node, (ast.StructDecl, ast.EnumDecl)):
-            return index.analysis.symbols.symbol_at(node.name.span.start)
+            symbol = place.unit.table.symbol_at(node.name.span.start)
+            return (place, symbol) if symbol is not None else None
     return None
 
 
-def describe(symbol: Symbol, index: FileIndex | None = None) -> str:
-    """A one-line description: `fn area(w, h = w)`, `struct Point`, `let x`..."""
+def describe(symbol: Symbol, place: Placed | None = None) -> str:
+    """A one-line description: `fn area(w, h = w)`, `struct Point`, `let x`...
+    `place` is the unit that declares `symbol`, when it is in this file (its
+    text shows parameter defaults)."""
     decl = symbol.decl
     entry = builtin_entry(symbol)
     if entry is not None and entry.kind != NAMESPACE:
         return entry.signature
     if isinstance(decl, ast.FnDecl):
         prefix = f"{symbol.parent.name}." if symbol.parent is not None else ""
-        return f"fn {prefix}{symbol.name}{_params_text(decl.params, _source_of(symbol, index))}"
+        text, base = _text_of(symbol, place)
+        return f"fn {prefix}{symbol.name}{_params_text(decl.params, text, base)}"
     if symbol.kind is SymbolKind.VARIANT:
         fields = getattr(decl, "fields", None)
         payload = "" if fields is None else "(" + ", ".join(item.name for item in fields) + ")"
@@ -868,9 +1019,12 @@ def describe(symbol: Symbol, index: FileIndex | None = None) -> str:
     return f"{words.get(symbol.kind, symbol.kind.value)} {symbol.name}"
 
 
-def _source_of(symbol: Symbol, index: FileIndex | None) -> str | None:
-    """The text the symbol's declaration spans point into, when at hand."""
-    return index.text if index is not None and index.declared_here(symbol) else None
+def _text_of(symbol: Symbol, place: Placed | None) -> tuple[str | None, int]:
+    """The source text the symbol's declaration spans point into, when at
+    hand, and the offset it starts at."""
+    if place is None or symbol.span is None or not place.unit.start <= symbol.span.start < place.unit.end:
+        return None, 0
+    return place.unit.text, place.unit.start
 
 
 # ------------------------------------------------------------ signature help
@@ -881,12 +1035,13 @@ def signature_help(index: FileIndex, offset: int) -> SignatureHelp | None:
     if call is None:
         return None
     names, active = call
-    callee = resolve_chain(index, offset, names)
-    if callee is None and len(names) > 1:
-        callee = _unique_member(index, names[-1])
-    if callee is None:
+    found = resolve_chain(index, offset, names)
+    if found is None and len(names) > 1:
+        found = _unique_method(index, names[-1])
+    if found is None:
         return None
-    shown = _signature(callee, index, via_instance=len(names) > 1 and callee.kind is SymbolKind.METHOD)
+    place, callee = found
+    shown = _signature(callee, place, via_instance=len(names) > 1 and callee.kind is SymbolKind.METHOD)
     if shown is None:
         return None
     label, parameters = shown
@@ -939,28 +1094,29 @@ def _callee_before(tokens, position: int) -> list[str]:
 
 def _statement_start(index: FileIndex, offset: int) -> int:
     """Start of the top-level statement around (or just before) `offset`."""
-    start = 0
-    for stmt in index.program.body:
-        if stmt.span.start > offset:
+    place = index.place(offset)
+    local = place.local(offset)
+    start = place.start
+    for stmt in place.unit.statements:
+        if stmt.span.start > local:
             break
-        start = stmt.span.start
+        start = place.span(stmt.span).start
     return start
 
 
-def _unique_member(index: FileIndex, name: str) -> Symbol | None:
-    found = [symbol for symbol in index.known_symbols()
-             if symbol.name == name and symbol.kind is SymbolKind.METHOD]
-    return found[0] if len(found) == 1 else None
+def _unique_method(index: FileIndex, name: str) -> tuple[Placed | None, Symbol] | None:
+    found = [home for home in index.members_named(name) if home.symbol.kind is SymbolKind.METHOD]
+    return (found[0].place, found[0].symbol) if len(found) == 1 else None
 
 
-def _signature(symbol: Symbol, index: FileIndex, via_instance: bool) -> tuple[str, list[tuple[int, int]]] | None:
+def _signature(symbol: Symbol, place: Placed | None, via_instance: bool) -> tuple[str, list[tuple[int, int]]] | None:
     decl = symbol.decl
-    text = _source_of(symbol, index)
+    text, base = _text_of(symbol, place)
     if isinstance(decl, ast.FnDecl):
         params = decl.params[1:] if via_instance and is_instance_method(decl) else decl.params
-        return _label(symbol.name, [_param_text(param, text) for param in params])
+        return _label(symbol.name, [_param_text(param, text, base) for param in params])
     if symbol.kind is SymbolKind.STRUCT:
-        return _label(symbol.name, [_field_text(member, text) for member in struct_fields(symbol)])
+        return _label(symbol.name, [_field_text(member, text, base) for member in struct_fields(symbol)])
     if symbol.kind is SymbolKind.VARIANT and getattr(decl, "fields", None) is not None:
         return _label(f"{symbol.parent.name}.{symbol.name}", [item.name for item in decl.fields])
     written = describe(symbol) if symbol.kind is SymbolKind.BUILTIN else None
@@ -971,11 +1127,11 @@ def _signature(symbol: Symbol, index: FileIndex, via_instance: bool) -> tuple[st
     return _label(found.group(1), params)
 
 
-def _field_text(member: Symbol, text: str | None) -> str:
+def _field_text(member: Symbol, text: str | None, base: int) -> str:
     default = getattr(member.decl, "default", None)
     if default is None:
         return member.name
-    shown = text[default.span.start:default.span.end] if text is not None else "…"
+    shown = text[default.span.start - base:default.span.end - base] if text is not None else "…"
     return f"{member.name} = {shown if len(shown) <= 30 else '…'}"
 
 
@@ -992,44 +1148,69 @@ def _label(name: str, params: list[str]) -> tuple[str, list[tuple[int, int]]]:
 
 # ----------------------------------------------------------- semantic tokens
 
-def semantic_tokens(index: FileIndex) -> list[SemanticToken]:
-    """Every name in the file, classified by what it denotes; field and
-    method names that are not resolved statically are classified by place."""
+def semantic_tokens(index: FileIndex, start: int = 0, end: int | None = None) -> list[SemanticToken]:
+    """The names in the units that overlap offsets [start, end] (the whole
+    file by default), classified by what they denote; field and method
+    names that are not resolved statically are classified by place."""
+    end = len(index.text) if end is None else end
+    found: list[SemanticToken] = []
+    for place in index.analysis.units_between(start, end):
+        tokens = unit_tokens(place.unit)
+        if place.offset or place.lines:
+            tokens = [SemanticToken(place.span(token.span), token.kind, token.modifiers) for token in tokens]
+        found += tokens
+    return found
+
+
+def unit_tokens(unit: Unit) -> list[SemanticToken]:
+    """A unit's semantic tokens in its frame (cached with the unit)."""
+    cached = unit.cache.get("tokens")
+    if cached is not None:
+        return cached
     found: dict[int, SemanticToken] = {}
-    for item in index.occurrences():
+    for span, declaration, symbol in unit.table.occurrences(unit.start, unit.end + 1):
         modifiers = []
-        if item.declaration:
+        if declaration:
             modifiers.append("declaration")
-        if item.symbol.kind is SymbolKind.CONSTANT:
+        if symbol.kind is SymbolKind.CONSTANT:
             modifiers.append("readonly")
-        if index.home(item.symbol) is None:
+        if _is_builtin(symbol):
             modifiers.append("defaultLibrary")
-        found.setdefault(item.span.start, SemanticToken(item.span, item.symbol.kind.value, tuple(modifiers)))
-    for node in walk(index.program):
-        if isinstance(node, ast.Field) and node.name.span.start not in found:
-            found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.FIELD.value)
-        elif isinstance(node, ast.MethodCall) and node.name.span.start not in found:
-            found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.METHOD.value)
-        elif isinstance(node, ast.FString):
-            for span in _fstring_text_spans(node, index.analysis.source):
-                found[span.start] = SemanticToken(span, "string")
-    return sorted(found.values(), key=lambda token: token.span.start)
+        found.setdefault(span.start, SemanticToken(span, symbol.kind.value, tuple(modifiers)))
+    for stmt in unit.statements:
+        for node in walk(stmt):
+            if isinstance(node, ast.Field) and node.name.span.start not in found:
+                found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.FIELD.value)
+            elif isinstance(node, ast.MethodCall) and node.name.span.start not in found:
+                found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.METHOD.value)
+            elif isinstance(node, ast.FString):
+                for span in _fstring_text_spans(node, unit):
+                    found[span.start] = SemanticToken(span, "string")
+    tokens = unit.cache["tokens"] = sorted(found.values(), key=lambda token: token.span.start)
+    return tokens
 
 
-def _fstring_text_spans(node: ast.FString, source: SourceText) -> Iterator[Span]:
+def _fstring_text_spans(node: ast.FString, unit: Unit) -> Iterator[Span]:
     """The text of an f-string around its fields (prefix and quotes included),
     one span per line, since a token of the protocol cannot cross lines."""
+    source = unit.source("")
     start = node.span.start
-    for field in [part for part in node.parts if type(part) is ast.FormatField] + [None]:
-        end = node.span.end if field is None else field.span.start
+    for part in [part for part in node.parts if type(part) is ast.FormatField] + [None]:
+        end = node.span.end if part is None else part.span.start
         while start < end:
-            line_end = source.text.find("\n", start, end)
-            stop = end if line_end < 0 else line_end
+            line_end = unit.text.find("\n", start - unit.start, end - unit.start)
+            stop = end if line_end < 0 else line_end + unit.start
             if stop > start:
                 yield source.span(start, stop)
             start = stop + 1 if line_end >= 0 else end
-        if field is not None:
-            start = field.span.end
+        if part is not None:
+            start = part.span.end
+
+
+def _is_builtin(symbol: Symbol) -> bool:
+    while symbol.parent is not None and symbol.scope is None:
+        symbol = symbol.parent
+    return symbol.scope is not None and symbol.scope.kind == "builtins"
 
 
 # ------------------------------------------------------- folding, selection
@@ -1038,19 +1219,35 @@ def folding_ranges(index: FileIndex) -> list[Fold]:
     """Blocks, bodies and multi-line literals (strings included); runs of
     comment lines; runs of imports."""
     folds: dict[int, Fold] = {}
-    bracketed = (ast.Block, ast.StructDecl, ast.EnumDecl, ast.Match, ast.ArrayExpr, ast.MapExpr, ast.Call,
-                 ast.MethodCall, ast.FString)
-    for node in walk(index.program):
-        multi_line_string = type(node) is ast.Literal and type(node.value) is str
-        if (isinstance(node, bracketed) or multi_line_string) and node.span.end_line - 1 > node.span.line:
-            start = node.span.line
-            folds[start] = max(folds.get(start, Fold(start, start)), Fold(start, node.span.end_line - 1),
-                               key=lambda fold: fold.end_line)
-    lines = sorted(comment.span.line for comment in index.program.comments)
-    folds.update({fold.start_line: fold for fold in _runs(lines, "comment")})
-    imports = [stmt.span.line for stmt in index.program.body if isinstance(stmt, ast.Import)]
+    for place in index.units:
+        for fold in _unit_folds(place.unit):
+            if place.lines:
+                fold = Fold(fold.start_line + place.lines, fold.end_line + place.lines, fold.kind)
+            folds[fold.start_line] = fold
+    imports = [place.span(stmt.span).line for place in index.units if place.parsed.imports_at_top
+               for stmt in place.unit.statements if isinstance(stmt, ast.Import)]
     folds.update({fold.start_line: fold for fold in _runs(imports, "imports")})
     return sorted(folds.values(), key=lambda fold: fold.start_line)
+
+
+def _unit_folds(unit: Unit) -> list[Fold]:
+    cached = unit.cache.get("folds")
+    if cached is not None:
+        return cached
+    folds: dict[int, Fold] = {}
+    bracketed = (ast.Block, ast.StructDecl, ast.EnumDecl, ast.Match, ast.ArrayExpr, ast.MapExpr, ast.Call,
+                 ast.MethodCall, ast.FString)
+    for stmt in unit.statements:
+        for node in walk(stmt):
+            multi_line_string = type(node) is ast.Literal and type(node.value) is str
+            if (isinstance(node, bracketed) or multi_line_string) and node.span.end_line - 1 > node.span.line:
+                start = node.span.line
+                folds[start] = max(folds.get(start, Fold(start, start)), Fold(start, node.span.end_line - 1),
+                                   key=lambda fold: fold.end_line)
+    lines = sorted(comment.span.line for comment in unit.parsed.comments)
+    folds.update({fold.start_line: fold for fold in _runs(lines, "comment")})
+    found = unit.cache["folds"] = sorted(folds.values(), key=lambda fold: fold.start_line)
+    return found
 
 
 def _runs(lines: list[int], kind: str) -> list[Fold]:
@@ -1070,14 +1267,18 @@ def _runs(lines: list[int], kind: str) -> list[Fold]:
 def selection_ranges(index: FileIndex, offsets: list[int]) -> list[list[Span]]:
     """For each offset, the spans of the nodes around it, innermost first,
     ending with the whole file."""
-    whole = index.analysis.source.span(0, len(index.text))
+    end = len(index.text)
+    lines = index.text.count("\n")
+    whole = Span(0, end, 1, 1, lines + 1, end - index.text.rfind("\n") if lines else end + 1)
     result = []
     for offset in offsets:
+        place = index.place(offset)
         spans: list[Span] = []
-        for node in reversed(path_to(index.program, offset)[1:]):
-            if node.span.end > node.span.start and (not spans or spans[-1] != node.span) \
-                    and node.span.contains(spans[-1] if spans else node.span):
-                spans.append(node.span)
+        for node in reversed(path_in_unit(place.unit, place.local(offset))):
+            span = place.span(node.span)
+            if span.end > span.start and (not spans or spans[-1] != span) and span.contains(spans[-1] if spans
+                                                                                             else span):
+                spans.append(span)
         if not spans or spans[-1] != whole:
             spans.append(whole)
         result.append(spans)
@@ -1103,17 +1304,20 @@ def quick_fixes(index: FileIndex, start: int, end: int) -> list[QuickFix]:
 
 
 def _prefix_fix(index: FileIndex, found: Diagnostic) -> list[QuickFix]:
-    symbol = index.analysis.symbols.symbol_at(found.span.start)
-    if symbol is None:
+    occurrence = index.occurrence_at(found.span.start)
+    if occurrence is None:
         return []
-    edits = [Edit(item.span, "_" + symbol.name) for item in index.occurrences_of(symbol)]
-    return [QuickFix(f"Prefix `{symbol.name}` with `_` to mark it unused", edits, found)]
+    name = occurrence.symbol.name
+    edits = [Edit(item.span, "_" + name) for item in index.occurrences_of(occurrence)]
+    return [QuickFix(f"Prefix `{name}` with `_` to mark it unused", edits, found)]
 
 
 def _missing_arms_fix(index: FileIndex, found: Diagnostic) -> list[QuickFix]:
-    match = next((node for node in walk(index.program)
-                  if isinstance(node, ast.Match) and node.span.start == found.span.start), None)
-    enum = _matched_enum(index, match) if match is not None else None
+    place = index.place(found.span.start)
+    local = place.local(found.span.start)
+    match = next((node for stmt in place.unit.statements for node in walk(stmt)
+                  if isinstance(node, ast.Match) and node.span.start == local), None)
+    enum = _matched_enum(place, match) if match is not None else None
     if enum is None or not match.arms:
         return []
     arms = []
@@ -1122,22 +1326,23 @@ def _missing_arms_fix(index: FileIndex, found: Diagnostic) -> list[QuickFix]:
         fields = getattr(variant.decl, "fields", None) if variant is not None else None
         payload = "" if fields is None else "(" + ", ".join("_" for _ in fields) + ")"
         arms.append(f"{found.data.get('enum', enum.name)}.{name}{payload} => nil")
-    last = match.arms[-1].span.end
+    last = place.span(match.arms[-1].span).end
     if match.span.line == match.span.end_line:
         text = "".join(", " + arm for arm in arms)
     else:
-        line = index.analysis.source.line_text(match.arms[-1].span.line)
+        line = index.line_text(place.span(match.arms[-1].span).line)
         indent = line[:len(line) - len(line.lstrip())]
         text = "".join("\n" + indent + arm for arm in arms)
-    edit = Edit(index.analysis.source.span(last, last), text)
+    at = place.span(match.arms[-1].span)
+    edit = Edit(Span(last, last, at.end_line, at.end_col, at.end_line, at.end_col), text)
     return [QuickFix("Add the missing match arms", [edit], found, True)]
 
 
-def _matched_enum(index: FileIndex, match: ast.Match) -> Symbol | None:
+def _matched_enum(place: Placed, match: ast.Match) -> Symbol | None:
     for arm in match.arms:
         for node in walk(arm.pattern):
             if isinstance(node, ast.PVariant):
-                variant = index.analysis.symbols.symbol_at(node.variant.span.start)
+                variant = place.unit.table.symbol_at(node.variant.span.start)
                 if variant is not None and variant.parent is not None:
                     return variant.parent
     return None
@@ -1156,8 +1361,10 @@ class HoverText:
 def hover(index: FileIndex, offset: int) -> HoverText | None:
     """What the name at `offset` is (its declaration, doc comment and, for a
     function, parameters) and the bytecode compiled from the code there."""
+    from .ide_bytecode import bytecode_section  # the compiler is only loaded when bytecode is shown
+
     found = index.occurrence_at(offset)
-    sections = _symbol_sections(index, found.symbol) if found is not None else _builtin_method_sections(index, offset)
+    sections = _symbol_sections(index, found) if found is not None else _builtin_method_sections(index, offset)
     code = bytecode_section(index, offset, found)
     if code:
         sections.append(code)
@@ -1165,37 +1372,43 @@ def hover(index: FileIndex, offset: int) -> HoverText | None:
         return None
     if found is not None:
         return HoverText("\n\n".join(sections), found.span)
-    return HoverText("\n\n".join(sections), path_to(index.program, offset)[-1].span)
+    place = index.place(offset)
+    path = path_in_unit(place.unit, place.local(offset))
+    span = place.span(path[-1].span) if path else Span(offset, offset, 1, 1, 1, 1)
+    return HoverText("\n\n".join(sections), span)
 
 
-def _symbol_sections(index: FileIndex, symbol: Symbol) -> list[str]:
-    sections = [f"```esker\n{describe(symbol, index)}\n```"]
+def _symbol_sections(index: FileIndex, found: Occurrence) -> list[str]:
+    home = index.home_of(found)
+    symbol = home.symbol if home is not None else found.symbol
+    place = home.place if home is not None else None
+    sections = [f"```esker\n{describe(symbol, place)}\n```"]
     if symbol.doc:
         sections.append(symbol.doc.strip())
     if isinstance(symbol.decl, ast.FnDecl) and symbol.decl.params:
-        shown = ", ".join(f"`{_param_text(param, _source_of(symbol, index))}`"
-                          for param in symbol.decl.params)
+        text, base = _text_of(symbol, place)
+        shown = ", ".join(f"`{_param_text(param, text, base)}`" for param in symbol.decl.params)
         sections.append(f"Parameters: {shown}")
-    home = index.home(symbol)
-    if home == index.path and symbol.span is not None:
-        line = index.analysis.source.line_text(symbol.span.line).strip()
+    if home is not None and home.place is not None and home.span is not None:
+        line = home.place.unit.source(index.path).line_text(symbol.span.line).strip()
         if len(line) > 100:
             line = line[:100] + "…"
-        sections.append(f"Declared on line {symbol.span.line}: `{line}`")
-    elif home is not None:
-        sections.append(f"Declared in `{_file_name(home)}`, line {symbol.span.line}")
+        sections.append(f"Declared on line {home.span.line}: `{line}`")
+    elif home is not None and home.span is not None:
+        sections.append(f"Declared in `{_file_name(home.path)}`, line {home.span.line}")
     return sections
 
 
 def _builtin_method_sections(index: FileIndex, offset: int) -> list[str]:
     """The documentation of a builtin type's method under the cursor (`xs.push`),
     when the receiver's type is known or only one builtin type has the method."""
-    path = path_to(index.program, offset)
+    place = index.place(offset)
+    path = path_in_unit(place.unit, place.local(offset))
     if len(path) < 2 or not isinstance(path[-2], (ast.Field, ast.MethodCall)) or path[-2].name is not path[-1]:
         return []
     name = path[-1].name
     owners = [type_name for type_name, methods in BUILTIN_METHODS.items() if name in methods]
-    known = _receiver_type(index, path[-2])
+    known = _receiver_type(index, place, path[-2])
     owner = known if known in owners else owners[0] if len(owners) == 1 and known is None else None
     if owner is None:
         return []
@@ -1203,455 +1416,267 @@ def _builtin_method_sections(index: FileIndex, offset: int) -> list[str]:
     return [f"```esker\n{entry.signature}\n```", entry.documentation()]
 
 
-def _receiver_type(index: FileIndex, node: ast.Field | ast.MethodCall) -> str | None:
+def _receiver_type(index: FileIndex, place: Placed, node: ast.Field | ast.MethodCall) -> str | None:
     """The builtin type of `receiver` in `receiver.name`, when its text tells."""
     receiver = node.obj if isinstance(node, ast.Field) else node.receiver
     if _literal_type(receiver) is not None:
         return _literal_type(receiver)
-    symbol = index.analysis.symbols.resolve(receiver) if isinstance(receiver, ast.Name) else None
-    found = value_type(index, symbol) if symbol is not None else None
-    return found if isinstance(found, str) else None
+    named = index.occurrence_at(place.span(receiver.span).start) if isinstance(receiver, ast.Name) else None
+    home = index.home_of(named) if named is not None else None
+    found = value_type(index, home.place, home.symbol) if home is not None else None
+    return found[1] if found is not None and isinstance(found[1], str) else None
 
 
 def _file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-# ------------------------------------------------------------------ bytecode
+# ------------------------------------------------------- more navigation
 
-_STATEMENTS = tuple(kind for kind in get_args(ast.Stmt) if kind is not ast.Block)
-
-#: Instructions a hover shows for the code under the cursor, and for a function's name.
-PLACE_LINES = 12
-FUNCTION_LINES = 40
-
-
-@dataclass
-class CompiledFunction:
-    """One compiled function, with its `esker dis` listing."""
-
-    name: str
-    proto: Proto
-    #: The FnDecl or FnExpr it was compiled from; the Program for module code.
-    node: ast.Node
-    header: list[str]
-    #: The listing line of each instruction, by pc.
-    lines: list[str]
-
-
-@dataclass
-class Bytecode:
-    """The compiled functions of a file in source order (a function before
-    the functions it contains)."""
-
-    functions: list[CompiledFunction]
-    #: Why some code is not compiled (errors in the file), or None.
-    note: str | None = None
-
-    def innermost(self, start: int, end: int | None = None) -> CompiledFunction | None:
-        """The smallest compiled function whose source holds [start, end]."""
-        end = start if end is None else end
-        holding = [f for f in self.functions if f.node.span.start <= start and end <= f.node.span.end]
-        return min(holding, key=lambda f: f.node.span.end - f.node.span.start, default=None)
-
-    def of(self, node: ast.Node) -> CompiledFunction | None:
-        return next((f for f in self.functions if f.node is node), None)
-
-
-def compile_file(analysis: Analysis, loader: ModuleLoader) -> Bytecode:
-    """Compile what can be compiled: the whole file when it has no errors,
-    else every function whose code has none (the rest of the file is checked
-    again without the broken parts, so a function that calls a broken one is
-    left out too)."""
-    partial = bool(analysis.errors)
-    program, stubs = _compilable_part(analysis, loader) if partial else (analysis.program, set())
-    note = "This file has errors: only the functions without errors are compiled." if partial else None
-    if program is None:
-        return Bytecode([], note)
-    try:
-        module = compile_program(program, analysis.source)
-    except CompileError as error:
-        return Bytecode([], f"The compiler stopped: {error}")
-    by_span = {(node.span.start, node.span.end): node for node in functions(analysis.program)}
-    compiled = []
-    for proto in module.walk():
-        key = (proto.span.start, proto.span.end) if proto.span is not None else None
-        if proto is module:
-            node = None if partial else analysis.program
-        else:
-            node = by_span.get(key) if key not in stubs else None
-        if node is not None:
-            compiled.append(_listed(proto, node))
-    compiled.sort(key=lambda function: (function.node.span.start, -function.node.span.end))
-    return Bytecode(compiled, note)
-
-
-def compile_declaration(analysis: Analysis, declaration: ast.Node) -> Bytecode:
-    """The functions of one top-level declaration of an error-free file,
-    compiled with the other statements reduced to what a function can see of
-    them: which names are module-level (globals rather than builtins) and the
-    values of constants. Its code is the same as in the whole file's
-    compilation (a test holds the compiler to that)."""
-    body = [stmt if stmt is declaration else _name_only(stmt) for stmt in analysis.program.body]
-    program = ast.Program(analysis.program.span, [stmt for stmt in body if stmt is not None],
-                          analysis.program.comments)
-    try:
-        module = compile_program(program, analysis.source)
-    except CompileError as error:
-        return Bytecode([], f"The compiler stopped: {error}")
-    by_span = {(node.span.start, node.span.end): node for node in functions(declaration)}
-    compiled = [_listed(proto, by_span[key]) for proto in module.walk()
-                if (key := (proto.span.start, proto.span.end) if proto.span else None) in by_span]
-    return Bytecode(sorted(compiled, key=lambda function: (function.node.span.start, -function.node.span.end)))
-
-
-def _name_only(stmt: ast.Node) -> ast.Node | None:
-    """What of a top-level statement the functions of another one can see:
-    the names it declares (with empty function bodies, a `let` without its
-    value) and the values of constants."""
-    if isinstance(stmt, ast.FnDecl):
-        return _stub(stmt)
-    if isinstance(stmt, ast.StructDecl):
-        return ast.StructDecl(stmt.span, stmt.name, stmt.fields, [_stub(m) for m in stmt.methods], stmt.doc)
-    if isinstance(stmt, ast.EnumDecl):
-        return ast.EnumDecl(stmt.span, stmt.name, stmt.variants, [_stub(m) for m in stmt.methods], stmt.doc)
-    if isinstance(stmt, ast.Let) and not stmt.const:
-        return ast.Let(stmt.span, stmt.target, None, False, stmt.doc)
-    # Imports declare names; a constant's value may be compiled into the
-    # functions that read it.
-    return stmt if isinstance(stmt, (ast.Import, ast.Let)) else None
-
-
-def _listed(proto: Proto, node: ast.Node) -> CompiledFunction:
-    lines = format_proto(proto, Options(recursive=False, details=False)).rstrip("\n").split("\n")
-    split = len(lines) - len(proto.code)
-    return CompiledFunction(proto.display_name, proto, node, lines[:split], lines[split:])
-
-
-def _compilable_part(analysis: Analysis, loader: ModuleLoader) -> tuple[ast.Program | None, set]:
-    """The file without its broken parts, checked again until it has no
-    errors: declarations with errors inside become empty stubs (so calls to
-    them still resolve), other broken statements are dropped. Also the spans
-    of the stubs, whose code is not worth showing."""
-    broken = [d.span for d in analysis.errors]
-    for _ in range(4):
-        stubs: set[tuple[int, int]] = set()
-        body = [kept for stmt in analysis.program.body
-                if (kept := _without_errors(stmt, broken, stubs)) is not None]
-        candidate = ast.Program(analysis.program.span, body, analysis.program.comments)
-        errors = [d.span for d in check(candidate, analysis.source, loader).diagnostics
-                  if d.severity == Severity.ERROR]
-        if not errors:
-            return candidate, stubs
-        broken += errors
-    return None, set()
-
-
-def _has_error(node: ast.Node, broken: list[Span]) -> bool:
-    return any(node.span.start <= span.start <= node.span.end for span in broken)
-
-
-def _without_errors(stmt: ast.Node, broken: list[Span], stubs: set) -> ast.Node | None:
-    """`stmt` as it can be compiled: itself, with stubs for its broken
-    functions, or None (dropped). The spans of the stubs go into `stubs`."""
-    if not _has_error(stmt, broken):
-        return stmt
-    name = getattr(stmt, "name", None)
-    if isinstance(name, ast.Ident) and _has_error(name, broken):
-        return None
-    if isinstance(stmt, ast.FnDecl):
-        return _stub_if_broken(stmt, broken, stubs)
-    if isinstance(stmt, ast.StructDecl):
-        fields = [ast.FieldDecl(f.span, f.name, None if _has_error(f, broken) else f.default) for f in stmt.fields]
-        methods = [_stub_if_broken(m, broken, stubs) for m in stmt.methods]
-        return ast.StructDecl(stmt.span, stmt.name, fields, methods, stmt.doc)
-    if isinstance(stmt, ast.EnumDecl):
-        methods = [_stub_if_broken(m, broken, stubs) for m in stmt.methods]
-        return ast.EnumDecl(stmt.span, stmt.name, stmt.variants, methods, stmt.doc)
-    if isinstance(stmt, ast.Let) and not _has_error(stmt.target, broken):
-        return ast.Let(stmt.span, stmt.target, None, False, stmt.doc)
+def import_at(index: FileIndex, offset: int) -> tuple[Placed, ast.Import] | None:
+    """The import statement whose module path holds `offset`."""
+    place = index.place(offset)
+    for node in reversed(path_in_unit(place.unit, place.local(offset))):
+        if isinstance(node, ast.Import):
+            return place, node
     return None
 
 
-def _stub_if_broken(decl: ast.FnDecl, broken: list[Span], stubs: set) -> ast.FnDecl:
-    if not _has_error(decl, broken):
-        return decl
-    stubs.add((decl.span.start, decl.span.end))
-    return _stub(decl)
-
-
-def _stub(decl: ast.FnDecl) -> ast.FnDecl:
-    """A function with `decl`'s name and parameters and an empty body."""
-    params = [ast.Param(p.span, p.name, None, p.rest) for p in decl.params]
-    return ast.FnDecl(decl.span, decl.name, params, ast.Block(decl.body.span, []), decl.doc)
-
-
-def bytecode_section(index: FileIndex, offset: int, found: Occurrence | None) -> str | None:
-    """The hover's bytecode: a function's listing on its name, else the
-    instructions compiled from the code under the cursor."""
-    code = index.bytecode_at(offset)
-    decl = found.symbol.decl if found is not None and found.declaration else None
-    if isinstance(decl, ast.FnDecl) and decl.name.span == found.span:
-        function = code.of(decl)
-        if function is None:
-            return _not_compiled(code, found.symbol.name)
-        return _code_block(f"Bytecode of `{function.name}`", function.header + function.lines, FUNCTION_LINES)
-    function = code.innermost(offset)
-    if function is None:
-        return _not_compiled(code, None) if path_to_function(index.program, offset) else None
-    # Instructions of the statement around the cursor, not those of the
-    # loops and blocks that enclose it.
-    statement = next((node for node in reversed(path_to(index.program, offset))
-                      if isinstance(node, _STATEMENTS)), index.program)
-    here = [line for line, span in zip(function.lines, function.proto.spans)
-            if span.start <= offset < span.end and statement.span.contains(span)]
-    if not here:
+def import_part_target(index: FileIndex, offset: int) -> str | None:
+    """The file a part of an import's module path stands for: for the last
+    part (or a path import's string), the module; for an earlier part `a` of
+    `import a.b`, the module `a.esk` when there is one, else the imported
+    module (a folder is not a document)."""
+    found = import_at(index, offset)
+    if found is None:
         return None
-    return _code_block(f"Bytecode of this code in `{function.name}`", here, PLACE_LINES)
+    place, stmt = found
+    local = place.local(offset)
+    module = _module_symbol(place, stmt)
+    target = module.module_path if module is not None else None
+    if stmt.path is not None and stmt.path.span.covers(local):
+        return target
+    for number, part in enumerate(stmt.parts):
+        if part.span.covers(local):
+            if number == len(stmt.parts) - 1:
+                return target
+            prefix = index.loader.resolve([p.name for p in stmt.parts[:number + 1]], index.path)
+            return prefix or target
+    return None
 
 
-def path_to_function(program: ast.Program, offset: int) -> bool:
-    """Whether `offset` is inside a function of `program`."""
-    return any(isinstance(node, (ast.FnDecl, ast.FnExpr)) for node in path_to(program, offset))
+def _module_symbol(place: Placed, stmt: ast.Import) -> Symbol | None:
+    symbol = place.unit.table.symbol_at(stmt.bound_name.span.start) if stmt.parts or stmt.path else None
+    return symbol if symbol is not None and symbol.kind is SymbolKind.MODULE else None
 
 
-def _not_compiled(code: Bytecode, name: str | None) -> str:
-    if code.note and not code.note.startswith("This file has errors"):
-        return f"*{code.note}*"
-    what = f"`{name}` is" if name else "This function is"
-    return f"*{what} not compiled: it has errors, or uses code that has.*"
+def declaration(index: FileIndex, offset: int) -> list[Location]:
+    """Where the name at `offset` is bound in this file: a module's members
+    are declared by the import that binds the module (their definitions are
+    in its file); any other name's declaration is its definition."""
+    found = index.occurrence_at(offset)
+    if found is None:
+        return definition(index, offset)
+    symbol = found.symbol
+    if symbol.module_path is not None and symbol.kind is not SymbolKind.MODULE:
+        for module in index.imported_modules():
+            if module.module_path == symbol.module_path:
+                home = index.home(("top", module.name, _ordinal_of(index, module)))
+                if home is not None and home.span is not None:
+                    return [Location(None, home.span)]
+    return definition(index, offset)
 
 
-def _code_block(title: str, lines: list[str], limit: int) -> str:
-    shown = lines[:limit]
-    more = f"\n\n*… {len(lines) - limit} more lines: use Show Bytecode for the whole listing.*" \
-        if len(lines) > limit else ""
-    return f"**{title}**\n\n```\n" + "\n".join(shown) + "\n```" + more
+def _ordinal_of(index: FileIndex, module: Symbol) -> int:
+    for number, (_, declared) in enumerate(index.analysis.declared.get(module.name, [])):
+        home = index.home(("top", module.name, number))
+        if home is not None and home.symbol is module:
+            return number
+    return 0
 
 
-# ----------------------------------------------------------- listings, lenses
-
-@dataclass(frozen=True)
-class ListedInstruction:
-    pc: int
-    opname: str
-    #: The instruction as `esker dis` shows it after its pc and position.
-    text: str
-    span: Span | None
-    #: 0-based line of the listing that shows it.
-    listing_line: int
-
-
-@dataclass
-class ListedFunction:
-    name: str
-    span: Span
-    #: 0-based lines of the listing its section spans (end exclusive).
-    listing_start: int
-    listing_end: int
-    instructions: list[ListedInstruction]
-
-
-@dataclass(frozen=True)
-class Uncompiled:
-    """Code a listing leaves out (a function, or the module's top-level
-    code), and why."""
-
-    name: str
-    span: Span
-    reason: str
+def type_definition(index: FileIndex, offset: int) -> list[Location]:
+    """The struct or enum of the value named at `offset`, when its
+    declaration tells (see `value_type`); a type's own name gives the type."""
+    found = index.occurrence_at(offset)
+    if found is None:
+        return []
+    home = index.home_of(found)
+    place, symbol = (home.place, home.symbol) if home is not None else (found.place, found.symbol)
+    if symbol.kind in (SymbolKind.STRUCT, SymbolKind.ENUM):
+        owner = (place, symbol)
+    elif symbol.kind is SymbolKind.VARIANT and symbol.parent is not None:
+        owner = (place, symbol.parent)
+    else:
+        owner = value_type(index, place, symbol)
+    if owner is None or not isinstance(owner[1], Symbol) or owner[1].span is None:
+        return []
+    type_place, struct = owner
+    if type_place is None:
+        return [Location(struct.module_path, struct.span)] if struct.module_path else []
+    return [Location(None, type_place.span(struct.span))]
 
 
-@dataclass
-class Listing:
-    text: str
-    functions: list[ListedFunction]
-    message: str | None = None
-    #: What the listing leaves out; functions nested in one of these are not named again.
-    missing: list[Uncompiled] = field(default_factory=list)
+def implementations(index: FileIndex, offset: int) -> list[Location]:
+    """On a struct or enum: its methods. On a method (declared or called):
+    every method of that name of the types in reach."""
+    found = index.occurrence_at(offset)
+    if found is None:
+        return []
+    home = index.home_of(found)
+    symbol = home.symbol if home is not None else found.symbol
+    if symbol.kind in (SymbolKind.STRUCT, SymbolKind.ENUM):
+        methods = [m for m in symbol.members.values() if m.kind is SymbolKind.METHOD and m.span is not None]
+        return [_member_location(home, method) for method in methods]
+    if symbol.kind is SymbolKind.METHOD:
+        found_methods = [Location(None if h.place is not None else h.path, h.span)
+                         for h in _methods_named(index, symbol.name) if h.span is not None]
+        return sorted(_unique(found_methods), key=lambda place: (place.path or "", place.span.start))
+    return []
 
 
-def disassemble(index: FileIndex, start: int | None = None, end: int | None = None,
-                python: bool = False) -> Listing:
-    """The listing of the whole file, or (given offsets) of the innermost
-    function around [start, end] with the functions nested in it. `python`:
-    the Python the compiled tier generates instead, one entry per line that
-    comes from an instruction (its pc, opcode and source span)."""
-    code = index.bytecode()
-    chosen = code.functions
-    missing = uncompiled(index, code)
-    if start is not None:
-        around = code.innermost(start, end)
-        if around is None:
-            here = [item for item in missing if item.span.start <= start <= item.span.end]
-            return Listing("", [], code.note or "There is no compiled function here.", here[-1:])
-        chosen = [f for f in code.functions if around.node.span.contains(f.node.span)]
-        missing = [item for item in missing if around.node.span.contains(item.span)]
-    lines: list[str] = []
-    listed = []
-    for function in chosen:
-        if lines:
-            lines.append("")
-        first = len(lines)
-        instructions = _python_lines(function, lines) if python else _bytecode_lines(function, lines)
-        listed.append(ListedFunction(function.name, function.node.span, first, len(lines), instructions))
-    if not listed:
-        return Listing("", [], code.note or "Nothing in this file compiles.", missing)
-    return Listing("\n".join(lines) + "\n", listed, code.note, missing)
+def _member_location(owner: Home | None, member: Symbol) -> Location:
+    if owner is None or owner.place is None:
+        return Location(member.module_path, member.span)
+    return Location(None, owner.place.span(member.span))
 
 
-def uncompiled(index: FileIndex, code: Bytecode) -> list[Uncompiled]:
-    """The module's top-level code if it is not compiled, then, in source
-    order, each function that is not compiled while the function around it
-    is, with the first error that keeps it out."""
-    errors = sorted(index.analysis.errors, key=lambda d: d.span.start)
+def _methods_named(index: FileIndex, name: str) -> list[Home]:
+    """Methods (static or not) called `name` of the types in reach."""
     found = []
-    if code.of(index.program) is None:
-        first = _first_error(errors, index.program)
-        reason = f"top-level code is compiled only when the file has no errors ({first})" if first \
-            else code.note or "it did not compile"
-        found.append(Uncompiled("<module>", index.program.span, reason))
-    left_out: list[ast.Node] = []
-    for node in functions(index.program):
-        if code.of(node) is not None or any(outer.span.contains(node.span) for outer in left_out):
-            continue
-        left_out.append(node)
-        statement = next((stmt for stmt in index.program.body if stmt.span.contains(node.span)), node)
-        if first := _first_error(errors, node):
-            reason = first
-        elif first := _first_error(errors, statement):
-            reason = f"the statement around it has errors ({first})"
-        else:
-            reason = "it uses code that has errors" if errors else code.note or "it did not compile"
-        found.append(Uncompiled(_function_name(node), node.span, reason))
+    for type_name, ordinal in index._member_index().get(name, ()):
+        home = index._top_home(type_name, ordinal)
+        member = home.symbol.members.get(name) if home is not None else None
+        if member is not None and member.kind is SymbolKind.METHOD:
+            found.append(Home(home.place, member))
+    for module in index.imported_modules():
+        for export in module.members.values():
+            member = export.members.get(name) if export.kind in (SymbolKind.STRUCT, SymbolKind.ENUM) else None
+            if member is not None and member.kind is SymbolKind.METHOD:
+                found.append(Home(None, member, member.module_path))
     return found
 
 
-def _first_error(errors: list[Diagnostic], node: ast.Node) -> str | None:
-    """`line N: MESSAGE` of the first error inside `node`, and how many more there are."""
-    inside = [d for d in errors if node.span.start <= d.span.start <= node.span.end]
-    if not inside:
-        return None
-    more = f" (and {len(inside) - 1} more)" if len(inside) > 1 else ""
-    return f"line {inside[0].span.line}: {inside[0].message}{more}"
-
-
-def _function_name(node: ast.Node) -> str:
-    name = getattr(node, "name", None)
-    return name.name if isinstance(name, ast.Ident) else f"<fn> at line {node.span.line}"
-
-
-def _bytecode_lines(function, lines: list[str]) -> list[ListedInstruction]:
-    """Appends a function's `esker dis` section; its instructions."""
-    lines += function.header
-    instructions = []
-    for pc, line in enumerate(function.lines):
-        record_span = function.proto.spans[pc] if pc < len(function.proto.spans) else None
-        instructions.append(ListedInstruction(pc, _opname(line), _instruction_text(line), record_span, len(lines)))
-        lines.append(line)
-    return instructions
-
-
-def _python_lines(function, lines: list[str]) -> list[ListedInstruction]:
-    """Appends the Python the compiled tier makes of a function; an entry for
-    each line that comes from an instruction."""
-    from .opcodes import OPCODES, opcode_of
-    from .tier import python_source
-
-    proto = function.proto
-    source = python_source(proto)
-    lines.append(f"# {proto.display_name}: the compiled tier's Python (# pc after each line)")
-    instructions = []
-    for line, pc in zip(source.annotated().splitlines(), source.pcs):
-        if pc >= 0:
-            instructions.append(ListedInstruction(pc, OPCODES[opcode_of(proto.code[pc])].name, line.strip(),
-                                                  proto.spans[pc] if pc < len(proto.spans) else None, len(lines)))
-        lines.append(line)
-    return instructions
-
-
-_LISTING_LINE = re.compile(r"^.{3} +\d+  \S+ +(?P<op>\S+) *(?P<rest>.*)$")
-
-
-def _opname(line: str) -> str:
-    found = _LISTING_LINE.match(line)
-    return found.group("op") if found else ""
-
-
-def _instruction_text(line: str) -> str:
-    found = _LISTING_LINE.match(line)
-    return f"{found.group('op')} {found.group('rest')}".strip() if found else line.strip()
-
-
 @dataclass(frozen=True)
-class Lens:
-    """What to show above a function: its name, whether it can be run as it
-    is (no required parameters), and its instruction count (None: not compiled)."""
+class Link:
+    """An import's module path, and the file it names."""
 
     span: Span
-    name: str
-    runnable: bool
-    instruction_count: int | None
+    path: str
 
 
-def code_lenses(index: FileIndex) -> list[Lens]:
-    """A lens for each top-level function and each method."""
-    code = index.bytecode()
-    lenses = []
-    for stmt in index.program.body:
-        declared = [stmt] if isinstance(stmt, ast.FnDecl) else list(getattr(stmt, "methods", []))
-        for decl in declared:
-            if not isinstance(decl, ast.FnDecl):
-                continue
-            compiled = code.of(decl)
-            runnable = decl is stmt and all(p.default is not None or p.rest for p in decl.params)
-            lenses.append(Lens(decl.span, decl.name.name, runnable,
-                               len(compiled.proto.code) if compiled is not None else None))
-    return lenses
+def document_links(index: FileIndex) -> list[Link]:
+    """A link for each import whose module was found, over its module path."""
+    links = []
+    for place in index.units:
+        if not place.unit.imports:
+            continue
+        for stmt in place.unit.statements:
+            for node in walk(stmt):
+                if isinstance(node, ast.Import):
+                    module = _module_symbol(place, node)
+                    if module is None or module.module_path is None:
+                        continue
+                    if node.path is not None:
+                        span = node.path.span
+                    else:
+                        span = node.parts[0].span.merge(node.parts[-1].span)
+                    links.append(Link(place.span(span), module.module_path))
+    return links
 
+
+# ------------------------------------------------------------ call hierarchy
 
 @dataclass(frozen=True)
-class RegisterHint:
-    """`label` (e.g. `‹r3›`) to show after the name declared at `offset`."""
+class CallItem:
+    """A function or method in the call hierarchy, or a file's top-level
+    code (kind "module"), and the file it is in."""
 
-    offset: int
-    label: str
-    tooltip: str
-
-
-def register_hints(index: FileIndex, start: int, end: int) -> list[RegisterHint]:
-    """The register each local variable and parameter lives in, shown after
-    its declaration, for declarations within [start, end]."""
-    code = index.bytecode()
-    hints = []
-    for function in code.functions:
-        declared = _declared_locals(index, function, code)
-        for name, spans in declared.items():
-            records = sorted((r for r in function.proto.locals if r.name == name), key=lambda r: r.start_pc)
-            if len(records) != len(spans):
-                continue  # cannot pair them up with certainty
-            for span, record in zip(spans, records):
-                if start <= span.end <= end:
-                    hints.append(_register_hint(span, record, function))
-    return sorted(hints, key=lambda hint: hint.offset)
+    name: str
+    kind: str
+    path: str
+    span: Span
+    selection: Span
+    detail: str = ""
 
 
-def _declared_locals(index: FileIndex, function: CompiledFunction, code: Bytecode) -> dict[str, list[Span]]:
-    """Spans of the variables and parameters declared directly in `function`,
-    by name, in source order."""
-    found: dict[str, list[Span]] = {}
-    for symbol in index.analysis.symbols.symbols:
-        if symbol.kind not in (SymbolKind.VARIABLE, SymbolKind.CONSTANT, SymbolKind.PARAMETER) or symbol.span is None:
+def call_item(index: FileIndex, offset: int) -> CallItem | None:
+    """The function or method declared or called at `offset`."""
+    found = index.occurrence_at(offset)
+    if found is None:
+        return None
+    home = index.home_of(found)
+    if home is None or not isinstance(home.symbol.decl, ast.FnDecl) or home.span is None:
+        return None
+    decl = home.symbol.decl
+    if home.place is None:
+        return CallItem(home.symbol.name, home.symbol.kind.value, home.path, home.span, home.span,
+                        describe(home.symbol))
+    return CallItem(home.symbol.name, home.symbol.kind.value, index.path, home.place.span(decl.span), home.span,
+                    describe(home.symbol, home.place))
+
+
+def incoming_calls(index: FileIndex, offset: int, others: Iterable[FileIndex] = ()
+                   ) -> list[tuple[FileIndex, CallItem, list[Span]]]:
+    """The functions (or top-level code) that call the function declared at
+    `offset` (the declaration's name), in this file and in `others`, each
+    with the places of its calls."""
+    found = index.occurrence_at(offset)
+    if found is None:
+        return []
+    calls: dict[tuple[str, int], tuple[FileIndex, CallItem, list[Span]]] = {}
+    for where, item in _occurrences_everywhere(index, found, others):
+        if item.declaration or not _is_called(item):
             continue
-        if code.innermost(symbol.span.start, symbol.span.end) is function:
-            found.setdefault(symbol.name, []).append(symbol.span)
-    return {name: sorted(spans, key=lambda span: span.start) for name, spans in found.items()}
+        caller = _enclosing_function(where, item)
+        key = (where.path, caller.span.start)
+        calls.setdefault(key, (where, caller, []))[2].append(item.span)
+    return list(calls.values())
 
 
-def _register_hint(span: Span, record, function: CompiledFunction) -> RegisterHint:
-    far = record.register >= FAR_BASE
-    shown = f"f{record.register - FAR_BASE}" if far else f"r{record.register}"
-    where = "far slot" if far else "register"
-    tooltip = (f"`{record.name}` lives in {where} {shown.upper()} of `{function.name}` "
-               f"(pc {record.start_pc}–{record.end_pc})")
-    return RegisterHint(span.end, f"‹{shown}›", tooltip)
+def _is_called(item: Occurrence) -> bool:
+    """Whether an occurrence is the callee of a call (`f(x)`, `m.f(x)`)."""
+    path = path_in_unit(item.place.unit, item.place.local(item.span.start))
+    for parent, child in zip(reversed(path[:-1]), reversed(path[1:])):
+        if isinstance(parent, ast.Call):
+            return parent.callee is child
+        if isinstance(parent, ast.MethodCall):
+            return parent.name is child
+        if not isinstance(parent, ast.Field):
+            return False
+    return False
+
+
+def _enclosing_function(index: FileIndex, item: Occurrence) -> CallItem:
+    place = item.place
+    path = path_in_unit(place.unit, place.local(item.span.start))
+    for node in reversed(path):
+        if isinstance(node, ast.FnDecl):
+            owner = next((n for n in reversed(path) if isinstance(n, (ast.StructDecl, ast.EnumDecl))), None)
+            kind = SymbolKind.METHOD.value if owner is not None and node in owner.methods else \
+                SymbolKind.FUNCTION.value
+            name = f"{owner.name.name}.{node.name.name}" if kind == SymbolKind.METHOD.value else node.name.name
+            return CallItem(name, kind, index.path, place.span(node.span), place.span(node.name.span))
+    start = Span(0, 0, 1, 1, 1, 1)
+    return CallItem(f"<module {_file_name(index.path)}>", SymbolKind.MODULE.value, index.path, start, start)
+
+
+def outgoing_calls(index: FileIndex, offset: int) -> list[tuple[CallItem, list[Span]]]:
+    """The functions and methods that the function declared at `offset`
+    calls (those that resolve statically), each with the places of the calls."""
+    found = index.occurrence_at(offset)
+    if found is None or not isinstance(found.symbol.decl, ast.FnDecl) or not found.declaration:
+        return []
+    place = found.place
+    decl = found.symbol.decl
+    calls: dict[tuple[str | None, int], tuple[CallItem, list[Span]]] = {}
+    for node in walk(decl.body):
+        name = node.callee if isinstance(node, ast.Call) else node.name if isinstance(node, ast.MethodCall) else None
+        if isinstance(name, ast.Field):
+            name = name.name
+        if not isinstance(name, (ast.Name, ast.Ident)):
+            continue
+        target = call_item(index, place.span(name.span).start)
+        if target is not None:
+            calls.setdefault((target.path, target.span.start), (target, []))[1].append(place.span(name.span))
+    return list(calls.values())

@@ -28,7 +28,7 @@ from .interpreter import Interpreter
 from .lexer import scan
 from .modules import ModuleLoader
 from .parser import parse
-from .runtime.errors import EskerError, format_uncaught
+from .runtime.errors import EskerError, ProgramExit, format_uncaught
 from .runtime.printing import to_repr
 
 PATH = "<repl>"
@@ -84,7 +84,8 @@ class Session:
 
 
 def run(stdin=None, stdout=None) -> int:
-    """The read-eval-print loop; returns the exit status at end of input."""
+    """The read-eval-print loop; returns the exit status: 0 at end of input,
+    or the status an entry gave to `exit()`."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
@@ -92,13 +93,18 @@ def run(stdin=None, stdout=None) -> int:
         _enable_line_editing()
         print("Esker REPL — Ctrl-D to leave.", file=stdout)
     session = Session(stdout=stdout)
+    status = 0
     while True:
         entry = _read_entry(session, stdin, stdout, interactive)
         if entry is None:
             break
         if not entry.strip():
             continue
-        outcome = session.submit(entry)
+        try:
+            outcome = session.submit(entry)
+        except ProgramExit as leaving:  # exit() ends the session, after its finally blocks
+            status = leaving.status
+            break
         if outcome.echo:
             print(outcome.echo, file=stdout)
         if outcome.error:
@@ -107,7 +113,7 @@ def run(stdin=None, stdout=None) -> int:
     if interactive:
         print(file=stdout)
         _save_history()
-    return 0
+    return status
 
 
 def _read_entry(session: Session, stdin, stdout, interactive: bool) -> str | None:

@@ -225,6 +225,15 @@ class SymbolTable:
                 best = (rank, symbol)
         return best[1] if best else None
 
+    def occurrences(self, start: int, end: int) -> list[tuple[Span, bool, Symbol]]:
+        """(span, is_declaration, symbol) of the name occurrences that start in
+        [start, end), in source order (a declaration before a use at one place)."""
+        if self._sorted_starts is None:
+            self._sort_occurrences()
+        first = bisect.bisect_left(self._sorted_starts, start)
+        last = bisect.bisect_left(self._sorted_starts, end)
+        return self._occurrences[first:last]
+
     def scope_at(self, offset: int) -> Scope:
         """The innermost scope around a code-point offset."""
         scope = self.root

@@ -82,6 +82,15 @@ def test_missing_file_is_a_clear_error(esker, tmp_path):
     assert done.status == 2 and "nope.esk" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("engine", ["vm", "tree"])
+def test_exit_sets_the_status_after_finally_blocks_with_output_in_order(esker, tmp_path, engine):
+    write(tmp_path, "leave.esk", 'print("before")\neprint("to stderr")\n'
+                                 'fn leave() {\n    try { exit(4) } finally { print("finally") }\n}\n'
+                                 'try { leave() } catch e { print("never") }\nprint("never")\n')
+    done = esker("run", "--engine", engine, "leave.esk", cwd=tmp_path)
+    assert (done.status, done.stdout, done.stderr) == (4, "before\nfinally\n", "to stderr\n")
+
+
 def test_running_a_directory_says_it_is_one(esker, tmp_path):
     (tmp_path / "app").mkdir()
     done = esker("run", "app", cwd=tmp_path)

@@ -25,3 +25,8 @@ def test_incomplete_entry_at_end_of_input_is_still_checked(esker):
     done = esker("repl", input="fn broken() {\n    return 1\n")
     assert done.status == 0
     assert "E0005" in done.stderr or "E0001" in done.stderr
+
+
+def test_exit_ends_the_session_with_its_status_after_finally(esker):
+    done = esker("repl", input='print(1)\ntry { exit(3) } finally { print("bye") }\nprint(2)\n')
+    assert (done.status, done.stdout, done.stderr) == (3, "1\nbye\n", "")

@@ -26,7 +26,7 @@ def _value(draw) -> str:
 
 
 def _jump(draw, loops: int, generator: bool) -> str:
-    jumps = ["throw \"t\" + str(n)", "throw Error(\"ValueError\", \"v\")"]
+    jumps = ["throw \"t\" + str(n)", "throw Error(\"ValueError\", \"v\")", "exit(n + 4)"]
     jumps += [] if generator else [f"return {_value(draw)}", "return helper(n, acc)", "return box.get(n)"]
     jumps += ["break", "continue"] if loops else []
     return draw(st.sampled_from(jumps))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from esker.vm import ide
-from esker.vm.analysis import analyze
+from esker.vm import ide, ide_bytecode
+from esker.vm.deep import call_with_deep_stack
+from esker.vm.incremental import analyze_file
 from esker.vm.modules import ModuleLoader
 
 PROGRAM = """\
@@ -30,7 +31,7 @@ print(total([1, 2]), w.dx, Light.Red(1), Vec(dx: 1), w.size())
 
 def index(text: str = PROGRAM, path: str = "/project/main.esk", loader: ModuleLoader | None = None) -> ide.FileIndex:
     loader = loader or ModuleLoader(extra_path=[])
-    return ide.FileIndex(analyze(text, path, loader), loader)
+    return ide.FileIndex(call_with_deep_stack(lambda: analyze_file(text, path, loader)), loader)
 
 
 def at(needle: str, occurrence: int = 0, text: str = PROGRAM) -> int:
@@ -151,7 +152,7 @@ def test_semantic_tokens_classify_names():
 
 def test_folding_and_selection():
     folds = [(f.start_line, f.end_line, f.kind) for f in ide.folding_ranges(index("# a\n# b\n" + PROGRAM))]
-    assert (1, 3, "comment") in folds and (4, 7, "region") in folds
+    assert (1, 3, "comment") in folds and (4, 7, "block") in folds
     (chain,) = ide.selection_ranges(index(), [at("acc * ")])
     texts = [PROGRAM[s.start:s.end] for s in chain]
     assert texts[:3] == ["acc", "acc * factor", "return acc * factor"]
@@ -175,19 +176,20 @@ def test_hover_describes_the_symbol():
     assert "Declared on line 2" in shown
 
 
-def test_a_declaration_compiled_alone_gives_the_code_of_the_whole_file():
+def test_a_unit_compiled_alone_gives_the_code_of_the_whole_file():
     root = Path(__file__).resolve().parents[2]
     compared = 0
     for path in sorted((root / "examples").glob("*.esk")):
         file = index(path.read_text(encoding="utf-8"), str(path))
         if file.analysis.errors:
             continue
-        whole = {(f.name, f.node.span.start): f.lines for f in file.bytecode().functions}
-        for stmt in file.program.body:
-            alone = ide.FileIndex(file.analysis, file.loader).bytecode_at(stmt.span.start)
-            if len(alone.functions) == len(whole):
-                continue  # not a declaration: the whole file was compiled
-            for function in alone.functions:
-                assert function.lines == whole[(function.name, function.node.span.start)], (path.name, function.name)
+        whole = {(f.name, f.node.span.start): f.lines for f in ide_bytecode.whole_file_code(file).functions
+                 if f.node is not None}
+        for place in file.units:
+            for function in ide_bytecode.unit_code(file, place).functions:
+                if function.node is None:
+                    continue
+                key = (function.name, place.span(function.node.span).start)
+                assert function.lines == whole[key], (path.name, function.name)
                 compared += 1
     assert compared > 20

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 from esker.vm import ide
-from esker.vm.analysis import analyze
+from esker.vm.deep import call_with_deep_stack
+from esker.vm.incremental import analyze_file
 from esker.vm.modules import ModuleLoader
 
 PROGRAM = '''\
@@ -40,7 +41,7 @@ let block = f"""
 
 def index(text: str) -> ide.FileIndex:
     loader = ModuleLoader(extra_path=[])
-    return ide.FileIndex(analyze(text, "/project/main.esk", loader), loader)
+    return ide.FileIndex(call_with_deep_stack(lambda: analyze_file(text, "/project/main.esk", loader)), loader)
 
 
 def at(text: str, needle: str, occurrence: int = 0) -> int:

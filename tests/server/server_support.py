@@ -56,9 +56,9 @@ async def answered(awaitable):
     return await asyncio.wait_for(awaitable, PATIENCE)
 
 
-async def start_editor(client: LanguageClient, kind: str, folder: Path) -> "Editor":
+async def start_editor(client: LanguageClient, kind: str, folder: Path, capabilities=None) -> "Editor":
     """Initialise a session as client `kind` would, rooted at `folder`."""
-    client.editor = Editor(client, kind, folder)
+    client.editor = Editor(client, kind, folder, capabilities)
     await client.editor.start()
     return client.editor
 
@@ -74,12 +74,19 @@ def opening(key: str, name: str, text: str, **files: str):
     return prepare
 
 
-def session(name: str, prepare=None, config: ClientServerConfig = SERVER, clients: list[str] = CLIENTS):
+def session(name: str, prepare=None, config: ClientServerConfig = SERVER, clients: list[str] = CLIENTS,
+            files: dict[str, str] | None = None, capabilities=None):
     """Module-scoped `client` and `editor` fixtures: one server per client
-    kind, in a folder of its own; `prepare(editor)` may open documents first."""
+    kind, in a folder of its own holding `files` (name: text) when the editor
+    starts; `prepare(editor)` may open documents first. `capabilities(kind,
+    capabilities)` may change what the client declares."""
     @pytest_lsp.fixture(config=config, scope="module", params=clients)
     async def client(lsp_client: LanguageClient, request, tmp_path_factory):
-        editor = await answered(start_editor(lsp_client, request.param, tmp_path_factory.mktemp(name)))
+        folder = tmp_path_factory.mktemp(name)
+        for file_name, text in (files or {}).items():
+            (folder / file_name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / file_name).write_text(text, encoding="utf-8")
+        editor = await answered(start_editor(lsp_client, request.param, folder, capabilities))
         if prepare is not None:
             await answered(prepare(editor))
         yield
@@ -123,13 +130,16 @@ def position_of(text: str, needle: str, occurrence: int = 0, delta: int = 0,
 class Editor:
     """One editor session against the server."""
 
-    def __init__(self, client: LanguageClient, kind: str, folder: Path):
+    def __init__(self, client: LanguageClient, kind: str, folder: Path, adjust=None):
         self.client = client
         self.kind = kind
         self.folder = folder
         #: Documents a module's `prepare` opened, by name.
         self.docs: dict[str, Doc] = {}
         capabilities = client_capabilities(kind)
+        if adjust is not None:
+            capabilities = adjust(kind, capabilities)
+        self.capabilities = capabilities
         general = capabilities.general
         encodings = general.position_encodings if general else None
         self.encoding = "utf-16"
@@ -138,7 +148,7 @@ class Editor:
         self.pulls = capabilities.text_document is not None and capabilities.text_document.diagnostic is not None
 
     async def start(self, options: dict | None = None) -> types.InitializeResult:
-        params = types.InitializeParams(capabilities=client_capabilities(self.kind),
+        params = types.InitializeParams(capabilities=self.capabilities,
                                         root_uri=self.folder.as_uri(),
                                         initialization_options=options or {"debounceMs": 20})
         result = await self.client.initialize_session(params)

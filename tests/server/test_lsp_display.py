@@ -166,10 +166,35 @@ async def test_semantic_tokens_full_and_delta(editor: Editor):
     assert (edit.start, edit.delete_count, list(edit.data)) == (35, 0, [0, 6, 1, tokens[6][3], 0])
 
 
+async def test_semantic_tokens_for_a_range(editor: Editor):
+    text = "fn f(a) {\n    return a\n}\n\nfn g(b) {\n    return b\n}\n\nprint(f(1), g(2))\n"
+    doc = editor.open("ranged_tokens.esk", text)
+    await editor.diagnostics(doc)
+    assert editor.server_capabilities.semantic_tokens_provider.range
+    full = await editor.client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(
+        text_document=editor.ident(doc)))
+    ranged = await editor.client.text_document_semantic_tokens_range_async(types.SemanticTokensRangeParams(
+        text_document=editor.ident(doc), range=types.Range(start=types.Position(line=4, character=0),
+                                                          end=types.Position(line=6, character=0))))
+
+    def absolute(data):
+        line = character = 0
+        found = []
+        for n in range(0, len(data), 5):
+            line += data[n]
+            character = data[n + 1] if data[n] else character + data[n + 1]
+            found.append((line, character, data[n + 2]))
+        return found
+
+    assert absolute(ranged.data) == [token for token in absolute(full.data) if 4 <= token[0] <= 6]
+    assert absolute(ranged.data) == [(4, 3, 1), (4, 5, 1), (5, 11, 1)]
+
+
 async def test_folding_and_selection_ranges(editor: Editor, program):
     folds = await editor.client.text_document_folding_range_async(types.FoldingRangeParams(
         text_document=editor.ident(program)))
-    assert (5, 10) in {(fold.start_line, fold.end_line) for fold in folds}
+    blocks = {(fold.start_line, fold.end_line): fold.kind for fold in folds}
+    assert (5, 10) in blocks and blocks[(5, 10)] is None, "a block is not a #region"
     (selection,) = await editor.client.text_document_selection_range_async(types.SelectionRangeParams(
         text_document=editor.ident(program), positions=[editor.at(program, "x + y")]))
     widths = []

@@ -13,7 +13,7 @@ from esker.vm.interpreter import Interpreter
 from esker.vm.machine import VM
 from esker.vm.parser import parse
 from esker.vm.proto import Proto
-from esker.vm.runtime.errors import EskerError, format_uncaught
+from esker.vm.runtime.errors import EskerError, ProgramExit, format_uncaught
 
 
 def compile_text(text: str, path: str = "test.esk") -> Proto:
@@ -39,7 +39,7 @@ def opnames(proto: Proto) -> list[str]:
 @dataclass
 class Outcome:
     stdout: str
-    error: str | None  # the §7 report of an uncaught error
+    error: str | None  # the §7 report of an uncaught error, or exit(STATUS) after exit()
 
     @property
     def text(self) -> str:
@@ -60,6 +60,8 @@ def run(text: str, engine: str = "vm", path: str = "test.esk", **options) -> Out
                 Interpreter(stdout=out, **options).run_program(parsed.program, parsed.source)
         except EskerError as error:
             return format_uncaught(error)
+        except ProgramExit as leaving:
+            return f"exit({leaving.status})"
         return None
 
     error = call_with_deep_stack(go)
