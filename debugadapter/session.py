@@ -346,21 +346,35 @@ class DebugSession:
         """What a data breakpoint on a variable (`variablesReference` and
         `name`) or, without a reference, on an expression in frame `frameId`
         would watch."""
-        self._require_stopped()
-        name = args.get("name", str)
-        reference = args.get("variablesReference", int, 0)
         try:
-            if reference:
-                target = self.variables.data_target(reference, name)
-            else:
-                level = self._frame_level(args.get("frameId", int)) if "frameId" in args else 0
-                target = self.debugger.data_target_of(level, name)
+            target = self._data_target(args)
         except EvaluationError as error:
             return {"dataId": None, "description": str(error)}
         data_id = f"{len(self._data_targets) + 1}:{target.label}"
         self._data_targets[data_id] = target
         return {"dataId": data_id, "description": f"when `{target.label}` changes", "accessTypes": ["write"],
                 "canPersist": False}
+
+    def whoChangedThis_request(self, request: Request, args: Arguments):
+        """Esker's own request, behind the editors' "who changed this?": go back
+        to the last write of a variable (`variablesReference` and `name`, as
+        for `dataBreakpointInfo`, or an expression `name` in frame `frameId`)
+        — a reverse continue with a data breakpoint on it for this once."""
+        try:
+            target = self._data_target(args)
+        except EvaluationError as error:
+            raise RequestFailed(f"cannot watch {args.get('name', str)}: {error}") from None
+        self._travel(request, lambda: self.debugger.who_changed_plan(target))
+
+    def _data_target(self, args: Arguments):
+        """The target of a data breakpoint request (see `dataBreakpointInfo`)."""
+        self._require_stopped()
+        name = args.get("name", str)
+        reference = args.get("variablesReference", int, 0)
+        if reference:
+            return self.variables.data_target(reference, name)
+        level = self._frame_level(args.get("frameId", int)) if "frameId" in args else 0
+        return self.debugger.data_target_of(level, name)
 
     def setDataBreakpoints_request(self, request: Request, args: Arguments):
         specs = [DataRequest(self._data_targets.get(item.get("dataId", str)), item.get("accessType", str, "write"),

@@ -49,6 +49,8 @@ class DataBreakpoints:
         self._travelled = False
         #: The (id(proto), pc) trapped for something else than data breakpoints.
         self._other_traps: set = set()
+        #: The data breakpoint of a "who changed this?" search, gone at the stop it leads to.
+        self._question = None
 
     # ------------------------------------------------------------ requests (the program is stopped)
 
@@ -142,9 +144,41 @@ class DataBreakpoints:
                 breakpoint.state = BreakpointState(breakpoint.id, problem is None, problem)
                 created.append(breakpoint)
             self._data_breakpoints = created
-            self._watches.replace([b.watch for b in created if b.watch is not None])
-            self._install()
+            self._rewatch()
         return [breakpoint.state for breakpoint in created]
+
+    def who_changed_plan(self, target):
+        """Going back to the last write of `target` before here ("who changed
+        this?"): reverse continue with a data breakpoint of its own on
+        `target`, which lasts until the stop (the other breakpoints stop it
+        too, as in any reverse continue)."""
+        from .debugger import BreakpointState, StopReason
+
+        self._stopped_frames()
+        with self._lock:
+            question = self._new_breakpoint(StopReason.DATA_BREAKPOINT, None, None)
+            question.state = BreakpointState(question.id, True)
+            question.watch = Watch(question, target)
+            self._question = question
+            self._rewatch()
+        try:
+            return self.reverse_continue_plan()
+        except EvaluationError:
+            self._end_question()
+            raise
+
+    def _end_question(self) -> None:
+        if self._question is not None:
+            self._question = None
+            self._rewatch()
+
+    def _rewatch(self) -> None:
+        watches = [b.watch for b in self._data_breakpoints if b.watch is not None]
+        if self._question is not None:
+            watches.append(self._question.watch)
+        self._watches.replace(watches)
+        with self._lock:
+            self._install()
 
     def _forget_data_breakpoints(self, why: str) -> None:
         """Remove every data breakpoint (a new run: their targets are gone)."""
@@ -231,8 +265,9 @@ class DataBreakpoints:
         data = next((b for b in fired if b.watch is not None and b.last_hit is not None), None)
         if data is None:
             return Stop(fired[0].reason, tuple(b.id for b in fired))
-        ordered = [data, *(b for b in fired if b is not data)]
-        return Stop(data.reason, tuple(b.id for b in ordered), description=self._hit_text(data.last_hit))
+        # The client knows no id for a "who changed this?" breakpoint.
+        ids = tuple(b.id for b in [data, *(b for b in fired if b is not data)] if b is not self._question)
+        return Stop(data.reason, ids, description=self._hit_text(data.last_hit))
 
     def _hit_text(self, hit) -> str:
         from .debugger import _line, source_path
@@ -251,10 +286,11 @@ class DataBreakpoints:
         message = f"`{label}` is gone: {why}"
         breakpoint.watch = None
         breakpoint.state = BreakpointState(breakpoint.id, False, message)
-        self._watches.replace([b.watch for b in self._data_breakpoints if b.watch is not None])
+        if breakpoint is self._question:
+            self._end_question()
+            return
         if install:
-            with self._lock:
-                self._install()
+            self._rewatch()
         self._output.emit("console", f"data breakpoint removed: {message}\n")
         self._events.breakpoint_removed(breakpoint.state)
 
@@ -262,6 +298,8 @@ class DataBreakpoints:
         """The program is stopping: remove the watches whose targets are gone.
         After time travel, an object's part whose object the replay made
         again is found again by the expression that named it (its label)."""
+        if self._question is not None and self._replay is None:
+            self._end_question()  # the question is answered by this stop
         if not self._watches.active:
             return
         past = self.in_the_past()
@@ -360,7 +398,8 @@ class DataBreakpoints:
         for position, hit in tentative:
             holder = found.get(id(hit.watch))
             if holder is not None and _holder(hit) is holder:
-                plan.candidates.append((position, Stop(StopReason.DATA_BREAKPOINT, (hit.watch.breakpoint.id,),
+                ids = () if hit.watch.breakpoint is self._question else (hit.watch.breakpoint.id,)
+                plan.candidates.append((position, Stop(StopReason.DATA_BREAKPOINT, ids,
                                                        description=self._hit_text(hit))))
         plan.candidates.sort(key=lambda candidate: candidate[0])
 

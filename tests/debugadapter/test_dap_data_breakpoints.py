@@ -230,3 +230,26 @@ def test_reverse_continue_finds_who_set_a_value(debuggee):
     debuggee.stopped("breakpoint")
     assert debuggee.run_to_end() == 0
     assert debuggee.output().count("[5, 10, 21, 30, 40]") == 1
+
+
+def test_who_changed_this_goes_back_to_the_last_write_without_leaving_a_breakpoint(debuggee):
+    debuggee.start(WATCH, [LINES["end"]])
+    debuggee.stopped("breakpoint")
+    point = debuggee.scope("Globals")["p"]["variablesReference"]
+    debuggee.client.request("whoChangedThis", {"variablesReference": point, "name": "x"})
+    body = debuggee.stopped("data breakpoint")
+    assert body["description"].startswith("`p.x` changed: 5 → 7") and "hitBreakpointIds" not in body
+    assert debuggee.top()["line"] == LINES["seven"] + 1
+    # Asked again from there: the write before that one, inside make().
+    frame = debuggee.top()["id"]
+    debuggee.client.request("whoChangedThis", {"name": "p.x", "frameId": frame})
+    assert debuggee.stopped("data breakpoint")["description"].startswith("`p.x` changed: 1 → 5")
+    assert debuggee.top()["name"] == "make"
+    # The question leaves no data breakpoint behind: continuing runs to the line breakpoint.
+    debuggee.resume()
+    debuggee.stopped("breakpoint")
+    assert debuggee.top()["line"] == LINES["end"]
+    missing = debuggee.client.send("whoChangedThis", {"name": "nothing", "frameId": debuggee.top()["id"]})
+    answer = debuggee.client.response(missing)
+    assert not answer["success"] and "nothing" in answer["message"]
+    assert debuggee.run_to_end() == 0

@@ -172,3 +172,21 @@ test('a data breakpoint stops after the write and, continued backwards, finds wh
     ]);
     await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
 });
+
+test('"who changed this?" goes back to the last write of a variable in one request', async () => {
+    const file = path.join(PROGRAMS, 'watch.esk');
+    const lines = markers(file);
+    await dc.hitBreakpoint({ program: file }, { path: file, line: lines.end });
+    const frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    const globals = (await dc.scopesRequest({ frameId: frame.id })).body.scopes.find((scope) => scope.name === 'Globals');
+    const [, stopped] = await Promise.all([
+        dc.customRequest('whoChangedThis', { variablesReference: globals.variablesReference, name: 'scores' }),
+        dc.waitForEvent('stopped'),
+    ]);
+    assert.strictEqual(stopped.body.reason, 'data breakpoint');
+    assert.match(stopped.body.description, /^`scores` changed: 0 → 1 \(written at line \d+\)$/);
+    const top = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    assert.strictEqual(top.line, lines.scores + 1);
+    await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
+    await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+});
