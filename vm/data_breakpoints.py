@@ -186,6 +186,8 @@ class DataBreakpoints:
             if breakpoint.watch is not None:
                 self._remove_watch(breakpoint, why, install=False)
         self._data_breakpoints = []
+        self._question = None
+        self._watches.replace([])
 
     # ------------------------------------------------------------ the program's thread
 
@@ -303,11 +305,12 @@ class DataBreakpoints:
         if not self._watches.active:
             return
         past = self.in_the_past()
+        reachable = _Reachable(self)
         for breakpoint in list(self._data_breakpoints):
             watch = breakpoint.watch
             if watch is None:
                 continue
-            why = self._gone(watch.target)
+            why = self._gone(watch.target, reachable)
             if why is not None and self._travelled and not isinstance(watch.target, RegisterTarget):
                 why = None if self._find_again(watch.target) else why
             watch.lost = why is not None
@@ -333,19 +336,15 @@ class DataBreakpoints:
         target.container = found.container
         return True
 
-    def _gone(self, target) -> str | None:
+    def _gone(self, target, reachable: "_Reachable | None" = None) -> str | None:
         """Why `target` is gone, or None while the program can still reach it."""
         if isinstance(target, RegisterTarget):
             frames = self._vm.debug_frames()
             return None if any(target.matches(frame) for frame in frames) else "its function returned"
         holder = target.holder()
-        if holder is None:
+        if holder is None or (reachable or _Reachable(self))(holder):
             return None
-        try:
-            reachable = program_snapshot(self._vm).holds(holder)
-        except Unrestorable:
-            return None
-        return None if reachable else "the program can no longer reach it"
+        return "the program can no longer reach it"
 
     # ------------------------------------------------------------ time travel
 
@@ -402,6 +401,25 @@ class DataBreakpoints:
                 plan.candidates.append((position, Stop(StopReason.DATA_BREAKPOINT, ids,
                                                        description=self._hit_text(hit))))
         plan.candidates.sort(key=lambda candidate: candidate[0])
+
+
+class _Reachable:
+    """Whether the stopped program can reach an object: one walk of its
+    state, made when first asked (a state that cannot be walked reaches all)."""
+
+    def __init__(self, debugger):
+        self._debugger = debugger
+        self._ids: set[int] | None = None
+        self._all = False
+
+    def __call__(self, item) -> bool:
+        if self._ids is None:
+            try:
+                self._ids = program_snapshot(self._debugger._vm).saved_ids()
+            except Unrestorable:
+                self._ids = set()
+                self._all = True
+        return self._all or id(item) in self._ids
 
 
 def _holder(hit):

@@ -167,10 +167,10 @@ class Snapshot:
         raise Unrestorable(f"a {getattr(item, 'name', None) or kind.__name__} generator made by a builtin"
                            if isinstance(item, Generator) else f"a {kind.__name__} value")
 
-    def holds(self, item) -> bool:
-        """Whether `item` (a list, dict, upvalue ...) is among what was saved:
-        the program could reach it."""
-        return any(saved is item for saved, _ in self._saved)
+    def saved_ids(self) -> set[int]:
+        """The ids of the objects saved (lists, dicts, upvalues ...): what the
+        program could reach."""
+        return {id(item) for item, _ in self._saved}
 
     def counterpart(self, other: "Snapshot", item):
         """The object of `other` in the place of this snapshot's `item`, when

@@ -253,3 +253,28 @@ def test_who_changed_this_goes_back_to_the_last_write_without_leaving_a_breakpoi
     answer = debuggee.client.response(missing)
     assert not answer["success"] and "nothing" in answer["message"]
     assert debuggee.run_to_end() == 0
+
+
+def test_restart_removes_the_data_breakpoints_of_the_run_that_ended(debuggee):
+    debuggee.start(WATCH, [LINES["start"]])
+    debuggee.stopped("breakpoint")
+    data_id = info(debuggee, scope_reference(debuggee, "Globals"), "scores")["dataId"]
+    [state] = watch(debuggee, data_id)
+    debuggee.client.request("restart")
+    removed = debuggee.client.wait_event("breakpoint")
+    assert removed["reason"] == "removed" and removed["breakpoint"]["id"] == state["id"]
+    debuggee.stopped("breakpoint")
+    # The old run's data id names nothing in the new one.
+    [again] = watch(debuggee, data_id)
+    assert not again["verified"] and "dataBreakpointInfo again" in again["message"]
+    assert debuggee.run_to_end() == 0
+
+
+def test_without_history_data_breakpoints_stop_forwards_and_going_back_says_why_not(debuggee):
+    debuggee.start(WATCH, [LINES["start"]], history=0)
+    debuggee.stopped("breakpoint")
+    watch(debuggee, info(debuggee, scope_reference(debuggee, "Globals"), "scores")["dataId"])
+    assert hit(debuggee)[0].startswith("`scores` changed: 0 → 1")
+    refused = debuggee.client.response(debuggee.client.send("whoChangedThis", {"name": "scores"}))
+    assert not refused["success"] and "no history is kept" in refused["message"]
+    assert debuggee.run_to_end() == 0
