@@ -733,6 +733,8 @@ class VM:
 
     def _call_closure(self, fn: VMClosure, args: list):
         """Runs `fn` in a nested dispatch loop, on a stack of its own."""
+        if self._tier is not None:
+            self._tier.synchronize()  # compiled frames below count as frames
         count = len(args)
         stack = [None] * (count + 1 + max(fn.size, count) + 8)
         stack[1:1 + count] = args
@@ -781,6 +783,12 @@ class VM:
             self._nested_opens.pop()
             # A native call made inside the nested loop must not pass for the caller of the next one.
             self._native_caller = caller
+
+    def _resume_frame(self, closure: VMClosure, stack: list, opens: list, pc: int):
+        """Runs the rest of a frame of `closure` from `pc`, its registers at the
+        start of `stack`: compiled code hands its frame over this way."""
+        self._tier.synchronize()
+        return self._nested((None, None, 0, 0, None), closure, stack, 0, opens, pc)
 
     # ---------------------------------------------------------- programs and modules
 
@@ -946,6 +954,8 @@ class VM:
 
     def resume_generator(self, generator: VMGenerator) -> tuple[bool, object]:
         """Runs a generator to its next yield, for Python callers (`array(g)`)."""
+        if self._tier is not None:
+            self._tier.synchronize()  # compiled frames below count as frames
         if generator.state == _DONE:
             return True, None
         if generator.state == _RUNNING:

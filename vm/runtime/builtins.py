@@ -477,6 +477,13 @@ _TYPE_METHODS: dict[type, dict[str, Entry]] = {
 assert all(entry.kind is METHOD for table in _TYPE_METHODS.values() for entry in table.values())
 
 
+def method_entry(kind: type, name: str) -> Entry | None:
+    """The library entry `call_method` runs for `receiver.name(...)` when the
+    receiver's Python type is `kind` (a builtin type), if it has that method."""
+    table = _TYPE_METHODS.get(kind)
+    return None if table is None else table.get(name)
+
+
 def call_method(engine, receiver, name: str, args: list, kwargs: dict | None = None):
     """`receiver.name(args)` for every kind of receiver: the methods of builtin
     types, struct and enum methods (called with the receiver as `self`), a
