@@ -118,7 +118,10 @@ class DataBreakpoints:
             raise EvaluationError(f"{label} is not a register of this frame")
         upval = self._vm.open_upvalue(frame, register)
         if upval is not None:
-            return UpvalueTarget(label, upval, label.split(" ")[0])
+            from .debugger import _live_locals
+
+            names = [name for name, held in _live_locals(frame.proto, frame.pc).items() if held == register]
+            return UpvalueTarget(label.split(" ")[0], upval, names[0] if names else label)
         return RegisterTarget(label.split(" ")[0] if register < FAR_BASE else label, (frame.stack, frame.base),
                               frame.proto, register)
 
