@@ -139,6 +139,8 @@ class DebugSession:
         finally:
             self._restarting = False
         self.addresses = AddressSpace()
+        # What the data ids named belongs to the run that ended.
+        self._data_targets.clear()
         self._started = False
         self._load(config)
         self._launch = config
