@@ -5,11 +5,14 @@ files — and follows files created or changed on disk."""
 
 from __future__ import annotations
 
+import os
+
 import attrs
 import pytest
 from lsprotocol import types
+from pytest_lsp import ClientServerConfig
 
-from server_support import SERVER, Editor, answered, session
+from server_support import SERVER, Editor, answered, make_client, session
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -234,6 +237,29 @@ async def test_a_missing_module_created_on_disk_is_found_without_a_watcher(tmp_p
         seen = editor.publications(doc)
         editor.write("created.esk", "let value = 1\n")
         assert await editor.publication_after(doc, seen) == []
+    finally:
+        await answered(other.shutdown_session())
+        await other.stop()
+
+
+async def test_a_module_on_esker_path_reaches_its_importers_in_the_workspace(tmp_path):
+    library, project = tmp_path / "library", tmp_path / "project"
+    library.mkdir()
+    project.mkdir()
+    (project / "main.esk").write_text("import shapes\nprint(shapes.area(2, 3))\n", encoding="utf-8")
+    config = ClientServerConfig(server_command=SERVER.server_command, client_factory=make_client,
+                                server_env={**os.environ, "ESKER_PATH": str(library)})
+    other = await config.start()
+    try:
+        editor = Editor(other, "visual-studio-code", project)
+        await answered(editor.start())
+        editor.folder = library  # the module is opened from outside the workspace
+        module = editor.open("shapes.esk", GEOMETRY)
+        await editor.diagnostics(module)
+        found = await answered(other.text_document_references_async(types.ReferenceParams(
+            text_document=editor.ident(module), position=editor.at(module, "area(w"),
+            context=types.ReferenceContext(include_declaration=True))))
+        assert names(found) == [("main.esk", 1), ("shapes.esk", 1)]
     finally:
         await answered(other.shutdown_session())
         await other.stop()
