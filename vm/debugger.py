@@ -247,6 +247,8 @@ OUTPUT_INTERVAL = 0.02
 TERMINATE_WAIT = 10.0
 #: Compiled breakpoint conditions and expressions kept for reuse.
 _CACHE_SIZE = 512
+#: How many errors waiting for a `finally` block to decide their escape are remembered.
+_UNDECIDED_KEPT = 16
 
 
 class EvaluationInterrupted(Exception):
@@ -370,6 +372,8 @@ class Debugger(TimeTravel):
         self._pauses = 0
         self._last_pc = 0
         self._last_thrown: EskerError | None = None
+        #: Errors whose escape a `finally` block on their way decides (by id; the latest few).
+        self._undecided: dict[int, EskerError] = {}
         #: The current stop while the program is stopped, else None.
         self.stop: Stop | None = None
         #: Where a run resumed from a change made at the present stops first.
@@ -620,25 +624,52 @@ class Debugger(TimeTravel):
         if self._evaluating or error is self._last_thrown:
             return
         self._last_thrown = error
+        self._error_moment(error, lambda: self._error_stop(error))
+
+    def on_rethrow(self, error: EskerError) -> None:
+        """A `finally` block ended by throwing its error again: if a `finally`
+        block that might have ended the error kept the uncaught filter from
+        deciding where it was thrown, this is where it decides."""
+        if self._evaluating or id(error) not in self._undecided:
+            return
+        self._error_moment(error, lambda: self._error_stop(error, rethrown=True))
+
+    def _error_moment(self, error: EskerError, decide) -> None:
+        """An error unwinding from the innermost frame: a stop when `decide()`
+        gives one (or a moment of a replay)."""
         if self._replay is None and not (self._raised or self._uncaught):
             return
         frame = self._vm.debug_frames()[0]
         position = Position(self._vm.ticks, frame.pc, True, frame.proto, frame.depth)
         if self._replay is not None:
-            self._replay_moment(frame, position, lambda: self._error_stop(error))
+            self._replay_moment(frame, position, decide)
             return
-        stop = self._error_stop(error)
+        stop = decide()
         if stop is not None:
             self._suspend(stop, position)
 
-    def _error_stop(self, error: EskerError) -> "Stop | None":
-        """The stop the exception filters make for `error`, or None."""
+    def _error_stop(self, error: EskerError, rethrown: bool = False) -> "Stop | None":
+        """The stop the exception filters make for `error`, or None; thrown
+        again (`rethrown`) by a `finally` block, only the uncaught filter can
+        stop, and only if it had to wait for that block.
+
+        Whether an error escapes is decided where it is thrown, so that every
+        frame can be looked at, except when a `finally` block on its way may
+        end it (with a `return`, `break`, `continue` or another error): then
+        the filter decides when that block throws it again, and stops there,
+        in the frame of the `finally` block (its trace still names where the
+        error was thrown)."""
         if not (self._raised or self._uncaught):
             return None
         caught = self._vm.error_will_be_caught()
-        stops = (self._raised and self._error_condition_holds(error, "raised")) or \
-            (self._uncaught and not caught and self._error_condition_holds(error, "uncaught"))
-        return Stop(StopReason.EXCEPTION, error=self._error_info(error, not caught)) if stops else None
+        self._undecided.pop(id(error), None)
+        if caught is None:
+            self._undecided[id(error)] = error
+            while len(self._undecided) > _UNDECIDED_KEPT:
+                del self._undecided[next(iter(self._undecided))]
+        raised = not rethrown and self._raised and self._error_condition_holds(error, "raised")
+        stops = raised or (self._uncaught and caught is False and self._error_condition_holds(error, "uncaught"))
+        return Stop(StopReason.EXCEPTION, error=self._error_info(error, caught is False)) if stops else None
 
     def _error_condition_holds(self, error: EskerError, which: str) -> bool:
         """Whether the condition of exception filter `which` holds for `error`
@@ -793,13 +824,17 @@ class Debugger(TimeTravel):
         kind = error_kind(value)
         message = to_str(value.values[1]) if kind is not None else to_str(value)
         lines = [headline(value)]
-        for frame in self._vm.debug_frames():
+        # Thrown again by a `finally` block, the error has traced the frames
+        # from where it was thrown to this one; the frames below follow.
+        frames = self._vm.debug_frames()
+        for entry in error.trace:
+            lines.append(f"  at {entry.function} ({entry.path}:{entry.line}:{entry.col})")
+        for frame in frames[1:] if error.trace else frames:
             span = _span(frame.proto, frame.pc)
             where = f"{frame.proto.source_path}:{span.line}:{span.col}" if span else frame.proto.source_path
             lines.append(f"  at {_frame_name(frame.proto)} ({where})")
-            if len(lines) > 40:
-                lines.append("  ...")
-                break
+        if len(lines) > 41:
+            lines[41:] = ["  ..."]
         return ErrorInfo(kind or "Uncaught", message, "\n".join(lines), uncaught)
 
     # ------------------------------------------------------------ breakpoints
