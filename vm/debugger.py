@@ -14,6 +14,7 @@ on the program's thread as a job. Nothing here knows about DAP.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import os
 import queue
@@ -324,6 +325,10 @@ class Debugger(TimeTravel):
     def __init__(self, events: DebugEvents):
         self._events = events
         self._lock = threading.RLock()
+        #: Whether the program's thread may still be made to raise SessionEnded (see `terminate`).
+        self._stopping = threading.Lock()
+        self._stoppable = False
+        self._debugging = False
         self._next_id = 1
         self._line_breakpoints: dict[str, list[_Breakpoint]] = {}
         self._function_breakpoints: list[_Breakpoint] = []
@@ -441,21 +446,16 @@ class Debugger(TimeTravel):
             if self._entry:
                 placed = {pc for (owner, pc) in self._at if owner == id(root)}
                 self._vm.set_traps(root, frozenset(placed | {0}))
+        self._debugging = debug
+        self._stoppable = True
         self._thread = _deep_thread(lambda: self._run(root, path))
         self._thread.start()
 
     def _run(self, root, path: str) -> None:
         status = None
-        run = lambda: self._vm.run_main(root, path)  # noqa: E731 (the first of the plans run below)
         try:
-            while True:
-                try:
-                    run()
-                except Travel as travel:
-                    run = self._plan_runner(travel.plan)
-                    continue
-                status = 0
-                break
+            self._run_plans(lambda: self._vm.run_main(root, path))
+            status = 0
         except EskerError as error:
             self._output.emit("stderr", format_uncaught(error) + "\n")
             status = 1
@@ -474,6 +474,21 @@ class Debugger(TimeTravel):
                 self._events.exited(status)
             self._events.ended()
 
+    def _run_plans(self, run: Callable[[], None]) -> None:
+        """Runs the program, and each plan of time travel that ends a run;
+        once it is over, the program's thread can no longer be stopped from
+        outside (see `terminate`), and no such stop is left pending."""
+        try:
+            while True:
+                try:
+                    return run()
+                except Travel as travel:
+                    run = self._plan_runner(travel.plan)
+        finally:
+            with self._stopping:
+                self._stoppable = False
+                _raise_in(threading.get_ident(), None)
+
     def terminate(self) -> None:
         """End the program, if it runs, and wait for its thread to finish."""
         thread = self._thread
@@ -484,7 +499,18 @@ class Debugger(TimeTravel):
         # the interrupt flag while it runs.
         self._inbox.put(_TERMINATE)
         self._vm.request_interrupt()
-        thread.join(TERMINATE_WAIT)
+        if self._debugging:
+            thread.join(TERMINATE_WAIT)
+        # Without a debugger nothing answers the flag (the VM passes it only
+        # to a debugger, and compiled code has no flag test), and under one a
+        # builtin can run long without reaching it: the program's thread is
+        # then made to raise SessionEnded at its next Python instruction.
+        if thread.is_alive():
+            with self._stopping:
+                if self._stoppable:
+                    self._stoppable = False
+                    _raise_in(thread.ident, SessionEnded)
+            thread.join(TERMINATE_WAIT)
 
     @property
     def running(self) -> bool:
@@ -1452,6 +1478,15 @@ class _Watchdog:
                     continue
                 self._deadline = None
                 self._on_overdue()
+
+
+def _raise_in(thread_id: int, exception: type[BaseException] | None) -> None:
+    """Makes the thread `thread_id` raise `exception` at its next Python
+    instruction (None: withdraws one not raised yet). CPython's way for
+    one thread to stop another; the only one that reaches a loop with no
+    test of its own, such as compiled code's."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
+                                               ctypes.py_object(exception) if exception else None)
 
 
 def _deep_thread(target: Callable[[], None]) -> threading.Thread:

@@ -183,3 +183,19 @@ def test_tcp_server_serves_sessions_one_after_another():
     finally:
         server.kill()
         server.wait()
+
+
+def test_terminate_ends_a_busy_loop_run_without_debugging():
+    """Stop (terminate, then disconnect) ends a run without the debugger,
+    whether the loop runs in the VM or compiled to Python."""
+    for launch in ({"tier": "auto", "tierThreshold": 0}, {"tier": "vm"}):
+        dap = DapClient()
+        try:
+            debuggee = Debuggee(dap)
+            debuggee.start(program("busy.esk"), noDebug=True, **launch)
+            dap.wait_event("output", lambda body: body["output"] == "started\n")
+            dap.request("terminate")
+            dap.wait_event("terminated")
+            dap.request("disconnect", {"terminateDebuggee": True})
+        finally:
+            assert dap.close() == 0 and not dap.problems
