@@ -199,3 +199,22 @@ def test_terminate_ends_a_busy_loop_run_without_debugging():
             dap.request("disconnect", {"terminateDebuggee": True})
         finally:
             assert dap.close() == 0 and not dap.problems
+
+
+def test_launch_reads_exactly_the_declared_launch_attributes(tmp_path):
+    """The table editors' manifests are checked against is what `launch` reads."""
+    from esker.debugadapter.capabilities import LAUNCH_ATTRIBUTES
+    from esker.debugadapter.channel import Arguments
+    from esker.debugadapter.session import _launch_config
+
+    read = set()
+
+    class Watched(dict):
+        def get(self, key, default=None):
+            read.add(key)
+            return super().get(key, default)
+
+    (tmp_path / "in.txt").write_text("line\n")
+    _launch_config(Arguments(Watched(program="main.esk", cwd=str(tmp_path), stdin="in.txt", tier="auto",
+                                     tierThreshold=3)))
+    assert read == LAUNCH_ATTRIBUTES
