@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from esker.vm import formatter, ide
+from esker.vm import formatter, ide, refactor
 
 from . import bytecode, convert, outlines, tokens
 from .protocol import Encoded, RequestFailed
@@ -334,12 +334,16 @@ def register_editing(server: EskerServer) -> None:
             return [edit_between(snapshot, change)] if change else []
         return await server.query(params.text_document.uri, compute)
 
-    @server.request(types.TEXT_DOCUMENT_CODE_ACTION,
-                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    @server.request(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[
+        types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorExtract, types.CodeActionKind.RefactorInline,
+        types.CodeActionKind.RefactorRewrite, types.CodeActionKind.SourceOrganizeImports]))
     async def code_action(server: EskerServer, params: types.CodeActionParams):
+        only = [str(getattr(kind, "value", kind)) for kind in params.context.only] if params.context.only else None
+
         def compute(snapshot: Snapshot):
             start, end = snapshot.document.lines.offsets(params.range)
-            return [quick_fix(server, snapshot, fix) for fix in ide.quick_fixes(snapshot.facts, start, end)]
+            return [code_action_of(server, snapshot, action)
+                    for action in refactor.code_actions(snapshot.facts, start, end, only)]
         return await server.query(params.text_document.uri, compute)
 
 
@@ -349,13 +353,15 @@ def edit_between(snapshot: Snapshot, change: tuple[int, int, str]) -> types.Text
     return types.TextEdit(range=types.Range(start=lines.position(start), end=lines.position(end)), new_text=text)
 
 
-def quick_fix(server: EskerServer, snapshot: Snapshot, fix: ide.QuickFix) -> types.CodeAction:
+def code_action_of(server: EskerServer, snapshot: Snapshot, action: refactor.Action) -> types.CodeAction:
     document = snapshot.document
-    diagnostic = convert.diagnostic(fix.diagnostic, document.lines, document.uri, server.docs_url, server.lines_of)
-    edits = [text_edit(document.lines, edit) for edit in fix.edits]
-    return types.CodeAction(title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                            is_preferred=fix.preferred or None,
-                            edit=types.WorkspaceEdit(changes={document.uri: edits}))
+    diagnostics = None
+    if action.diagnostic is not None:
+        diagnostics = [convert.diagnostic(action.diagnostic, document.lines, document.uri, server.docs_url,
+                                          server.lines_of)]
+    return types.CodeAction(title=action.title, kind=action.kind, diagnostics=diagnostics,
+                            is_preferred=action.preferred or None,
+                            edit=workspace_edit(server, snapshot, action.changes))
 
 
 # ------------------------------------------------------------------ display

@@ -701,6 +701,7 @@ class VM:
         self._flag = [False]
         self._debugger = None
         self._interrupt_requested = False
+        self._stop_requested = False
         self._traps: dict[Proto, frozenset] = {}
         self._pristine: dict[Proto, list] = {}
         self._disarmed: list[tuple] = []
@@ -735,6 +736,8 @@ class VM:
 
     def _call_closure(self, fn: VMClosure, args: list):
         """Runs `fn` in a nested dispatch loop, on a stack of its own."""
+        if self._tier is not None:
+            self._tier.synchronize()  # compiled frames below count as frames
         count = len(args)
         stack = [None] * (count + 1 + max(fn.size, count) + 8)
         stack[1:1 + count] = args
@@ -784,6 +787,12 @@ class VM:
             # A native call made inside the nested loop must not pass for the caller of the next one.
             self._native_caller = caller
 
+    def _resume_frame(self, closure: VMClosure, stack: list, opens: list, pc: int):
+        """Runs the rest of a frame of `closure` from `pc`, its registers at the
+        start of `stack`: compiled code hands its frame over this way."""
+        self._tier.synchronize()
+        return self._nested((None, None, 0, 0, None), closure, stack, 0, opens, pc)
+
     # ---------------------------------------------------------- programs and modules
 
     def run_main(self, proto: Proto, path: str) -> None:
@@ -792,12 +801,32 @@ class VM:
         self._modules[module_identity(path)] = _LOADING
         self._call_closure(VMClosure(proto, self._codes[proto], []), [])
 
-    def _load(self, root: Proto, path: str | None = None) -> dict:
-        """Decodes a module's proto tree once; the module's global table."""
+    def run_entry(self, proto: Proto, path: str, session_globals: dict):
+        """Runs one entry of an interactive session: a module proto whose
+        top-level names live in `session_globals`, the table every entry of
+        the session shares; the value the entry returns (its echo)."""
+        self._load(proto, path, session_globals)
+        return self._call_closure(VMClosure(proto, self._codes[proto], []), [])
+
+    def stop(self) -> None:
+        """Asks the running code to stop soon (from any thread; Ctrl-C in the
+        REPL): at its next call, return or backward jump it raises
+        ProgramExit(130, interrupted=True), which runs the finally blocks on
+        its way out and is never caught. Builtins finish first."""
+        self._stop_requested = True
+        self._flag[0] = True
+
+    def cancel_stop(self) -> None:
+        """Forgets a stop asked for while no code ran (before the next entry)."""
+        self._stop_requested = False
+
+    def _load(self, root: Proto, path: str | None = None, module_globals: dict | None = None) -> dict:
+        """Decodes a module's proto tree once; the module's global table (a
+        new one unless `module_globals` is given)."""
         known = self._globals_of.get(root)
         if known is not None:
             return known
-        module_globals: dict = {}
+        module_globals = {} if module_globals is None else module_globals
         protos = list(root.walk())
         for proto in protos:
             self._codes[proto] = []
@@ -948,6 +977,8 @@ class VM:
 
     def resume_generator(self, generator: VMGenerator) -> tuple[bool, object]:
         """Runs a generator to its next yield, for Python callers (`array(g)`)."""
+        if self._tier is not None:
+            self._tier.synchronize()  # compiled frames below count as frames
         if generator.state == _DONE:
             return True, None
         if generator.state == _RUNNING:
@@ -1625,7 +1656,7 @@ class VM:
     def _service(self, closure: VMClosure, stack: list, base: int, pc: int) -> None:
         """The interrupt flag was seen: count the tick (while a debugger keeps
         history, the flag stays set), re-arm traps, sound the debugger's alarm
-        when its tick has come, then honour a pause request."""
+        when its tick has come, then honour a pause request and a stop."""
         self._flag[0] = self._ticking
         if self._tier is not None and self._tier.disarmed:
             self._tier.rearm()
@@ -1639,6 +1670,9 @@ class VM:
             self._interrupt_requested = False
             self._top = (closure, stack, base, pc)
             self._debugger.on_interrupt(DebugFrame(closure, stack, base, pc, len(self.frames)))
+        if self._stop_requested:
+            self._stop_requested = False
+            raise ProgramExit(130, interrupted=True)
 
     def _rearm(self) -> None:
         """Put back the traps that ran once since the last flag test."""

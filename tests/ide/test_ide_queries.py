@@ -193,3 +193,21 @@ def test_a_unit_compiled_alone_gives_the_code_of_the_whole_file():
                 assert function.lines == whole[key], (path.name, function.name)
                 compared += 1
     assert compared > 20
+
+
+def test_rename_refuses_names_that_would_change_the_program():
+    text = ("let a = 1\nstruct P {\n    x\n    y\n}\nfn f(k) {\n    let b = 2\n    return a + b + k\n}\n"
+            "print(f(1), P(1, 2).x)\n")
+
+    def refusal(needle: str, new_name: str, occurrence: int = 0) -> str:
+        found = ide.rename(index(text), at(needle, occurrence, text), new_name)
+        assert isinstance(found, ide.RenameRefusal), (needle, new_name)
+        return found.message
+
+    assert "mean the variable `b` declared on line 7" in refusal("a = 1", "b")
+    assert "shadow the top-level variable `a`" in refusal("b = 2", "a")
+    assert "collide with the variable `b`" in refusal("k)", "b")
+    assert "`P` already has a field `y`" in refusal("x\n", "y")
+    assert "shadow the builtin `print`" in refusal("b = 2", "print")
+    (edits,) = ide.rename(index(text), at("b = 2", text=text), "c")
+    assert [e.span.line for e in edits.edits] == [7, 8]

@@ -124,3 +124,14 @@ async def test_workspace_symbols_of_open_and_closed_files(editor: Editor, main):
     on_disk = await editor.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="norm"))
     assert ("norm", "Point", "geometry.esk") in [(s.name, s.container_name, s.location.uri.rsplit("/", 1)[-1])
                                                  for s in on_disk]
+
+
+async def test_rename_refuses_a_name_that_would_change_the_program(editor: Editor, main):
+    with pytest.raises(JsonRpcException) as refused:
+        await editor.client.text_document_rename_async(types.RenameParams(
+            new_name="n", **place(editor, main, "doubled")))
+    assert "would collide with the parameter `n` declared on line 4" in str(refused.value)
+    with pytest.raises(JsonRpcException) as refused:
+        await editor.client.text_document_rename_async(types.RenameParams(
+            new_name="twice", **place(editor, main, "total")))
+    assert "`twice`" in str(refused.value)

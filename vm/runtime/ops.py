@@ -67,6 +67,15 @@ def _too_large() -> EskerError:
 MAX_INT_BITS = 2 ** 31
 
 
+def arithmetic_error(error: ArithmeticError) -> EskerError:
+    """The error an operator on two numbers reports where Python's own operator
+    raised `error`: a zero divisor, or an int too large to convert to a float
+    (for engines that run the operators' number cases as Python operators)."""
+    if isinstance(error, ZeroDivisionError):
+        return _division_by_zero()
+    return _too_large()
+
+
 def _int_too_large(symbol: str) -> EskerError:
     return runtime_error("ValueError", f"int result of {symbol} too large (more than {MAX_INT_BITS} bits)")
 
