@@ -83,5 +83,15 @@ def test_an_error_a_finally_block_may_end_is_uncaught_only_when_it_escapes(debug
     assert info["breakMode"] == "unhandled"
     assert f"swallow.esk:{lines['escapes']}:" in info["details"]["stackTrace"]
     assert debuggee.output() == "kept\nkept too\npassing through\ncaught ZeroDivisionError\ncleaning up\n"
+    # Back to where it was thrown, and forward again to the same stop, replayed.
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(path)}, "breakpoints": [
+        {"line": lines["escapes"], "condition": "not keep"}]})
+    debuggee.resume("reverseContinue")
+    debuggee.stopped("breakpoint")
+    assert (debuggee.top()["line"], debuggee.evaluate("keep")["result"]) == (lines["escapes"], "false")
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(path)}, "breakpoints": []})
+    debuggee.resume()
+    debuggee.stopped("exception")
+    assert debuggee.top()["line"] == lines["rethrow"]
     assert debuggee.run_to_end() == 1
-    assert len([e for e in debuggee.client.events if e["event"] == "stopped"]) == 1
+    assert debuggee.output().count("cleaning up") == 1
