@@ -11,19 +11,12 @@ from lsprotocol import types
 
 from esker.vm import formatter, ide, refactor
 
-from . import bytecode, convert, outlines, tokens
+from . import bytecode, completion, convert, outlines, tokens
 from .protocol import Encoded, RequestFailed
 from .analyses import Snapshot
 from .server import EskerServer, register_lifecycle
 
 SYMBOL_KINDS = outlines.SYMBOL_KINDS
-
-COMPLETION_KINDS = {"variable": types.CompletionItemKind.Variable, "constant": types.CompletionItemKind.Constant,
-                    "parameter": types.CompletionItemKind.Variable, "function": types.CompletionItemKind.Function,
-                    "struct": types.CompletionItemKind.Struct, "enum": types.CompletionItemKind.Enum,
-                    "field": types.CompletionItemKind.Field, "method": types.CompletionItemKind.Method,
-                    "variant": types.CompletionItemKind.EnumMember, "module": types.CompletionItemKind.Module,
-                    "builtin": types.CompletionItemKind.Function, "keyword": types.CompletionItemKind.Keyword}
 
 HIGHLIGHT_KINDS = {"read": types.DocumentHighlightKind.Read, "write": types.DocumentHighlightKind.Write}
 
@@ -290,16 +283,7 @@ def workspace_edit(server: EskerServer, snapshot: Snapshot, files: list[ide.File
 # ------------------------------------------------------------------ editing
 
 def register_editing(server: EskerServer) -> None:
-    @server.request(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."]))
-    async def completion(server: EskerServer, params: types.CompletionParams):
-        def compute(snapshot: Snapshot):
-            found = ide.complete(snapshot.facts, offset_of(snapshot, params.position))
-            items = [types.CompletionItem(
-                label=item.label, kind=COMPLETION_KINDS.get(item.kind), detail=item.detail or None,
-                documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=item.documentation)
-                if item.documentation else None, sort_text=f"{number:05d}") for number, item in enumerate(found.items)]
-            return types.CompletionList(is_incomplete=found.incomplete, items=items)
-        return await server.query(params.text_document.uri, compute)
+    completion.register(server)
 
     @server.request(types.TEXT_DOCUMENT_SIGNATURE_HELP,
                     types.SignatureHelpOptions(trigger_characters=["(", ","], retrigger_characters=[")"]))

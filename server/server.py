@@ -21,7 +21,8 @@ from typing import Awaitable, Callable, Optional, TypeVar
 import attrs
 import cattrs
 from lsprotocol import types
-from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcInternalError
+from pygls.exceptions import (JsonRpcContentModified, JsonRpcException, JsonRpcInternalError,
+                              JsonRpcInvalidParams)
 from pygls.lsp.server import LanguageServer
 
 from esker.vm.modules import ModuleLoader, ModuleReadError
@@ -99,12 +100,13 @@ class EskerServer(LanguageServer):
 
     async def query(self, uri: str, compute: Callable[[Snapshot], T]) -> T | None:
         """`compute(snapshot)` on a worker thread, for the document's current
-        version; None when the document is not open. A request cancelled
-        before a worker picks the job up is never computed, and an answer for
-        a version the client has already changed is never sent."""
+        version; an InvalidParams error when the document is not open. A
+        request cancelled before a worker picks the job up is never computed,
+        and an answer for a version the client has already changed is never
+        sent."""
         snapshot = await self.analyses.current(uri)
         if snapshot is None:
-            return None
+            raise JsonRpcInvalidParams(f"{uri} is not open")
         answer = await self.run(lambda: compute(snapshot))
         if self.analyses.key(uri) != snapshot.key:
             raise JsonRpcContentModified(f"{uri} changed while the request was computed")

@@ -42,7 +42,7 @@ from .diagnostics import Diagnostic, Related, Severity, make
 from .lexer import MAX_DIAGNOSTICS, MAX_SOURCE_CHARS
 from .modules import ModuleLoader, ModuleReadError
 from .parser import ParseResult, parse
-from .source import SourceText, Span
+from .source import SourceText, Span, lone_returns_as_newlines
 from .symbols import Symbol, SymbolTable, is_instance_method
 
 #: Units parsed again after an edit whose syntax error reaches past the edited ones,
@@ -804,6 +804,7 @@ def analyze_file(text: str, path: str, loader: ModuleLoader | None = None,
                  previous: FileAnalysis | None = None) -> FileAnalysis:
     """Analyse `text` unit by unit, reusing what `previous` (an earlier
     version of the same file) found for the units an edit left alone."""
+    text = lone_returns_as_newlines(text)
     loader = loader or ModuleLoader()
     if previous is not None and (not previous.reusable or previous.path != path):
         previous = None

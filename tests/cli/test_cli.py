@@ -61,6 +61,15 @@ def test_check_prints_one_line_per_diagnostic(esker, tmp_path):
     assert lines[1].startswith("w.esk:5:13: error[E0101]: ")
 
 
+def test_check_reads_a_lone_carriage_return_as_a_line_break(esker, tmp_path):
+    (tmp_path / "cr.esk").write_bytes(b"fn f(a) {\r    let tmp = 1\r\n    return a\r}\rprint(f(1), totl)\r")
+    done = esker("check", "cr.esk", cwd=tmp_path)
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("cr.esk:2:9: warning[W0101]: ")
+    assert lines[1].startswith("cr.esk:5:13: error[E0101]: ")
+    assert len(lines) == 2
+
+
 def test_check_exit_zero_with_only_warnings(esker, tmp_path):
     write(tmp_path, "ok.esk", "fn f(a) { return 1 }\nprint(f(2))\n")
     done = esker("check", "ok.esk", cwd=tmp_path)

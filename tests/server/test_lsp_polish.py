@@ -1,0 +1,155 @@
+"""Polish where users notice, through the real server: hover bytecode on
+keywords, line breaks as LSP defines them."""
+
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types
+
+from esker.vm.runtime.builtins import LIBRARY
+
+from server_support import Editor, session
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+client, editor = session("polish")
+
+#: A body holding every statement and expression the hover explains.
+BODY = """\
+let k = limit * 2
+if k > 3 {
+    k = 1
+}
+while k < 10 {
+    k += 1
+}
+let r = match k {
+    1 => k * 2
+    _ => 0
+}
+let f = fn (v) { return v + k }
+return f(r)
+"""
+
+
+def indented(text: str, depth: int) -> str:
+    return "".join("    " * depth + line + "\n" for line in text.splitlines())
+
+
+#: The places a function body can be: a function, a method, a closure, a closure in a match arm.
+PLACES = {
+    "function": "fn area(limit) {\n" + indented(BODY, 1) + "}\nprint(area(1))\n",
+    "method": "struct Box {\n    limit\n    fn area(self) {\n        let limit = self.limit\n"
+              + indented(BODY, 2) + "    }\n}\nprint(Box(1).area())\n",
+    "closure": "let area = fn (limit) {\n" + indented(BODY, 1) + "}\nprint(area(1))\n",
+    "arm": "fn pick(n) {\n    return match n {\n        _ => fn (limit) {\n" + indented(BODY, 3)
+           + "        }\n    }\n}\nprint(pick(1)(2))\n",
+}
+
+KEYWORDS = [("let k", "MULK"), ("if k", "GTI"), ("while k", "LTI"), ("match k", "EQI"), ("return f", "TAILCALL"),
+            ("let r", "EQI")]
+
+
+def instructions(hover: str, title: str) -> list[str]:
+    """The opcodes of the hover's code block titled `title`."""
+    assert title in hover, hover
+    block = hover.split(title, 1)[1].split("```\n", 1)[1].split("\n```", 1)[0]
+    rows = [line.replace(">>", "").split() for line in block.splitlines()]
+    return [row[2] for row in rows if len(row) > 2 and row[0].isdigit() and row[1].startswith("[")]
+
+
+@pytest.mark.parametrize("place", list(PLACES))
+async def test_hover_on_a_keyword_shows_the_code_of_its_statement(editor: Editor, place):
+    doc = editor.open(f"keywords_{place}.esk", PLACES[place])
+    assert not [d for d in await editor.diagnostics(doc) if d.severity == types.DiagnosticSeverity.Error]
+    for needle, opcode in KEYWORDS:
+        word = needle.split()[0]
+        shown = await editor.hover_text(doc, needle, delta=1)
+        assert opcode in instructions(shown, f"**Bytecode of this `{word}`"), (needle, shown)
+    loop = instructions(await editor.hover_text(doc, "while k"), "**Bytecode of this `while`")
+    assert "ADDI" not in loop and loop.count("JMP") == 2, "the loop's own code, not its body's"
+    branch = instructions(await editor.hover_text(doc, "if k"), "**Bytecode of this `if`")
+    assert "LOADI" not in branch
+
+
+@pytest.mark.parametrize("place", list(PLACES))
+async def test_hover_on_a_closures_fn_shows_closure_and_its_listing(editor: Editor, place):
+    doc = editor.open(f"closure_{place}.esk", PLACES[place])
+    await editor.diagnostics(doc)
+    shown = await editor.hover_text(doc, "fn (v)", delta=1)
+    assert instructions(shown, "**Bytecode of this closure in") == ["CLOSURE"]
+    assert instructions(shown, "**Bytecode of the closure") == ["GETUPVAL", "ADD", "RETURN"]
+
+
+def insert(editor: Editor, doc, line: int, character: int, text: str) -> None:
+    """Insert `text` at an LSP position (the helpers' positions count `\\n` only)."""
+    doc.version += 1
+    at = types.Position(line=line, character=character)
+    editor.client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
+        content_changes=[types.TextDocumentContentChangePartial(range=types.Range(start=at, end=at), text=text)]))
+
+
+async def test_a_lone_carriage_return_is_a_line_break(editor: Editor):
+    doc = editor.open("returns.esk", "fn f(a) {\r    let tmp = 1\r\n    return a\r}\rprint(f(1), totl)\r")
+
+    async def found():
+        return sorted((d.range.start.line, d.range.start.character, d.code) for d in await editor.diagnostics(doc))
+    assert await found() == [(1, 8, "W0101"), (4, 12, "E0101")]
+    # A `\n` typed after a lone `\r` joins them into one line break.
+    insert(editor, doc, 4, 0, "\n")
+    assert await found() == [(1, 8, "W0101"), (4, 12, "E0101")]
+    insert(editor, doc, 4, 0, "\r")
+    assert await found() == [(1, 8, "W0101"), (5, 12, "E0101")]
+
+
+# ---------------------------------------------------------------- completion
+
+GEOMETRY = "struct Point {\n    x\n    y = 0\n    fn norm(self, scale) { return self.x * scale }\n    fn origin() { return Point(0) }\n}\n"
+
+
+async def complete(editor: Editor, doc, needle: str, delta: int) -> dict[str, types.CompletionItem]:
+    found = await editor.client.text_document_completion_async(types.CompletionParams(
+        text_document=editor.ident(doc), position=editor.at(doc, needle, delta=delta)))
+    return {item.label: item for item in found.items}
+
+
+async def test_completion_knows_values_built_by_module_qualified_constructors(editor: Editor):
+    editor.write("geometry.esk", GEOMETRY)
+    doc = editor.open("shapes_user.esk", "import geometry\nlet p = geometry.Point(3, 4)\nprint(p.x)\n")
+    await editor.diagnostics(doc)
+    assert set(await complete(editor, doc, "p.x", 2)) == {"x", "y", "norm"}
+
+
+async def test_call_snippets_have_placeholders_for_the_parameters_needed(editor: Editor):
+    editor.write("geometry.esk", GEOMETRY)
+    doc = editor.open("snippets.esk", "import geometry\nfn area(w, h = w) { return w * h }\n"
+                                      "let p = geometry.Point(3)\nprint(p.norm(2), area(1), len(\"\"))\n"
+                                      "let method = p.norm\nlet make = geometry.Point\n\n")
+    await editor.diagnostics(doc)
+    names = await complete(editor, doc, "\n\n", 1)
+    assert names["area"].insert_text == "area(${1:w})$0"
+    assert names["area"].insert_text_format == types.InsertTextFormat.Snippet
+    assert names["sorted"].insert_text == "sorted(${1:iterable})$0"
+    assert names["clock"].insert_text == "clock()$0"
+    assert names["p"].insert_text is None and names["while"].insert_text is None
+    members = await complete(editor, doc, "p.norm\n", 2)
+    assert members["norm"].insert_text == "norm(${1:scale})$0"
+    module = await complete(editor, doc, "geometry.Point\n", 9)
+    assert module["Point"].insert_text == "Point(${1:x})$0"
+    # Where a `(` follows already, only the name is inserted.
+    assert (await complete(editor, doc, "area(1)", 2))["area"].insert_text is None
+
+
+async def test_completion_documentation_is_resolved_when_the_client_asks(editor: Editor):
+    doc = editor.open("resolving.esk", "# Adds one.\nfn inc(n) { return n + 1 }\nprint(inc(1))\n\n")
+    await editor.diagnostics(doc)
+    found = await editor.client.text_document_completion_async(types.CompletionParams(
+        text_document=editor.ident(doc), position=editor.at(doc, "\n\n", delta=1)))
+    item = next(item for item in found.items if item.label == "inc")
+    lazy = "documentation" in editor.capabilities.text_document.completion.completion_item.resolve_support.properties
+    assert (item.documentation is None) == lazy
+    resolved = await editor.client.completion_item_resolve_async(item)
+    assert resolved.documentation.value == "Adds one."
+    assert LIBRARY.lookup("len").summary in (await editor.client.completion_item_resolve_async(
+        next(item for item in found.items if item.label == "len"))).documentation.value
