@@ -376,6 +376,18 @@ def register_lifecycle(server: EskerServer) -> None:
                 id="esker-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                 register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[watcher]))]))
 
+    @server.notification(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def configuration_changed(server: EskerServer, params: types.DidChangeConfigurationParams) -> None:
+        """`{"esker": {"parameterHints": false}}` turns the parameter-name
+        inlay hints off (or on) without a restart."""
+        settings = params.settings.get("esker") if isinstance(params.settings, dict) else None
+        wanted = settings.get("parameterHints") if isinstance(settings, dict) else None
+        if isinstance(wanted, bool) and wanted != server.options.parameter_hints:
+            server.options.parameter_hints = wanted
+            workspace = server.client_capabilities.workspace
+            if workspace and workspace.inlay_hint and workspace.inlay_hint.refresh_support:
+                server.workspace_inlay_hint_refresh(None)
+
     @server.notification(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(server: EskerServer, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document

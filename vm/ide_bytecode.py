@@ -23,6 +23,7 @@ from .compiler import CompileError, compile_program
 from .diagnostics import Diagnostic, Severity
 from .disassembler import Options, format_proto
 from .ide import FileIndex, Occurrence, functions, path_in_unit
+from .ide_hints import hints_between
 from .incremental import Placed, Unit, moved, stub
 from .modules import ModuleLoader
 from .proto import FAR_BASE, Proto
@@ -574,13 +575,7 @@ class RegisterHint:
 def register_hints(index: FileIndex, start: int, end: int) -> list[RegisterHint]:
     """The register each local variable and parameter lives in, shown after
     its declaration, for declarations within [start, end]."""
-    hints = []
-    for place in index.analysis.units_between(start, end):
-        for hint in _unit_register_hints(index, place):
-            offset = hint.offset + place.offset
-            if start <= offset <= end:
-                hints.append(RegisterHint(offset, hint.label, hint.tooltip))
-    return sorted(hints, key=lambda hint: hint.offset)
+    return hints_between(index, start, end, _unit_register_hints)
 
 
 def _unit_register_hints(index: FileIndex, place: Placed) -> list[RegisterHint]:

@@ -3,12 +3,14 @@ keywords, line breaks as LSP defines them."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from lsprotocol import types
 
 from esker.vm.runtime.builtins import LIBRARY
 
-from server_support import Editor, session
+from server_support import Editor, answered, session
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -153,3 +155,52 @@ async def test_completion_documentation_is_resolved_when_the_client_asks(editor:
     assert resolved.documentation.value == "Adds one."
     assert LIBRARY.lookup("len").summary in (await editor.client.completion_item_resolve_async(
         next(item for item in found.items if item.label == "len"))).documentation.value
+
+
+# -------------------------------------------------------------- inlay hints
+
+CALLS = """\
+struct Point {
+    x
+    y = 0
+    fn scaled(self, factor) { return Point(self.x * factor, self.y * factor) }
+}
+enum Shape { Circle(r), Dot }
+fn area(w, h = w, ...rest) { return w * h }
+let h = 2
+let p = Point(3, 4)
+print(area(3, h, 5), p.scaled(2), Shape.Circle(1), len([1]))
+"""
+
+
+async def parameter_hints(editor: Editor, doc) -> list[tuple[int, int, str]]:
+    hints = await editor.client.text_document_inlay_hint_async(types.InlayHintParams(
+        text_document=editor.ident(doc), range=types.Range(start=types.Position(line=0, character=0),
+                                                           end=types.Position(line=10, character=0))))
+    return [(hint.position.line, hint.position.character, hint.label) for hint in hints
+            if hint.kind == types.InlayHintKind.Parameter]
+
+
+async def test_parameter_names_are_shown_at_call_sites_and_can_be_turned_off(editor: Editor):
+    doc = editor.open("calls.esk", CALLS)
+    await editor.diagnostics(doc)
+    def at(needle: str, label: str, delta: int = 0) -> tuple[int, int, str]:
+        position = editor.at(doc, needle, delta=delta)
+        return position.line, position.character, label
+    assert await parameter_hints(editor, doc) == [
+        at("self.x * factor", "x:"), at("self.y * factor", "y:"), at("3, 4", "x:"), at("4)", "y:"),
+        at("3, h", "w:"),  # not `h` (spelled as its parameter), nor the rest parameter's `5`
+        at("2), Shape", "factor:"), at("1), len", "r:")]  # and no builtin's
+    refreshed = asyncio.Event()
+    if types.WORKSPACE_INLAY_HINT_REFRESH not in editor.client.protocol.fm.features:
+        editor.client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)(lambda params: editor.client.refreshed.set())
+    editor.client.refreshed = refreshed
+    editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"esker": {"parameterHints": False}}))
+    assert await parameter_hints(editor, doc) == []
+    workspace = editor.capabilities.workspace
+    if workspace.inlay_hint and workspace.inlay_hint.refresh_support:
+        await answered(refreshed.wait())
+    editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"esker": {"parameterHints": True}}))
+    assert len(await parameter_hints(editor, doc)) == 7
