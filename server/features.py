@@ -305,7 +305,7 @@ def register_editing(server: EskerServer) -> None:
     async def formatting(server: EskerServer, params: types.DocumentFormattingParams):
         def compute(snapshot: Snapshot):
             text = snapshot.document.text
-            formatted = formatter.format_source(text)
+            formatted = formatter.format_source(text, indent_unit(params.options))
             change = formatter.minimal_edit(text, formatted) if formatted is not None else None
             return [edit_between(snapshot, change)] if change else []
         return await server.query(params.text_document.uri, compute)
@@ -314,7 +314,16 @@ def register_editing(server: EskerServer) -> None:
     async def range_formatting(server: EskerServer, params: types.DocumentRangeFormattingParams):
         def compute(snapshot: Snapshot):
             start, end = snapshot.document.lines.offsets(params.range)
-            change = formatter.format_range(snapshot.document.text, start, end)
+            change = formatter.format_range(snapshot.document.text, start, end, indent_unit(params.options))
+            return [edit_between(snapshot, change)] if change else []
+        return await server.query(params.text_document.uri, compute)
+
+    @server.request(types.TEXT_DOCUMENT_ON_TYPE_FORMATTING, types.DocumentOnTypeFormattingOptions(
+        first_trigger_character="}", more_trigger_character=["\n"]))
+    async def on_type_formatting(server: EskerServer, params: types.DocumentOnTypeFormattingParams):
+        def compute(snapshot: Snapshot):
+            change = formatter.reindent_line(snapshot.document.text, offset_of(snapshot, params.position),
+                                             indent_unit(params.options))
             return [edit_between(snapshot, change)] if change else []
         return await server.query(params.text_document.uri, compute)
 
@@ -329,6 +338,11 @@ def register_editing(server: EskerServer) -> None:
             return [code_action_of(server, snapshot, action)
                     for action in refactor.code_actions(snapshot.facts, start, end, only)]
         return await server.query(params.text_document.uri, compute)
+
+
+def indent_unit(options: types.FormattingOptions) -> str:
+    """One level of indentation as the editor asks: `tabSize` spaces, or a tab."""
+    return " " * max(1, min(options.tab_size, 16)) if options.insert_spaces else "\t"
 
 
 def edit_between(snapshot: Snapshot, change: tuple[int, int, str]) -> types.TextEdit:

@@ -154,3 +154,13 @@ def test_bad_input_gives_diagnostics_not_tracebacks(esker, tmp_path, name):
 def test_examples_hello_runs(esker):
     done = esker("run", "examples/hello.esk", cwd=ROOT)
     assert done.status == 0 and done.stdout
+
+
+def test_check_leaves_out_the_warnings_an_ignore_comment_silences(esker, tmp_path):
+    write(tmp_path, "quiet.esk", "fn f(a, b) {  # esker: ignore[W0102]\n    let tmp = 1  # esker: ignore\n"
+                                 "    let other = 2  # note # esker: ignore[W0102]\n    return a\n}\n"
+                                 "print(f(1, 2), nope)  # esker: ignore[E0101]\n")
+    done = esker("check", "quiet.esk", cwd=tmp_path)
+    lines = done.stdout.splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["warning[W0101]", "error[E0101]"]
+    assert lines[0].startswith("quiet.esk:3:9:")

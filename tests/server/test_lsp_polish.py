@@ -204,3 +204,89 @@ async def test_parameter_names_are_shown_at_call_sites_and_can_be_turned_off(edi
     editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"esker": {"parameterHints": True}}))
     assert len(await parameter_hints(editor, doc)) == 7
+
+
+# --------------------------------------------------------------- formatting
+
+def applied(text: str, edits: list[types.TextEdit]) -> str:
+    """`text` with `edits` (on distinct lines, positions in code points of ASCII text) applied."""
+    lines = text.split("\n")
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        start, end = edit.range.start, edit.range.end
+        assert start.line == end.line
+        line = lines[start.line]
+        lines[start.line] = line[:start.character] + edit.new_text + line[end.character:]
+    return "\n".join(lines)
+
+
+async def on_type(editor: Editor, doc, line: int, character: int, typed: str, tab_size: int = 4,
+                  spaces: bool = True) -> list[types.TextEdit]:
+    return await editor.client.text_document_on_type_formatting_async(types.DocumentOnTypeFormattingParams(
+        text_document=editor.ident(doc), position=types.Position(line=line, character=character), ch=typed,
+        options=types.FormattingOptions(tab_size=tab_size, insert_spaces=spaces)))
+
+
+async def test_on_type_formatting_reindents_after_a_brace_and_a_line_break(editor: Editor):
+    assert editor.server_capabilities.document_on_type_formatting_provider.first_trigger_character == "}"
+    text = "fn f(a) {\n    if a {\n        print(a)\n            }\n  \n}\n"
+    doc = editor.open("typing.esk", text)
+    await editor.diagnostics(doc)
+    # `}` typed at the end of line 3: the line goes to the depth of its `{`.
+    assert applied(text, await on_type(editor, doc, 3, 13, "}")).split("\n")[3] == "    }"
+    # A line break typed before line 4: the new line gets the depth of the open block.
+    assert applied(text, await on_type(editor, doc, 4, 2, "\n")).split("\n")[4] == "    "
+    assert applied(text, await on_type(editor, doc, 4, 2, "\n", tab_size=2)).split("\n")[4] == "  "
+    assert applied(text, await on_type(editor, doc, 4, 2, "\n", spaces=False)).split("\n")[4] == "\t"
+    # Inside code still being written, and never inside a string.
+    broken = "fn g() {\n    let xs = [\n1,\n    let s = \"\"\"\n  kept\n"
+    unfinished = editor.open("unfinished.esk", broken)
+    assert applied(broken, await on_type(editor, unfinished, 2, 0, "\n")).split("\n")[2] == "        1,"
+    assert not await on_type(editor, unfinished, 4, 0, "\n")
+
+
+async def test_formatting_honours_the_tab_size(editor: Editor):
+    doc = editor.open("tabs.esk", "fn f(a) {\n    if a {\n        return 1\n    }\n    return 2\n}\n")
+    await editor.diagnostics(doc)
+    edits = await editor.client.text_document_formatting_async(types.DocumentFormattingParams(
+        text_document=editor.ident(doc), options=types.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert len(edits) == 1
+    lines = doc.text.split("\n")
+    start, end = edits[0].range.start, edits[0].range.end
+    before = "\n".join(lines[:start.line] + [lines[start.line][:start.character]])
+    after = "\n".join([lines[end.line][end.character:]] + lines[end.line + 1:])
+    formatted = before + edits[0].new_text + after
+    assert formatted == "fn f(a) {\n  if a {\n    return 1\n  }\n  return 2\n}\n"
+    edits = await editor.client.text_document_range_formatting_async(types.DocumentRangeFormattingParams(
+        text_document=editor.ident(doc), range=types.Range(start=types.Position(line=0, character=0),
+                                                           end=types.Position(line=1, character=0)),
+        options=types.FormattingOptions(tab_size=4, insert_spaces=False)))
+    assert "\treturn 2" in edits[0].new_text
+
+
+# ------------------------------------------------------------- suppressions
+
+async def test_an_ignore_comment_silences_a_warning_and_is_offered_as_a_fix(editor: Editor):
+    text = "fn f(a) {\n    let tmp = 1\n    let kept = 2  # esker: ignore[W0102]\n    return a\n}\nprint(f(1))\n"
+    doc = editor.open("ignoring.esk", text)
+    found = sorted((d.range.start.line, d.code) for d in await editor.diagnostics(doc))
+    assert found == [(1, "W0101"), (2, "W0101")]
+    actions = await editor.client.text_document_code_action_async(types.CodeActionParams(
+        text_document=editor.ident(doc), range=types.Range(start=editor.at(doc, "tmp"), end=editor.at(doc, "tmp")),
+        context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.QuickFix])))
+    ignore = next(action for action in actions if action.title == "Ignore W0101 on this line")
+    assert ignore.kind == types.CodeActionKind.QuickFix and ignore.diagnostics[0].code == "W0101"
+    (edit,) = ignore.edit.changes[doc.uri]
+    assert (edit.range.start.line, edit.new_text) == (1, "  # esker: ignore[W0101]")
+    editor.replace(doc, "let tmp = 1", "let tmp = 1  # esker: ignore[W0101]")
+    assert sorted((d.range.start.line, d.code) for d in await editor.diagnostics(doc)) == [(2, "W0101")]
+    # A line that has a directive gets the code added to it.
+    actions = await editor.client.text_document_code_action_async(types.CodeActionParams(
+        text_document=editor.ident(doc), range=types.Range(start=editor.at(doc, "kept"), end=editor.at(doc, "kept")),
+        context=types.CodeActionContext(diagnostics=[])))
+    (edit,) = next(action for action in actions if action.title == "Ignore W0101 on this line").edit.changes[doc.uri]
+    assert edit.new_text == "W0102, W0101"
+    editor.replace(doc, "[W0102]", "[W0102, W0101]")
+    assert await editor.diagnostics(doc) == []
+    # Errors are never silenced.
+    editor.replace(doc, "print(f(1))", "print(f(nope))  # esker: ignore")
+    assert [d.code for d in await editor.diagnostics(doc)] == ["E0101"]
