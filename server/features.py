@@ -11,7 +11,7 @@ from lsprotocol import types
 
 from esker.vm import formatter, ide, refactor
 
-from . import bytecode, completion, convert, outlines, tokens
+from . import builtin_docs, bytecode, completion, convert, outlines, tokens
 from .protocol import Encoded, RequestFailed
 from .analyses import Snapshot
 from .server import EskerServer, register_lifecycle
@@ -90,7 +90,7 @@ def text_edit(lines: convert.LineIndex, edit: ide.Edit) -> types.TextEdit:
 # --------------------------------------------------------------- navigation
 
 def register_navigation(server: EskerServer) -> None:
-    for method, find in ((types.TEXT_DOCUMENT_DEFINITION, ide.definition),
+    for method, find in ((types.TEXT_DOCUMENT_DEFINITION, builtin_docs.definition),
                          (types.TEXT_DOCUMENT_DECLARATION, ide.declaration),
                          (types.TEXT_DOCUMENT_TYPE_DEFINITION, ide.type_definition),
                          (types.TEXT_DOCUMENT_IMPLEMENTATION, ide.implementations)):

@@ -1438,20 +1438,32 @@ def _symbol_sections(index: FileIndex, found: Occurrence) -> list[str]:
 
 
 def _builtin_method_sections(index: FileIndex, offset: int) -> list[str]:
-    """The documentation of a builtin type's method under the cursor (`xs.push`),
-    when the receiver's type is known or only one builtin type has the method."""
+    """The documentation of a builtin type's method under the cursor (`xs.push`)."""
+    entry = _builtin_method_at(index, offset)
+    return [] if entry is None else [f"```esker\n{entry.signature}\n```", entry.documentation()]
+
+
+def builtin_at(index: FileIndex, offset: int) -> Entry | None:
+    """The builtin named at `offset`: a function, a namespace or its member,
+    or a builtin type's method (see `_builtin_method_at`)."""
+    found = index.occurrence_at(offset)
+    if found is not None:
+        return builtin_entry(found.symbol) if found.symbol.span is None else None
+    return _builtin_method_at(index, offset)
+
+
+def _builtin_method_at(index: FileIndex, offset: int) -> Entry | None:
+    """The builtin type's method under the cursor (`xs.push`), when the
+    receiver's type is known or only one builtin type has the method."""
     place = index.place(offset)
     path = path_in_unit(place.unit, place.local(offset))
     if len(path) < 2 or not isinstance(path[-2], (ast.Field, ast.MethodCall)) or path[-2].name is not path[-1]:
-        return []
+        return None
     name = path[-1].name
     owners = [type_name for type_name, methods in BUILTIN_METHODS.items() if name in methods]
     known = _receiver_type(index, place, path[-2])
     owner = known if known in owners else owners[0] if len(owners) == 1 and known is None else None
-    if owner is None:
-        return []
-    entry = BUILTIN_METHODS[owner][name]
-    return [f"```esker\n{entry.signature}\n```", entry.documentation()]
+    return None if owner is None else BUILTIN_METHODS[owner][name]
 
 
 def _receiver_type(index: FileIndex, place: Placed, node: ast.Field | ast.MethodCall) -> str | None:

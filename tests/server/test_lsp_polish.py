@@ -4,10 +4,13 @@ keywords, line breaks as LSP defines them."""
 from __future__ import annotations
 
 import asyncio
+import stat
+from pathlib import Path
 
 import pytest
 from lsprotocol import types
 
+from esker.server.convert import uri_to_path as convert_uri
 from esker.vm.runtime.builtins import LIBRARY
 
 from server_support import Editor, answered, session
@@ -290,3 +293,22 @@ async def test_an_ignore_comment_silences_a_warning_and_is_offered_as_a_fix(edit
     # Errors are never silenced.
     editor.replace(doc, "print(f(1))", "print(f(nope))  # esker: ignore")
     assert [d.code for d in await editor.diagnostics(doc)] == ["E0101"]
+
+
+# ------------------------------------------------------------------ builtins
+
+@pytest.mark.parametrize("needle, delta, heading", [
+    ("len(", 0, "### `len(x)`"), ("sqrt", 0, "#### `math.sqrt(x)`"), ("push", 0, "#### `array.push(x)`"),
+    ("math.", 0, "### The `math` namespace")])
+async def test_definition_of_a_builtin_opens_a_read_only_reference(editor: Editor, needle, delta, heading):
+    doc = editor.open("builtin_defs.esk", "let xs = [1]\nxs.push(2)\nprint(len(xs), math.sqrt(4))\n")
+    await editor.diagnostics(doc)
+    found = await editor.client.text_document_definition_async(types.DefinitionParams(
+        text_document=editor.ident(doc), position=editor.at(doc, needle, delta=delta)))
+    (place,) = found
+    path = Path(convert_uri(place.uri))
+    assert not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[place.range.start.line] == heading
+    entry = LIBRARY.lookup(heading.split("`")[1].split("(")[0])
+    assert entry.summary in "\n".join(lines[place.range.start.line:place.range.start.line + 4])
