@@ -75,4 +75,9 @@ CAPABILITIES = {
     "supportsStepInTargetsRequest": True,
     # `gotoTargets`/`goto` move the next statement within the current function where it is safe.
     "supportsGotoTargetsRequest": True,
+    # Time travel: `stepBack` (by line or instruction) and `reverseContinue` run the program
+    # backwards through its recorded history (VS Code shows Step Back and Reverse buttons).
+    "supportsStepBack": True,
+    # `restartFrame` goes back to the entry of any frame on the stack, from history.
+    "supportsRestartFrame": True,
 }

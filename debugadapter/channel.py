@@ -307,8 +307,14 @@ def respond_later(request: Request, work: Callable[[], object]):
         except Exception as error:  # a bug of ours must not end the session
             send_failure(request, f"internal error in {request.command!r}: {error!r}", True)
         else:
+            # Written directly, like failures: debugpy's `respond` from another thread could
+            # come before the channel has finished with the handler that returned NO_RESPONSE.
+            answer = {"type": "response", "request_seq": request.seq, "command": request.command, "success": True}
+            if body:
+                answer["body"] = body
             try:
-                request.respond(body)
+                with request.channel._send_message(answer):
+                    pass
             except NoMoreMessages:
                 pass  # the client has gone
     threading.Thread(target=run, name=f"esker-dap {request.command}", daemon=True).start()

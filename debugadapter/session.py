@@ -17,7 +17,7 @@ from debugpy.common.messaging import JsonMessageChannel, NoMoreMessages, Request
 
 from esker.vm.debug_values import EvaluationError, summary, type_name
 from esker.vm.debugger import (
-    EVALUATION_LIMIT, Debugger, FunctionRequest, Granularity, InstructionRequest, LineRequest, NotStopped, ProgramError,
+    DEFAULT_HISTORY, EVALUATION_LIMIT, Debugger, FunctionRequest, Granularity, InstructionRequest, LineRequest, NotStopped, ProgramError,
     StepKind, Stop, StopReason, source_path,
 )
 from esker.vm.modules import search_path as search_path_of
@@ -47,6 +47,7 @@ _STOP_DESCRIPTIONS = {
     StopReason.INSTRUCTION_BREAKPOINT: "Paused on instruction breakpoint",
     StopReason.FUNCTION_BREAKPOINT: "Paused on function breakpoint",
     StopReason.GOTO: "Paused after a jump",
+    StopReason.RESTART: "Paused at the frame's entry",
 }
 
 #: Requests a client may send before `initialize` has succeeded.
@@ -185,8 +186,12 @@ class DebugSession:
         self._started = True
         self._send("thread", {"reason": "started", "threadId": THREAD_ID})
         self.debugger.evaluation_limit = self._launch["evaluationTimeout"]
-        self.debugger.start(stop_on_entry=self._launch["stopOnEntry"], debug=not self._launch["noDebug"],
-                            tier=self._launch["tier"])
+        launch = self._launch
+        # The program's relative paths (io.read("data.txt")) are relative to the launch's `cwd`.
+        os.chdir(launch["cwd"])
+        self.debugger.start(stop_on_entry=launch["stopOnEntry"], debug=not launch["noDebug"],
+                            history=launch["history"], tier=launch["tier"], args=launch["args"],
+                            stdin=launch["stdin"], environ=launch["env"])
 
     # ------------------------------------------------------------ execution
 
@@ -249,6 +254,34 @@ class DebugSession:
         # The answer goes out before the program moves, so it precedes the next `stopped`.
         request.respond({})
         self.debugger.step(kind, granularity, target)
+
+    def stepBack_request(self, request: Request, args: Arguments):
+        _thread(args)
+        granularity = _STEP_GRANULARITY.get(args.get("granularity", str, "statement"))
+        if granularity is None:
+            raise RequestFailed("granularity must be 'statement', 'line' or 'instruction'")
+        self._travel(request, lambda: self.debugger.step_back_plan(granularity is Granularity.INSTRUCTION))
+
+    def reverseContinue_request(self, request: Request, args: Arguments):
+        _thread(args)
+        self._travel(request, self.debugger.reverse_continue_plan)
+
+    def restartFrame_request(self, request: Request, args: Arguments):
+        self._require_stopped()
+        level = self._frame_level(args.get("frameId", int))
+        self._travel(request, lambda: self.debugger.restart_frame_plan(level))
+
+    def _travel(self, request: Request, plan) -> None:
+        """Send the program back in time: plan it (or fail with the reason),
+        answer, then go (the `stopped` event follows the answer)."""
+        self._require_stopped()
+        try:
+            planned = plan()
+        except EvaluationError as error:
+            raise RequestFailed(str(error)) from None
+        self._forget_stop()
+        request.respond({})
+        self.debugger.travel(planned)
 
     def pause_request(self, request: Request, args: Arguments):
         _thread(args)
@@ -560,7 +593,10 @@ class DebugSession:
     def stopped(self, stop: Stop) -> None:
         self._forget_stop()
         body = {"reason": stop.reason.value, "threadId": THREAD_ID, "allThreadsStopped": True,
-                "description": _STOP_DESCRIPTIONS[stop.reason]}
+                "description": f"Paused at the {stop.description}" if stop.description
+                else _STOP_DESCRIPTIONS[stop.reason]}
+        if stop.description:
+            body["text"] = stop.description
         if stop.breakpoint_ids:
             body["hitBreakpointIds"] = list(stop.breakpoint_ids)
         if stop.error is not None:
@@ -590,8 +626,9 @@ class DebugSession:
 
 
 def _launch_config(args: Arguments) -> dict:
-    """Checked `launch` arguments: the program's absolute path and the module
-    search path that `cwd` and `env` give it."""
+    """Checked `launch` arguments: the program's absolute path, the module
+    search path that `cwd` and `env` give it, and what the program gets: its
+    arguments (`sys.args`), environment and standard input."""
     cwd = args.get("cwd", str, os.getcwd())
     environment = dict(os.environ)
     for name, value in args.get("env", dict, {}).items():
@@ -602,11 +639,30 @@ def _launch_config(args: Arguments) -> dict:
         else:
             raise RequestFailed(f"env value of {name!r} must be a string or null")
     search_path = [os.path.join(cwd, folder) for folder in search_path_of(environment)]
-    # Checked like the rest, though an Esker program has no way to read its arguments.
-    args.strings("args")
-    return {"program": os.path.join(cwd, args.get("program", str)), "search_path": search_path,
+    return {"program": os.path.join(cwd, args.get("program", str)), "search_path": search_path, "cwd": cwd,
+            "args": args.strings("args"), "env": environment, "stdin": _standard_input(args, cwd),
             "stopOnEntry": args.get("stopOnEntry", bool, False), "noDebug": args.get("noDebug", bool, False),
-            "evaluationTimeout": _seconds(args, "evaluationTimeout", EVALUATION_LIMIT), "tier": _tier(args)}
+            "evaluationTimeout": _seconds(args, "evaluationTimeout", EVALUATION_LIMIT), "tier": _tier(args),
+            "history": _megabytes(args, "history", DEFAULT_HISTORY)}
+
+
+def _standard_input(args: Arguments, cwd: str) -> str:
+    """The text of the launch configuration's `stdin` file ("" without one)."""
+    path = args.get("stdin", str, "")
+    if not path:
+        return ""
+    try:
+        with open(os.path.join(cwd, path), encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except (OSError, UnicodeError) as error:
+        raise RequestFailed(f"cannot read the standard input file {path!r}: {error}", show_user=True) from None
+
+
+def _megabytes(args: Arguments, key: str, default: float) -> float:
+    value = args.get(key, (int, float), default)
+    if value < 0:
+        raise RequestFailed(f"argument '{key}' must be a number of megabytes (0 keeps no history)")
+    return float(value)
 
 
 def _seconds(args: Arguments, key: str, default: float) -> float:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
 import sys
+from typing import NoReturn
 
 from pygls.exceptions import (JsonRpcContentModified, JsonRpcException, JsonRpcInternalError,
                               JsonRpcRequestCancelled)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> NoReturn:
     parser = argparse.ArgumentParser(prog="esker-lsp", description="The Esker language server.")
     parser.add_argument("--tcp", nargs=2, metavar=("HOST", "PORT"), help="serve over TCP instead of stdio")
     parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -39,7 +41,23 @@ def main(argv: list[str] | None = None) -> int:
         server.start_tcp(host, int(port))
     else:
         server.start_io()
-    return server.protocol.exit_status
+    _end_now(server.protocol.exit_status)
+
+
+def _end_now(status: int) -> NoReturn:
+    """End the process as soon as the client has gone (its end of stdin
+    closed). Worker threads may be in the middle of an analysis no one will
+    read; an ordinary interpreter exit would first let them compete with the
+    tear-down of every cached tree, so an orphaned server could keep a core
+    busy after its editor had died. The server keeps nothing that needs
+    saving, so the streams are flushed and the process ends at once."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the client's end may be closed already
+            pass
+    os._exit(status)
 
 
 def _routine_answers(record: logging.LogRecord) -> bool:
@@ -54,4 +72,4 @@ def _routine_answers(record: logging.LogRecord) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

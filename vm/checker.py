@@ -41,16 +41,18 @@ class CheckResult:
 
 
 def check(program: ast.Program, source: SourceText, loader: ModuleLoader | None = None,
-          parse_module: ParseModule | None = None) -> CheckResult:
+          parse_module: ParseModule | None = None, *, outer: Scope | None = None) -> CheckResult:
     """Resolve the names of `program` and report its compile-time diagnostics.
 
     `parse_module(text, path)` parses imported modules (the Esker parser by
     default). Diagnostics inside imported modules are not reported here; an
     import of a module with syntax errors is (E0114, pointing at the first).
+    `outer` is the scope around the module, the builtins by default; an
+    interactive session passes one holding what its earlier entries defined.
     """
     def run() -> CheckResult:
         graph = _ModuleGraph(loader or ModuleLoader(), parse_module or _parse_with_esker, source.path, program)
-        return _Checker(source, graph, program).run(program)
+        return _Checker(source, graph, program, outer).run(program)
 
     # The walk recurses as deep as the tree (up to the parser's depth limit).
     return call_with_deep_stack(run)
@@ -365,10 +367,10 @@ class _PendingCall:
 
 
 class _Checker:
-    def __init__(self, source: SourceText, graph: _ModuleGraph, program: ast.Program):
+    def __init__(self, source: SourceText, graph: _ModuleGraph, program: ast.Program, outer: Scope | None = None):
         self.source = source
         self.graph = graph
-        self.scope = Scope("module", program.span, builtin_scope())
+        self.scope = Scope("module", program.span, outer or builtin_scope())
         self.table = SymbolTable(self.scope)
         self.diagnostics: list[Diagnostic] = []
         self.imports: list[str] = []

@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        status = call_with_deep_stack(lambda: args.command(args))
+        if args.command is command_repl:  # Ctrl-C belongs to the session, which runs on this thread
+            status = command_repl(args)
+        else:
+            status = call_with_deep_stack(lambda: args.command(args))
     except KeyboardInterrupt:
         status = 130
     except BrokenPipeError:
@@ -302,9 +305,11 @@ def _report_or_write(args, path: str, text: str, formatted: str) -> int:
 
 
 def command_repl(args) -> int:
+    from .machine import DEFAULT_MAX_DEPTH
     from .repl import run
 
-    return run()
+    max_depth = _max_depth(None, os.environ.get("ESKER_MAX_DEPTH"))
+    return 2 if max_depth is None else run(max_depth=max_depth or DEFAULT_MAX_DEPTH)
 
 
 def run_analysis(result: Analysis, loader: ModuleLoader, engine: str, options: RunOptions | None = None) -> int:

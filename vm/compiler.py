@@ -21,7 +21,7 @@ raises CompileError, naming the limit and the place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Container
 
 from . import ast
 from .deep import call_with_deep_stack
@@ -68,12 +68,17 @@ class CompileError(Exception):
         self.message = message
 
 
-def compile_program(program: ast.Program, source: SourceText, name: str = "<module>") -> Proto:
+def compile_program(program: ast.Program, source: SourceText, name: str = "<module>", *,
+                    session: Container[str] = (), echo: bool = False) -> Proto:
     """Compile a checked program (a module body) to its proto tree.
 
-    The compiler recurses over the tree, so it runs with a deep stack.
+    For an entry of an interactive session, `session` holds the names earlier
+    entries defined (globals of the shared table, visible from the start),
+    and `echo` makes the module return the value of its last statement when
+    that is an expression. The compiler recurses over the tree, so it runs
+    with a deep stack.
     """
-    return call_with_deep_stack(lambda: _Compiler(source, program).module(program, name))
+    return call_with_deep_stack(lambda: _Compiler(source, program, session).module(program, name, echo))
 
 
 # ------------------------------------------------------------------ descriptors
@@ -700,9 +705,11 @@ def _is_companion(code: list[int], pc: int) -> bool:
 class _Compiler:
     """Walks the syntax tree of one module, driving a `_Function` per function."""
 
-    def __init__(self, source: SourceText, program: ast.Program):
+    def __init__(self, source: SourceText, program: ast.Program, session: Container[str] = ()):
         self.source = source
         self.fs: _Function | None = None
+        #: Names an interactive session defined before this entry: globals throughout.
+        self.session = session
         #: Names declared at the module's top level (globals rather than builtins),
         #: with the offset from which each is visible: before it, a name means the
         #: builtin, as the checker resolves it (§13.1).
@@ -734,11 +741,16 @@ class _Compiler:
 
     # ---------------------------------------------------------- functions
 
-    def module(self, program: ast.Program, name: str) -> Proto:
+    def module(self, program: ast.Program, name: str, echo: bool = False) -> Proto:
         def body() -> None:
             self.fs.proto.exports = ast.top_level_names(program)
             self.hoist_globals(program.body)
-            self.statements(program.body)
+            last = program.body[-1] if program.body else None
+            if echo and type(last) is ast.ExprStmt:
+                self.statements(program.body[:-1])
+                self.return_register(self.fs.exp_to_any_reg(self.expr(last.expr)), last.span)
+            else:
+                self.statements(program.body)
 
         return self.function_proto(name, program.span, [], body, program, is_module=True)
 
@@ -859,9 +871,10 @@ class _Compiler:
         """Lua's singlevaraux: a local of `fs`, an upvalue through the enclosing
         functions, or a global; `here` is False when an inner function asks."""
         if fs is None:
-            if self.globals.get(name, offset + 1) > offset:
+            declared_before = self.globals.get(name, offset + 1) <= offset
+            if not declared_before and name not in self.session:
                 return BUILTIN, 0
-            if name in self.global_constants:
+            if declared_before and name in self.global_constants:
                 return CONST, self.global_constants[name]
             return GLOBAL, 0
         var = fs.find_var(name, offset)

@@ -16,7 +16,8 @@ from .runtime import ops
 from .runtime.errors import EskerError
 from .runtime.printing import quote, to_repr
 from .runtime.values import (
-    Builtin, EnumType, EnumValue, Function, Generator, Module, Range, StructInstance, StructType, VariantConstructor,
+    BoundMethod, Builtin, EnumType, EnumValue, Function, Generator, Module, Range, StructInstance, StructType,
+    VariantConstructor,
 )
 
 
@@ -46,7 +47,7 @@ class Internal:
 
 #: The Python types of Esker values that are not classes of their own below.
 _PROGRAM_TYPES = frozenset({type(None), bool, int, float, str, list, tuple, dict, Range, Builtin, VariantConstructor,
-                            StructType, EnumType, Module, StructInstance, EnumValue})
+                            StructType, EnumType, Module, StructInstance, EnumValue, BoundMethod})
 
 
 def is_program_value(value) -> bool:
@@ -241,6 +242,6 @@ def completion_kind(value) -> str:
         return "module"
     if kind is StructType or kind is EnumType:
         return "class"
-    if kind is Builtin or isinstance(value, Function):
+    if kind is Builtin or kind is BoundMethod or isinstance(value, Function):
         return "function"
     return "variable"

@@ -28,6 +28,8 @@ from typing import Callable, Protocol
 from .analysis import check_program, compile_module
 from .debug_eval import KEYWORDS, Compiled, Variable, compile_text, completion_context, syntax_problem
 from .debug_values import Child, EvaluationError, Internal, completion_kind, is_program_value, members
+from .history import Position, RecordingHost, Unrestorable, program_snapshot
+from .travel import DEFAULT_HISTORY, TimeTravel, Travel
 from .deep import RECURSION_LIMIT, STACK_BYTES
 from .diagnostics import Severity
 from .disassembler import get_instructions
@@ -52,6 +54,7 @@ class StopReason(Enum):
     INSTRUCTION_BREAKPOINT = "instruction breakpoint"
     FUNCTION_BREAKPOINT = "function breakpoint"
     GOTO = "goto"
+    RESTART = "restart"
 
 
 class StepKind(Enum):
@@ -123,6 +126,8 @@ class Stop:
     reason: StopReason
     breakpoint_ids: tuple[int, ...] = ()
     error: ErrorInfo | None = None
+    #: Said to the user instead of the reason's usual words (the start of recorded history).
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -306,11 +311,13 @@ class _Job:
 
 _RESUME = "resume"
 _GOTO = "goto"
+_TRAVEL = "travel"
 _TERMINATE = "terminate"
 
 
-class Debugger:
-    """Runs one program at a time under control; see the module docstring."""
+class Debugger(TimeTravel):
+    """Runs one program at a time under control; see the module docstring
+    (and vm/travel.py for its time travel)."""
 
     def __init__(self, events: DebugEvents):
         self._events = events
@@ -365,6 +372,9 @@ class Debugger:
         self._last_thrown: EskerError | None = None
         #: The current stop while the program is stopped, else None.
         self.stop: Stop | None = None
+        #: Where a run resumed from a change made at the present stops first.
+        self._resume_stop: Stop | None = None
+        self._init_history()
 
     # ------------------------------------------------------------ the program
 
@@ -392,24 +402,36 @@ class Debugger:
             self._note_loaded(root)
         return root
 
-    def start(self, *, stop_on_entry: bool = False, debug: bool = True, tier: int | None = None) -> None:
-        """Run the loaded program on its own thread. `tier`, the compiled tier's
-        threshold, applies only without debugging: a debugged program runs in the VM."""
+    def start(self, *, stop_on_entry: bool = False, debug: bool = True, history: float = DEFAULT_HISTORY,
+              tier: int | None = None, args: list[str] = (), stdin: str = "",
+              environ: dict[str, str] | None = None) -> None:
+        """Run the loaded program on its own thread, keeping up to `history`
+        megabytes of its history for travelling back (0: none). `args` are its
+        `sys.args`, `stdin` its standard input, `environ` its environment.
+        `tier`, the compiled tier's threshold, applies only without
+        debugging: a debugged program runs in the VM."""
         from .machine import VM
 
         root, path = self._program
         for breakpoint in self._all_breakpoints():
             breakpoint.hits = 0
         self._output = _Output(self._events)
-        # Standard input is the protocol's channel, never the program's.
-        host = Host(stdin=io.StringIO(), stdout=self._output, stderr=_ErrorOutput(self._output))
+        # Standard input is the protocol's channel, never the program's: it reads the launch
+        # configuration's `stdin` file, if any.
+        host = Host(args, stdin=io.StringIO(stdin), stdout=self._output, stderr=_ErrorOutput(self._output),
+                    environ=environ)
         self._vm = VM(loader=self._loader, host=host, tier_threshold=None if debug else tier)
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
         self._terminating = self._pause_requested = False
         self._entry = stop_on_entry and debug
+        self._init_history()
         if debug:
             self._vm.attach_debugger(self)
+            self._start_history(history)
+            if self.recording:
+                self._vm.host = RecordingHost(host, self._journal, lambda: self._evaluating, self.in_the_past,
+                                              EvaluationInterrupted)
             with self._lock:
                 self._install()
             if self._entry:
@@ -420,9 +442,16 @@ class Debugger:
 
     def _run(self, root, path: str) -> None:
         status = None
+        run = lambda: self._vm.run_main(root, path)  # noqa: E731 (the first of the plans run below)
         try:
-            self._vm.run_main(root, path)
-            status = 0
+            while True:
+                try:
+                    run()
+                except Travel as travel:
+                    run = self._plan_runner(travel.plan)
+                    continue
+                status = 0
+                break
         except EskerError as error:
             self._output.emit("stderr", format_uncaught(error) + "\n")
             status = 1
@@ -487,6 +516,7 @@ class Debugger:
         problem = self._goto_problem(self._frame(0), pc)
         if problem is not None:
             raise EvaluationError(problem)
+        self._refuse_in_the_past("moving the next statement")
         self._command((_GOTO, pc))
 
     def pause(self) -> None:
@@ -532,6 +562,12 @@ class Debugger:
         if (id(frame.proto), pc) in self._imports:
             # The module's body runs on a nested loop: this frame is its caller on the stack.
             self._vm.enter_native(frame, pc)
+        position = Position(self._vm.ticks, pc, False, frame.proto, frame.depth)
+        if self._replay is not None:
+            self._replay_moment(frame, position, lambda: self._fired(frame, pc))
+            return
+        self._first_checkpoint(frame, pc)
+        self._at_barrier(position)
         reason = None
         if self._entry:
             self._entry = False
@@ -539,18 +575,26 @@ class Debugger:
         elif self._stop_at == (id(frame.proto), pc):
             self._stop_at = None
             reason = StopReason.GOTO
+            self._position = position
+            self._intervened()
+        elif self._resume_stop is not None:
+            stop, self._resume_stop = self._resume_stop, None
+            self._suspend(stop, position)
+            return
         elif self._step is not None and self._step_ends(frame, pc):
             reason = StopReason.STEP
-        hits: list[_Breakpoint] = []
-        for breakpoint in self._at.get((id(frame.proto), pc), ()):
-            if self._breakpoint_fires(breakpoint, frame):
-                hits.append(breakpoint)
+        hits = self._fired(frame, pc)
         if hits:
             reason = hits[0].reason
         elif reason is None and self._pause_requested:
             reason = StopReason.PAUSE
         if reason is not None:
-            self._suspend(Stop(reason, tuple(b.id for b in hits)))
+            self._suspend(Stop(reason, tuple(b.id for b in hits)), position)
+
+    def _fired(self, frame, pc: int) -> list[_Breakpoint]:
+        """The breakpoints at `pc` that fire now (conditions and hit counts checked)."""
+        return [breakpoint for breakpoint in self._at.get((id(frame.proto), pc), ())
+                if self._breakpoint_fires(breakpoint, frame)]
 
     def on_interrupt(self, frame) -> None:
         """The interrupt flag was seen (pause, terminate, or new code to run)."""
@@ -564,20 +608,37 @@ class Debugger:
             return
         if self._pause_requested:
             self._pause_requested = False
-            self._suspend(Stop(StopReason.PAUSE))
+            # A pause ends a replay where it is (in the past).
+            self._replay = None
+            self._travel_traps = {}
+            self._suspend(Stop(StopReason.PAUSE), Position(self._vm.ticks, frame.pc, False, frame.proto, frame.depth))
 
     def on_throw(self, error: EskerError) -> None:
         """An error is about to unwind from the innermost frame."""
         # An error leaving a nested dispatch loop (a callback of `map`) is
         # reported again by the loop below: it stops the program once.
-        if self._evaluating or not (self._raised or self._uncaught) or error is self._last_thrown:
+        if self._evaluating or error is self._last_thrown:
             return
         self._last_thrown = error
+        if self._replay is None and not (self._raised or self._uncaught):
+            return
+        frame = self._vm.debug_frames()[0]
+        position = Position(self._vm.ticks, frame.pc, True, frame.proto, frame.depth)
+        if self._replay is not None:
+            self._replay_moment(frame, position, lambda: self._error_stop(error))
+            return
+        stop = self._error_stop(error)
+        if stop is not None:
+            self._suspend(stop, position)
+
+    def _error_stop(self, error: EskerError) -> "Stop | None":
+        """The stop the exception filters make for `error`, or None."""
+        if not (self._raised or self._uncaught):
+            return None
         caught = self._vm.error_will_be_caught()
         stops = (self._raised and self._error_condition_holds(error, "raised")) or \
             (self._uncaught and not caught and self._error_condition_holds(error, "uncaught"))
-        if stops:
-            self._suspend(Stop(StopReason.EXCEPTION, error=self._error_info(error, not caught)))
+        return Stop(StopReason.EXCEPTION, error=self._error_info(error, not caught)) if stops else None
 
     def _error_condition_holds(self, error: EskerError, which: str) -> bool:
         """Whether the condition of exception filter `which` holds for `error`
@@ -607,10 +668,11 @@ class Debugger:
         for state in changed:
             self._events.breakpoint_changed(state)
 
-    def _suspend(self, stop: Stop) -> None:
-        """Stop here until a command resumes the program."""
+    def _suspend(self, stop: Stop, position: Position) -> None:
+        """Stop here (at `position`) until a command resumes the program."""
         self._step = None
         self._pause_requested = False
+        self._note_stop(position)
         self._frames = self._vm.debug_frames()
         with self._lock:
             self._install()
@@ -631,6 +693,9 @@ class Debugger:
                     self._job = None
                     self._jobs.discard(command)
                 continue
+            if command[0] == _TRAVEL:
+                self._frames = []
+                raise Travel(command[1])
             if command[0] == _GOTO:
                 frame = self._frames[0]
                 self._frames = []
@@ -933,6 +998,11 @@ class Debugger:
                     imports.add((id(proto), pc))
                     traps.setdefault(id(proto), (proto, set()))[1].add(pc)
         self._imports = imports
+        for key, (proto, pcs) in self._travel_traps.items():
+            traps.setdefault(key, (proto, set()))[1].update(pcs)
+        if self.recording and not self._history.checkpoints and self._program is not None:
+            root = self._program[0]
+            traps.setdefault(id(root), (root, set()))[1].add(0)
         if self._stop_at is not None:
             owner = next((proto for root in self._loaded.values() for proto in root.walk()
                           if id(proto) == self._stop_at[0]), None)
@@ -1005,7 +1075,9 @@ class Debugger:
         variables = {slot_name: write for slot_name, write in self._writers(frame, kind)}
         if name not in variables:
             raise EvaluationError(f"there is no {name!r} in this scope")
+        self._refuse_in_the_past("setting a variable")
         variables[name](value)
+        self._intervened()
 
     def _writers(self, frame, kind: ScopeKind):
         if kind is ScopeKind.LOCALS:
@@ -1145,7 +1217,7 @@ class Debugger:
             variables = [variable for variable in variables if variable.name != name]
             variables.append(Variable(name, lambda value=value: value, _refuse(f"`{name}` cannot be assigned")))
         compiled = self._compile(text, [v.name for v in variables], statements=False, calls=True)
-        return self._run_compiled(compiled, variables)
+        return self._run_compiled(compiled, variables, strict=True)
 
     def _compile(self, text: str, names: list[str], *, statements: bool, calls: bool) -> Compiled:
         key = (text, tuple(names), statements, calls)
@@ -1177,10 +1249,17 @@ class Debugger:
             found[name] = Variable(name, _item_reader(console, name), _item_writer(console, name))
         return [variable for name, variable in found.items() if name.isidentifier()]
 
-    def _run_compiled(self, compiled: Compiled, variables: list[Variable], console: dict | None = None):
+    def _run_compiled(self, compiled: Compiled, variables: list[Variable], console: dict | None = None,
+                      strict: bool = False):
         """Run compiled text with the variables' values; with statements, write
-        back the variables it changed and keep what it declared in `console`."""
+        back the variables it changed and keep what it declared in `console`.
+
+        While history is kept, code that could change the program (it calls
+        or assigns) is watched: in the past, or when `strict` (a breakpoint
+        condition, which a replay runs again), a change is undone and refused;
+        at the present it is kept, and recorded (`_intervened`)."""
         values = [variable.read() for variable in variables]
+        guard = self._guard(compiled)
         outer, self._evaluating = self._evaluating, True
         if not outer:
             self._evaluation_stop = None
@@ -1196,15 +1275,40 @@ class Debugger:
             if not outer:
                 self._watchdog.disarm()
                 self._evaluation_stop = None
-        if not compiled.statements:
-            return result
-        if type(result) is list and len(result) == len(variables) + len(compiled.declared):
-            for variable, old, new in zip(variables, values, result):
-                if new is not old:
-                    variable.write(new)
+        writes = []
+        if compiled.statements and type(result) is list and len(result) == len(variables) + len(compiled.declared):
+            writes = [(variable, new) for variable, old, new in zip(variables, values, result) if new is not old]
             if console is not None:
                 console.update(zip(compiled.declared, result[len(variables):]))
-        return None
+        if guard is not None and (writes or guard.changed()):
+            if strict or self.in_the_past():
+                guard.restore()
+                raise EvaluationError(_PAST_CHANGE if self.in_the_past() else _CONDITION_CHANGE)
+            for variable, new in writes:
+                variable.write(new)
+            self._intervened()
+            return None if compiled.statements else result
+        for variable, new in writes:
+            variable.write(new)
+        return None if compiled.statements else result
+
+    def _guard(self, compiled: Compiled):
+        """A snapshot to tell whether running `compiled` changes the program
+        (None when no history is kept or the code can change nothing)."""
+        if not self.recording or not (compiled.calls or compiled.statements):
+            return None
+        try:
+            return program_snapshot(self._vm)
+        except Unrestorable as error:
+            raise EvaluationError(f"while history is kept, this cannot be evaluated here ({error})") from None
+
+
+#: Why an evaluation in the past was refused.
+_PAST_CHANGE = ("this would change the program, which cannot be done in the past: only the present (the "
+                "furthest point the program reached) can be changed; the change was undone")
+#: Why a breakpoint condition or log point was refused.
+_CONDITION_CHANGE = ("while history is kept, a breakpoint condition or log point must not change the program "
+                     "(it would run again when the past is replayed); the change was undone")
 
 
 # ----------------------------------------------------------------- helpers
@@ -1240,11 +1344,13 @@ class _Output:
         if not text:
             return
         with self._lock:
-            if self._pending and self._pending[-1][0] == category:
+            idle = not self._pending
+            if not idle and self._pending[-1][0] == category:
                 self._pending[-1][1].append(text)
             else:
                 self._pending.append([category, [text]])
-        self._wake.set()
+        if idle:
+            self._wake.set()  # only the first write after a send wakes the sender
 
     def flush(self) -> None:
         """Send what is pending now."""

@@ -1206,7 +1206,24 @@ def unit_tokens(unit: Unit) -> list[SemanticToken]:
     if cached is not None:
         return cached
     found: dict[int, SemanticToken] = {}
+    # `import "lib/util.esk"` binds `util` at its string, which stays a string.
+    path_strings = set()
+    for stmt in unit.statements:
+        for node in walk(stmt):
+            if isinstance(node, ast.Field):
+                found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.FIELD.value)
+            elif isinstance(node, ast.MethodCall):
+                found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.METHOD.value)
+            elif isinstance(node, ast.FString):
+                for span in _fstring_text_spans(node, unit):
+                    found[span.start] = SemanticToken(span, "string")
+            elif isinstance(node, ast.Import) and node.path is not None:
+                path_strings.add(node.path.span.start)
+    # What a name denotes, where it is known, outranks the place it is in.
+    named: dict[int, SemanticToken] = {}
     for span, declaration, symbol in unit.table.occurrences(unit.start, unit.end + 1):
+        if span.start in path_strings:
+            continue
         modifiers = []
         if declaration:
             modifiers.append("declaration")
@@ -1214,16 +1231,8 @@ def unit_tokens(unit: Unit) -> list[SemanticToken]:
             modifiers.append("readonly")
         if _is_builtin(symbol):
             modifiers.append("defaultLibrary")
-        found.setdefault(span.start, SemanticToken(span, symbol.kind.value, tuple(modifiers)))
-    for stmt in unit.statements:
-        for node in walk(stmt):
-            if isinstance(node, ast.Field) and node.name.span.start not in found:
-                found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.FIELD.value)
-            elif isinstance(node, ast.MethodCall) and node.name.span.start not in found:
-                found[node.name.span.start] = SemanticToken(node.name.span, SymbolKind.METHOD.value)
-            elif isinstance(node, ast.FString):
-                for span in _fstring_text_spans(node, unit):
-                    found[span.start] = SemanticToken(span, "string")
+        named.setdefault(span.start, SemanticToken(span, symbol.kind.value, tuple(modifiers)))
+    found.update(named)
     tokens = unit.cache["tokens"] = sorted(found.values(), key=lambda token: token.span.start)
     return tokens
 

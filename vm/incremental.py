@@ -531,16 +531,21 @@ def _any_between(offsets: list[int], start: int, end: int) -> bool:
     return found < len(offsets) and offsets[found] < end
 
 
-def _clean_end(fresh, length: int) -> bool:
+def _clean_end(fresh, text: str) -> bool:
     """Whether a parse of some units' text ended as it would have inside the
     whole file: no error at its end (an unclosed bracket or block, an
     expression cut short) that the following text might have answered, and
-    no error in its last statement, whose recovery the end may have cut short."""
+    no error in its last statement, whose recovery the end may have cut short.
+    A triple quote makes any error suspect: whether one opens a string
+    depends on a closing one anywhere after it, and the text that follows
+    may hold one the parse of these units could not see."""
     if not fresh.diagnostics:
         return True
+    if '"""' in text:
+        return False
     body = fresh.program.body
     last_start = body[-1].span.start if body else 0
-    return all(d.span.start < min(length, last_start) for d in fresh.diagnostics)
+    return all(d.span.start < min(len(text), last_start) for d in fresh.diagnostics)
 
 
 def _reparse(previous: "FileAnalysis", text: str, path: str) -> tuple[list[Placed], range, range] | None:
@@ -562,7 +567,7 @@ def _reparse(previous: "FileAnalysis", text: str, path: str) -> tuple[list[Place
         fresh = parse(middle, path)
         if len(fresh.diagnostics) >= MAX_DIAGNOSTICS:
             return None
-        if _clean_end(fresh, len(middle)) or last == len(units) - 1:
+        if _clean_end(fresh, middle) or last == len(units) - 1:
             break
         grown = last - first + 1
         last = len(units) - 1 if grown > MAX_RESYNC_UNITS else min(len(units) - 1, last + grown)

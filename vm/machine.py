@@ -64,6 +64,8 @@ EVALUATION_HEADROOM = 10_000
 #: What an unpassed parameter holds until its default runs (never visible to programs).
 ABSENT = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
 _END = object()
+#: A tick that never comes.
+_NEVER = 1 << 62
 _LOADING = object()
 _SUSPENDED, _RUNNING, _DONE = 0, 1, 2
 #: What a tier entry point returns when the VM is to run the instruction it stands in for.
@@ -699,11 +701,16 @@ class VM:
         self._flag = [False]
         self._debugger = None
         self._interrupt_requested = False
+        self._stop_requested = False
         self._traps: dict[Proto, frozenset] = {}
         self._pristine: dict[Proto, list] = {}
         self._disarmed: list[tuple] = []
         self._top: tuple | None = None
         self._native_caller: tuple | None = None
+        #: Ticks (see vm/history.py), counted only while a debugger keeps history.
+        self.ticks = 0
+        self._ticking = False
+        self._alarm = _NEVER
         #: The open upvalues of each nested loop's stack, innermost last.
         self._nested_opens: list[list] = []
         # The error RETHROW is throwing again (its trace has this frame already).
@@ -727,6 +734,8 @@ class VM:
 
     def _call_closure(self, fn: VMClosure, args: list):
         """Runs `fn` in a nested dispatch loop, on a stack of its own."""
+        if self._tier is not None:
+            self._tier.synchronize()  # compiled frames below count as frames
         count = len(args)
         stack = [None] * (count + 1 + max(fn.size, count) + 8)
         stack[1:1 + count] = args
@@ -737,23 +746,37 @@ class VM:
         caller = self._native_caller or (None, None, 0, 0)
         return self._nested((*caller, None), fn, stack, 1, [], 0)
 
-    def _nested(self, boundary: tuple, closure: VMClosure, stack: list, base: int, opens: list, pc: int):
-        """Runs a nested dispatch loop above a boundary entry. However it ends,
-        `frames` is left as it was (Python's own recursion limit can strike anywhere)."""
+    def _nested(self, boundary: tuple, closure: VMClosure, stack: list, base: int, opens: list, pc: int,
+                above: list = (), loop_opens: list | None = None):
+        """Runs a nested dispatch loop above a boundary entry (and the frames
+        `above` it, when a debugger resumes a saved state; `loop_opens` are then
+        the open upvalues of the loop's stack, `opens` those of the running
+        frame's). However it ends, `frames` is left as it was (Python's own
+        recursion limit can strike anywhere). Entering it and leaving it are
+        ticks (see vm/history.py)."""
         depth = len(self.frames)
         caller = self._native_caller
         if self._tier is not None and self._tier.disarmed:
             self._tier.rearm()  # the compiled tier's entry points count this run too
         self.frames.append(boundary)
-        self._nested_opens.append(opens)
+        self.frames.extend(above)
+        self._nested_opens.append(opens if loop_opens is None else loop_opens)
         try:
             while True:
+                if self._disarmed:
+                    self._rearm()  # a builtin calls the same function again: its traps must be in place
+                if self._ticking:
+                    self._tick()
                 try:
-                    return self._execute(closure, stack, base, opens, pc)
+                    value = self._execute(closure, stack, base, opens, pc)
                 except Redirect as redirect:
                     # A debugger moved the innermost frame (goto): go on from there.
                     closure, stack, base, opens, pc = (redirect.closure, redirect.stack, redirect.base,
                                                        redirect.opens, redirect.pc)
+                    continue
+                if self._ticking:
+                    self._tick()
+                return value
         except RecursionError:
             raise runtime_error("StackOverflow", "maximum recursion depth exceeded") from None
         finally:
@@ -761,6 +784,12 @@ class VM:
             self._nested_opens.pop()
             # A native call made inside the nested loop must not pass for the caller of the next one.
             self._native_caller = caller
+
+    def _resume_frame(self, closure: VMClosure, stack: list, opens: list, pc: int):
+        """Runs the rest of a frame of `closure` from `pc`, its registers at the
+        start of `stack`: compiled code hands its frame over this way."""
+        self._tier.synchronize()
+        return self._nested((None, None, 0, 0, None), closure, stack, 0, opens, pc)
 
     # ---------------------------------------------------------- programs and modules
 
@@ -770,12 +799,32 @@ class VM:
         self._modules[module_identity(path)] = _LOADING
         self._call_closure(VMClosure(proto, self._codes[proto], []), [])
 
-    def _load(self, root: Proto, path: str | None = None) -> dict:
-        """Decodes a module's proto tree once; the module's global table."""
+    def run_entry(self, proto: Proto, path: str, session_globals: dict):
+        """Runs one entry of an interactive session: a module proto whose
+        top-level names live in `session_globals`, the table every entry of
+        the session shares; the value the entry returns (its echo)."""
+        self._load(proto, path, session_globals)
+        return self._call_closure(VMClosure(proto, self._codes[proto], []), [])
+
+    def stop(self) -> None:
+        """Asks the running code to stop soon (from any thread; Ctrl-C in the
+        REPL): at its next call, return or backward jump it raises
+        ProgramExit(130, interrupted=True), which runs the finally blocks on
+        its way out and is never caught. Builtins finish first."""
+        self._stop_requested = True
+        self._flag[0] = True
+
+    def cancel_stop(self) -> None:
+        """Forgets a stop asked for while no code ran (before the next entry)."""
+        self._stop_requested = False
+
+    def _load(self, root: Proto, path: str | None = None, module_globals: dict | None = None) -> dict:
+        """Decodes a module's proto tree once; the module's global table (a
+        new one unless `module_globals` is given)."""
         known = self._globals_of.get(root)
         if known is not None:
             return known
-        module_globals: dict = {}
+        module_globals = {} if module_globals is None else module_globals
         protos = list(root.walk())
         for proto in protos:
             self._codes[proto] = []
@@ -926,6 +975,8 @@ class VM:
 
     def resume_generator(self, generator: VMGenerator) -> tuple[bool, object]:
         """Runs a generator to its next yield, for Python callers (`array(g)`)."""
+        if self._tier is not None:
+            self._tier.synchronize()  # compiled frames below count as frames
         if generator.state == _DONE:
             return True, None
         if generator.state == _RUNNING:
@@ -1300,6 +1351,8 @@ class VM:
                                 return value
                             stack[ret] = value
                             upvals = closure.upvals
+                            if flag[0]:
+                                self._service(closure, stack, base, pc)
                         elif op == BINOPKF:
                             stack[base + a] = d(c, stack[base + b])
                         elif op == YIELD:
@@ -1436,6 +1489,8 @@ class VM:
                                 return generator
                             stack[ret] = generator
                             upvals = closure.upvals
+                            if flag[0]:
+                                self._service(closure, stack, base, pc)
                         elif op == LE:
                             x = stack[base + a]
                             y = stack[base + b]
@@ -1490,6 +1545,8 @@ class VM:
                             upvals = f.upvals
                             base = fbase
                             pc = 0
+                            if flag[0]:
+                                self._service(closure, stack, base, pc)
                         else:  # NOP
                             pass
                     elif op == TAILMETHOD:
@@ -1583,26 +1640,86 @@ class VM:
         """A trapped instruction is about to run: tell the debugger, then let the
         original run once (re-armed at the next flag test)."""
         self._top = (closure, stack, base, pc)
-        self._debugger.on_trap(DebugFrame(closure, stack, base, pc), pc)
+        self._debugger.on_trap(DebugFrame(closure, stack, base, pc, len(self.frames)), pc)
         if code[pc][0] == H["TRAP"]:
             code[pc] = original
             self._disarmed.append((closure.proto, code, pc))
             self._flag[0] = True
 
     def _service(self, closure: VMClosure, stack: list, base: int, pc: int) -> None:
-        """The interrupt flag was seen: re-arm traps, then honour a pause request."""
-        self._flag[0] = False
+        """The interrupt flag was seen: count the tick (while a debugger keeps
+        history, the flag stays set), re-arm traps, sound the debugger's alarm
+        when its tick has come, then honour a pause request and a stop."""
+        self._flag[0] = self._ticking
         if self._tier is not None and self._tier.disarmed:
             self._tier.rearm()
+        self._rearm()
+        if self._ticking:
+            self.ticks += 1
+            if self.ticks >= self._alarm:
+                self._top = (closure, stack, base, pc)
+                self._debugger.on_alarm(DebugFrame(closure, stack, base, pc, len(self.frames)))
+        if self._interrupt_requested and self._debugger is not None:
+            self._interrupt_requested = False
+            self._top = (closure, stack, base, pc)
+            self._debugger.on_interrupt(DebugFrame(closure, stack, base, pc, len(self.frames)))
+        if self._stop_requested:
+            self._stop_requested = False
+            raise ProgramExit(130, interrupted=True)
+
+    def _rearm(self) -> None:
+        """Put back the traps that ran once since the last flag test."""
         trap = H["TRAP"]
         for proto, code, pc_disarmed in self._disarmed:
             if pc_disarmed in self._traps.get(proto, ()) and code[pc_disarmed][0] != trap:
                 code[pc_disarmed] = (trap, code[pc_disarmed], 0, 0, 0)
         self._disarmed.clear()
-        if self._interrupt_requested and self._debugger is not None:
-            self._interrupt_requested = False
-            self._top = (closure, stack, base, pc)
-            self._debugger.on_interrupt(DebugFrame(closure, stack, base, pc))
+
+    def _tick(self) -> None:
+        """A tick between instructions that `_service` does not see (a nested loop begins or ends)."""
+        self.ticks += 1
+        if self.ticks >= self._alarm:
+            self._debugger.on_alarm(None)
+
+    # ---------------------------------------------------------- history (for a debugger that travels in time)
+
+    def keep_ticks(self, on: bool) -> None:
+        """Count ticks (see vm/history.py) from now on, or stop counting. The
+        interrupt flag then stays set, so every tick reaches `_service`."""
+        self._ticking = on
+        self._flag[0] = self._flag[0] or on
+
+    def set_alarm(self, tick: int | None) -> None:
+        """Call the debugger's `on_alarm(frame or None)` at every tick from `tick` on (None: never)."""
+        self._alarm = _NEVER if tick is None else tick
+
+    def restorable(self) -> bool:
+        """Whether the running state can be saved: no builtin is running Esker
+        code below (a callback, an import, a generator resumed from Python)."""
+        return len(self._nested_opens) == 1
+
+    def current_state(self) -> tuple:
+        """(closure, stack, base, pc, loop's open upvalues, running frame's open
+        upvalues) of the innermost frame, as a hook sees it."""
+        closure, stack, base, pc = self._top
+        return closure, stack, base, pc, self._nested_opens[0], self._innermost_opens()
+
+    def resume_state(self, frames: list, closure: VMClosure, stack: list, base: int, loop_opens: list,
+                     opens: list, pc: int):
+        """Runs a program on from a state a debugger saved (`frames` as they
+        were, the main module's boundary first); returns when it ends."""
+        del self.frames[:]
+        self._nested_opens.clear()
+        self._native_caller = None
+        return self._nested(frames[0], closure, stack, base, opens, pc, above=frames[1:], loop_opens=loop_opens)
+
+    def globals_tables(self) -> list[dict]:
+        """The global tables of the loaded modules."""
+        return list({id(table): table for table in self._globals_of.values()}.values())
+
+    def decoded_code(self) -> list[list]:
+        """The decoded instruction lists of the loaded protos (program text, not state)."""
+        return list(self._codes.values())
 
     def enter_native(self, frame: "DebugFrame", pc: int) -> None:
         """Instruction `pc` of `frame` is about to run code on a nested loop that
@@ -1639,15 +1756,16 @@ class VM:
         if self._top is None:
             return []
         closure, stack, base, pc = self._top
-        found = [DebugFrame(closure, stack, base, pc)]
-        for closure, code, base, pc, ret in reversed(self.frames):
+        found = [DebugFrame(closure, stack, base, pc, len(self.frames))]
+        for depth in range(len(self.frames) - 1, -1, -1):
+            closure, code, base, pc, ret = self.frames[depth]
             if ret is None:
                 stack = code
             elif type(ret) is VMGenerator:
                 # Resumed by a for loop: the consumer's frame; from Python: the native call's caller.
                 stack = ret.consumer[0] if ret.resumer is not None else code
             if closure is not None and stack is not None:
-                found.append(DebugFrame(closure, stack, base, max(pc - 1, 0)))
+                found.append(DebugFrame(closure, stack, base, max(pc - 1, 0), depth))
         return found
 
     def depth(self) -> int:
@@ -1671,12 +1789,14 @@ class VM:
         with room for EVALUATION_HEADROOM frames above the program's, so that
         expressions work also where the program overflowed its stack."""
         self._load(proto)
-        limit, top = self.max_depth, self._top
+        limit, top, ticking, ticks = self.max_depth, self._top, self._ticking, self.ticks
         self.max_depth = max(limit, len(self.frames) + EVALUATION_HEADROOM)
+        self._ticking = False  # an expression is no part of the program's history
         try:
             return self._call_closure(VMClosure(proto, self._codes[proto], []), list(values))
         finally:
-            self.max_depth, self._top = limit, top
+            self.max_depth, self._top, self._ticking, self.ticks = limit, top, ticking, ticks
+            self._flag[0] = self._flag[0] or ticking
 
 
 class Redirect(Exception):
@@ -1693,12 +1813,14 @@ class Redirect(Exception):
 class DebugFrame:
     """A frame as a debugger sees it: its function, pc and registers."""
 
-    def __init__(self, closure: VMClosure, stack: list, base: int, pc: int):
+    def __init__(self, closure: VMClosure, stack: list, base: int, pc: int, depth: int = 0):
         self.closure = closure
         self.proto = closure.proto
         self.stack = stack
         self.base = base
         self.pc = pc
+        #: What `VM.depth()` says while this frame runs.
+        self.depth = depth
         self.key = (id(stack), base, id(closure))
         self.size = closure.size
 

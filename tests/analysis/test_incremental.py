@@ -86,3 +86,13 @@ def test_a_syntax_error_reaching_past_the_edit():
     opened = assert_same_as_full(text.replace("return 1\n}", "return (1\n}"), first)
     assert any(d.code == "E0005" for d in opened.diagnostics)
     assert_same_as_full(text, opened)
+
+
+def test_a_triple_quote_closed_past_the_edited_units():
+    # A triple quote typed into a field of an f-string opens a string only
+    # if a closing one follows somewhere: here, units further on.
+    text = ('fn show(a) {\n    print(f"{a:>8}")\n    }\n\nlet n = 1\n\n'
+            'print(f"""total: {n}\n  done""")\n')
+    first = assert_same_as_full(text, None)
+    typed = assert_same_as_full(text.replace("{a:>8}", '{a"""b:>8}'), first)
+    assert any(d.code == "E0002" for d in typed.diagnostics)

@@ -20,3 +20,10 @@ def test_quick_benchmarks_agree_across_engines():
     assert "geometric mean" in done.stdout
     for name in ["fib", "nbody", "fannkuch", "binary_trees", "generators", "methods"]:
         assert name in done.stdout
+
+
+def test_the_repl_benchmark_runs_and_both_ways_print_the_same():
+    done = subprocess.run([sys.executable, "benchmarks/repl.py", "--quick"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| 200 |" in done.stdout and "REPL / file" in done.stdout

@@ -278,3 +278,13 @@ def test_paths_through_symbolic_links_meet(debuggee, tmp_path):
     debuggee.stopped("breakpoint")
     assert (debuggee.top()["source"]["path"], debuggee.top()["line"]) == (str(link / "helper.esk"), helper_line)
     assert debuggee.run_to_end() == 0
+
+
+def test_a_breakpoint_in_a_callback_stops_at_every_call(debuggee):
+    path = program("callbacks.esk")
+    debuggee.start(path, [markers(path)["twice"]], history=0)
+    for expected in ("3", "1", "2"):
+        debuggee.stopped("breakpoint")
+        assert debuggee.evaluate("x")["result"] == expected
+        debuggee.resume()
+    assert debuggee.finish() == 0

@@ -18,8 +18,8 @@ def test_a_condition_that_runs_too_long_is_stopped_and_reported(debuggee):
 
 
 def test_a_pause_while_a_condition_runs_is_honoured(debuggee):
-    debuggee.start(SLOW, [{"line": BODY, "condition": "spin()"}])
-    debuggee.client.wait_event("thread")
+    debuggee.start(SLOW, [{"line": BODY, "condition": "print(\"spinning\") == nil and spin()"}])
+    debuggee.client.wait_event("output", lambda body: body["output"] == "spinning\n")
     debuggee.client.request("pause", {"threadId": 1})
     debuggee.stopped("pause")
     assert debuggee.top()["line"] == BODY

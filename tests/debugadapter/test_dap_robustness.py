@@ -18,7 +18,7 @@ def test_requests_before_initialize_fail(client):
 def test_unknown_commands_fail(client):
     client.request("initialize", {"adapterID": "esker"})
     assert "unknown" in client.failure("fly", {"to": "moon"})
-    assert "unknown" in client.failure("stepBack", {"threadId": 1})
+    assert "unknown" in client.failure("readMemory", {"memoryReference": "0x0", "count": 4})
 
 
 def test_malformed_messages_get_error_responses(client):

@@ -2,7 +2,9 @@
 
 Every program in examples/ (and modules/main.esk) runs through the `esker`
 command from its own folder, and again on the tree-walking interpreter, and
-must print exactly its `.out` file. Every `esker` code block of
+must print exactly its `.out` file. Beside a program, `NAME.args` holds its
+arguments (split as a shell would), `NAME.stdin` its standard input and
+`NAME.err` what it must print on standard error (nothing when absent). Every `esker` code block of
 docs/language.md that is directly followed by a `text` block must print
 exactly that text on both engines, so the guide cannot drift away from what
 Esker does.
@@ -10,7 +12,9 @@ Esker does.
 
 from __future__ import annotations
 
+import io
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +44,16 @@ def example_id(program: Path) -> str:
     return str(program.relative_to(EXAMPLES))
 
 
+def beside(program: Path, suffix: str, default: str = "") -> str:
+    """The text of the file beside `program` with this suffix, or `default`."""
+    path = program.with_suffix(suffix)
+    return path.read_text(encoding="utf-8") if path.is_file() else default
+
+
+def arguments(program: Path) -> list[str]:
+    return shlex.split(beside(program, ".args"))
+
+
 def guide_snippets() -> list[tuple[int, str, str]]:
     """(line, program, expected output) for each `esker` block of the guide that
     is followed, with only blank lines between, by a `text` block."""
@@ -54,12 +68,13 @@ def guide_snippets() -> list[tuple[int, str, str]]:
     return snippets
 
 
-def assert_run_prints(capsys, engine: str, path: str, expected: str) -> None:
-    """`esker run --engine ENGINE PATH`, in this process, must succeed without a
-    word on stderr and print exactly `expected`."""
-    status = cli.main(["run", "--engine", engine, path])
+def assert_run_prints(capsys, engine: str, path: str, expected: str, args: list[str] = (),
+                      expected_err: str = "") -> None:
+    """`esker run --engine ENGINE PATH ARGS`, in this process, must succeed,
+    print exactly `expected` and, on stderr, `expected_err`."""
+    status = cli.main(["run", "--engine", engine, path, *args])
     captured = capsys.readouterr()
-    assert (status, captured.err) == (0, "")
+    assert (status, captured.err) == (0, expected_err)
     assert captured.out == expected
 
 
@@ -69,9 +84,9 @@ def command_runs():
     its own, all started at once so they run side by side; each test then
     waits for its own process."""
     runs = {
-        program: subprocess.Popen([sys.executable, "-m", "esker.vm.cli", "run", program.name],
+        program: subprocess.Popen([sys.executable, "-m", "esker.vm.cli", "run", program.name, *arguments(program)],
                                   cwd=program.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  stdin=subprocess.DEVNULL, text=True, encoding="utf-8")
+                                  stdin=subprocess.PIPE, text=True, encoding="utf-8")
         for program in example_programs()
     }
     yield runs
@@ -83,15 +98,17 @@ def command_runs():
 @pytest.mark.parametrize("program", example_programs(), ids=example_id)
 def test_example_run_by_the_command_prints_its_out_file(command_runs, program: Path):
     process = command_runs[program]
-    stdout, stderr = process.communicate(timeout=60)
-    assert (process.returncode, stderr) == (0, "")
+    stdout, stderr = process.communicate(beside(program, ".stdin"), timeout=60)
+    assert (process.returncode, stderr) == (0, beside(program, ".err"))
     assert stdout == program.with_suffix(".out").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("program", example_programs(), ids=example_id)
 def test_example_on_the_tree_walker_prints_its_out_file(monkeypatch, capsys, program: Path):
     monkeypatch.chdir(program.parent)
-    assert_run_prints(capsys, "tree", program.name, program.with_suffix(".out").read_text(encoding="utf-8"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(beside(program, ".stdin")))
+    assert_run_prints(capsys, "tree", program.name, program.with_suffix(".out").read_text(encoding="utf-8"),
+                      arguments(program), beside(program, ".err"))
 
 
 def test_every_example_has_an_out_file_and_says_what_it_shows():

@@ -41,10 +41,12 @@ BROKEN = "print(nowhere)\n"
 
 TOOLS = "fn helper() { return 1 }\n"
 USES_PACKAGE = "import pkg.tools\nprint(tools.helper())\n"
+USES_PATHS = 'import "pkg/tools.esk"\nimport "pkg/tools.esk" as kit\nprint(tools.helper(), kit.helper())\n'
 
 
 FILES = {"geometry.esk": GEOMETRY, "main.esk": MAIN, "other.esk": OTHER, "broken.esk": BROKEN,
-         "pkg/tools.esk": TOOLS, "package_user.esk": USES_PACKAGE}
+         "pkg/tools.esk": TOOLS, "package_user.esk": USES_PACKAGE,
+         "path_user.esk": USES_PATHS}
 
 client, editor = session("workspace", files=FILES)
 
@@ -164,4 +166,45 @@ async def test_a_missing_module_is_found_when_it_appears(editor: Editor):
     else:
         found = await editor.publication_after(doc, seen)
     assert found == []
+    editor.close(doc)
+
+
+async def test_definition_from_path_import_strings(editor: Editor):
+    doc = editor.open("path_user.esk", USES_PATHS)
+    assert await editor.diagnostics(doc) == []
+    for needle, occurrence in (('"pkg/tools.esk"', 0), ('"pkg/tools.esk"', 1), ("kit.", 0), ("tools.h", 0)):
+        found = await answered(editor.client.text_document_definition_async(types.DefinitionParams(
+            text_document=editor.ident(doc), position=editor.at(doc, needle, occurrence, delta=1))))
+        assert [f.uri.rsplit("/", 2)[-2:] for f in found] == [["pkg", "tools.esk"]], (needle, occurrence)
+    editor.close(doc)
+
+
+async def test_a_path_import_string_is_not_coloured_as_a_module(editor: Editor):
+    doc = editor.open("path_user.esk", USES_PATHS)
+    await editor.diagnostics(doc)
+    legend = editor.server_capabilities.semantic_tokens_provider.legend
+    full = await answered(editor.client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(
+        text_document=editor.ident(doc))))
+    line = character = 0
+    tokens = []
+    for n in range(0, len(full.data), 5):
+        line += full.data[n]
+        character = full.data[n + 1] if full.data[n] else character + full.data[n + 1]
+        tokens.append((line, character, legend.token_types[full.data[n + 3]]))
+    assert [token for token in tokens if token[0] < 2] == [(1, 26, "namespace")], "only the alias is a name"
+    assert (2, 6, "namespace") in tokens and (2, 22, "namespace") in tokens
+    editor.close(doc)
+
+
+async def test_a_missing_module_is_found_when_it_is_opened(editor: Editor):
+    doc = editor.open("needs_unsaved.esk", "import unsaved\nprint(unsaved.value)\n")
+    assert [d.code for d in await editor.diagnostics(doc)] == ["E0110"]
+    seen = editor.publications(doc)
+    module = editor.open("unsaved.esk", "let value = 1\n", on_disk=False)
+    if editor.pulls:
+        found = await editor.diagnostics(doc)
+    else:
+        found = await editor.publication_after(doc, seen)
+    assert found == []
+    editor.close(module)
     editor.close(doc)

@@ -43,52 +43,39 @@ def test_golden_python_of_a_loop():
 
 
 GOLDEN_ADD = """\
-    | def add_1(F, r0, r1):
-  0 |     if len(frames) >= host_depth: return deep(F, [r0, r1])
-  0 |     frames.append(MARK)
+    | def add_1(F, D, r0, r1):
+  0 |     if D > host_depth: return deep(F, D, [r0, r1])
   0 |     try:
-  0 |         r2 = (r0 + r1) if ((t := type(r0)) is int or t is float) and type(r1) is t else add(r0, r1)
+  0 |         if not ((t := type(r0)) is int or t is float): raise Deopt(0)
+  0 |         if not ((t := type(r1)) is int or t is float): raise Deopt(0)
+  0 |         r2 = r0 + r1
   1 |         return r2
     |     except EskerError as e:
     |         leave(e, PCS[e.__traceback__.tb_lineno])
     |         raise
-    |     finally:
-    |         frames.pop()"""
+    |     except ArithmeticError as x:
+    |         e = arithmetic_error(x)
+    |         leave(e, PCS[x.__traceback__.tb_lineno])
+    |         raise e from None
+    |     except Deopt as x:
+    |         return resume(F, D, x.pc, locals())"""
 
 GOLDEN_COUNT = """\
-    | def count_1(F, r0):
-  0 |     if len(frames) >= host_depth: return deep(F, [r0])
-  0 |     frames.append(MARK)
+    | def count_1(F, D, r0):
+  0 |     if D > host_depth: return deep(F, D, [r0])
   0 |     try:
-  0 |         L = 0
-    |         while True:
-  5 |             if L == 5:
-  5 |               r1 = (r1 + r4) if ((t := type(r1)) is int or t is float) and type(r4) is t else add(r1, r4)
-  6 |               v = r2 + 1
-  6 |               if v < r3:
-  6 |                 r2 = r4 = v
-  5 |                 L = 5
-  5 |                 continue
-  8 |               L = 8
-  8 |               continue
-  0 |             elif L == 0:
-  0 |               r1 = 0
-  1 |               r2 = 0
-  2 |               r3 = r0
-  3 |               if type(r2) is not int or type(r3) is not int: make_range(r2, r3, False)
-  3 |               if r2 < r3:
-  3 |                 r4 = r2
-  5 |                 L = 5
-  5 |                 continue
-  8 |               L = 8
-  8 |               continue
-  8 |             elif L == 8:
-  8 |               return r1
+  0 |         r1 = 0
+  1 |         r2 = 0
+  2 |         r3 = r0
+  3 |         if type(r2) is not int or type(r3) is not int: make_range(r2, r3, False)
+  6 |         for r2 in range(r2, r3):
+  6 |           r4 = r2
+  5 |           r1 = r1 + r4
+  6 |           continue
+  8 |         return r1
     |     except EskerError as e:
     |         leave(e, PCS[e.__traceback__.tb_lineno])
-    |         raise
-    |     finally:
-    |         frames.pop()"""
+    |         raise"""
 
 
 # ------------------------------------------------------------------ errors and traces
@@ -234,9 +221,9 @@ def test_dis_python_shows_each_function_with_its_pcs(esker, tmp_path):
     done = esker("dis", "--python", "p.esk", cwd=tmp_path)
     assert done.status == 0
     assert "# <module> (p.esk:1)" in done.stdout and "# fib (p.esk:1)" in done.stdout
-    assert "def fib_1(F, r0):" in done.stdout and "return r0  " in done.stdout
+    assert "def fib_1(F, D, r0):" in done.stdout and "return r0  " in done.stdout
     only = esker("dis", "--python", "--function", "fib", "p.esk", cwd=tmp_path)
-    assert only.stdout.startswith("# fib (p.esk:1)\ndef fib_1(F, r0):") and "<module>" not in only.stdout
+    assert only.stdout.startswith("# fib (p.esk:1)\ndef fib_1(F, D, r0):") and "<module>" not in only.stdout
     missing = esker("dis", "--python", "--function", "nope", "p.esk", cwd=tmp_path)
     assert missing.status == 2 and "no function named nope" in missing.stderr
 

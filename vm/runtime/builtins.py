@@ -396,8 +396,11 @@ def _sorted(engine, args):
 
 @define("enumerate(iterable[, start])", "A generator of `(index, value)` tuples, counting from `start` (0).",
         "",
-        """print(array(enumerate(["a", "b"], 1)), array(enumerate("xy")))""",
-        """[(1, "a"), (2, "b")] [(0, "x"), (1, "y")]""")
+        """for (number, word) in enumerate(["one", "two"], 1) { print(number, word) }
+           print(array(enumerate("xy")))""",
+        """1 one
+           2 two
+           [(0, "x"), (1, "y")]""")
 def _enumerate(engine, args):
     start = integer(args[1], "enumerate()") if len(args) > 1 else 0
     values = ops.iterate(engine, args[0])
@@ -406,8 +409,11 @@ def _enumerate(engine, args):
 
 @define("zip(iterable, ...)", "A generator of tuples of the iterables' values, side by side.",
         """It stops with the shortest iterable.""",
-        """print(array(zip([1, 2, 3], "xy")), array(zip("ab", 0..3, [true, false])))""",
-        """[(1, "x"), (2, "y")] [("a", 0, true), ("b", 1, false)]""")
+        """for (name, age) in zip(["Ada", "Alan"], [36, 41]) { print(name, age) }
+           print(array(zip([1, 2, 3], "xy")), array(zip("ab", 0..3, [true, false])))""",
+        """Ada 36
+           Alan 41
+           [(1, "x"), (2, "y")] [("a", 0, true), ("b", 1, false)]""")
 def _zip(engine, args):
     sources = [ops.iterate(engine, arg) for arg in args]
     return ops.NativeGenerator("zip", (tuple(values) for values in zip(*sources)))
@@ -475,6 +481,13 @@ _TYPE_METHODS: dict[type, dict[str, Entry]] = {
     tuple: LIBRARY.methods("tuple"), Range: LIBRARY.methods("range"),
 }
 assert all(entry.kind is METHOD for table in _TYPE_METHODS.values() for entry in table.values())
+
+
+def method_entry(kind: type, name: str) -> Entry | None:
+    """The library entry `call_method` runs for `receiver.name(...)` when the
+    receiver's Python type is `kind` (a builtin type), if it has that method."""
+    table = _TYPE_METHODS.get(kind)
+    return None if table is None else table.get(name)
 
 
 def call_method(engine, receiver, name: str, args: list, kwargs: dict | None = None):

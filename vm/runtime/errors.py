@@ -45,11 +45,14 @@ class ProgramExit(Exception):
 
     It is not an `EskerError`: `catch` never catches it, but every `finally`
     block between the call and the top level runs before the program ends with
-    `status` (LANGUAGE.md §13.4)."""
+    `status` (LANGUAGE.md §13.4). A stop asked for from outside the program
+    (Ctrl-C in the REPL) travels the same way, `interrupted`; it is reported
+    as `error[KeyboardInterrupt]`."""
 
-    def __init__(self, status: int = 0):
+    def __init__(self, status: int = 0, interrupted: bool = False):
         super().__init__(status)
         self.status = status
+        self.interrupted = interrupted
 
 
 class HostError(Exception):

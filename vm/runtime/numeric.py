@@ -37,12 +37,12 @@ def _real(name: str, func: Callable[..., float], exact_ints: bool = False) -> Ca
     where = f"math.{name}()"
 
     def call(engine, args):
-        if exact_ints and all(type(arg) is int for arg in args):
-            values = args
-        else:
-            values = _floats(args, where)
         try:
-            return func(*values)
+            if len(args) == 1 and type(args[0]) is float:
+                return func(args[0])  # the common case: one float, nothing to check or convert
+            if exact_ints and all(type(arg) is int for arg in args):
+                return func(*args)
+            return func(*_floats(args, where))
         except OverflowError:
             return math.inf
         except ValueError:

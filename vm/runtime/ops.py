@@ -67,6 +67,15 @@ def _too_large() -> EskerError:
 MAX_INT_BITS = 2 ** 31
 
 
+def arithmetic_error(error: ArithmeticError) -> EskerError:
+    """The error an operator on two numbers reports where Python's own operator
+    raised `error`: a zero divisor, or an int too large to convert to a float
+    (for engines that run the operators' number cases as Python operators)."""
+    if isinstance(error, ZeroDivisionError):
+        return _division_by_zero()
+    return _too_large()
+
+
 def _int_too_large(symbol: str) -> EskerError:
     return runtime_error("ValueError", f"int result of {symbol} too large (more than {MAX_INT_BITS} bits)")
 
@@ -565,7 +574,7 @@ def iterate(engine, value) -> Iterator:
     if kind is Range:
         return iter(value.as_range())
     if kind is dict:
-        return _map_entries(value, False)
+        return MapEntries(value, False)
     if isinstance(value, Generator):
         return _generator_values(engine, value)
     raise runtime_error("TypeError", f"{type_name(value)} is not iterable")
@@ -574,21 +583,69 @@ def iterate(engine, value) -> Iterator:
 def iterate_pairs(engine, value) -> Iterator[tuple]:
     """What `for i, x in value` visits: (key, value) for maps, else (counter from 0, value)."""
     if type(value) is dict:
-        return _map_entries(value, True)
+        return MapEntries(value, True)
     return enumerate(iterate(engine, value))
 
 
-def _map_entries(mapping: dict, with_values: bool) -> Iterator:
-    keys = iter(mapping)
-    while True:
+class MapEntries:
+    """What `for` visits in a map: its keys, or (key, value) pairs. A class
+    rather than a generator so that its place can be saved and rebuilt
+    (`__reduce__`), as a debugger travelling back in time needs."""
+
+    __slots__ = ("_mapping", "_keys", "_with_values", "_taken", "_size")
+
+    def __init__(self, mapping: dict, with_values: bool):
+        self._mapping = mapping
+        self._keys = iter(mapping)
+        self._with_values = with_values
+        self._taken = 0
+        self._size = len(mapping)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
         try:
-            key = next(keys)
-        except StopIteration:
-            return
+            key = next(self._keys)
         except RuntimeError:
             # Python's dict iterator noticed that the map changed size (or keys) under it.
-            raise runtime_error("RuntimeError", "map changed size during iteration") from None
-        yield (key, mapping[key]) if with_values else key
+            raise _changed_size() from None
+        self._taken += 1
+        return (key, self._mapping[key]) if self._with_values else key
+
+    def __reduce__(self):
+        return _rebuild_map_entries, (self._mapping, self._with_values, self._taken, self._size)
+
+
+def _rebuild_map_entries(mapping: dict, with_values: bool, taken: int, size: int):
+    """A MapEntries at the place a saved one was: `taken` keys in."""
+    if len(mapping) != size:
+        return _Failing(_changed_size)
+    entries = MapEntries(mapping, with_values)
+    for _ in range(taken):
+        next(entries._keys)
+    entries._taken = taken
+    return entries
+
+
+class _Failing:
+    """An iterator whose next step raises the error `make()` gives."""
+
+    def __init__(self, make):
+        self._make = make
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        raise self._make()
+
+    def __reduce__(self):
+        return _Failing, (self._make,)
+
+
+def _changed_size() -> EskerError:
+    return runtime_error("RuntimeError", "map changed size during iteration")
 
 
 class NativeGenerator(Generator):

@@ -93,12 +93,12 @@ def _append(engine, args):
         """The file is opened at once (so a missing file fails here) and read a
         line at a time as the generator is resumed.""",
         """io.write("io-lines-example.txt", "one\\ntwo\\n")
-           for line in io.lines("io-lines-example.txt") {
-               print(line.upper())
+           for (number, line) in enumerate(io.lines("io-lines-example.txt"), 1) {
+               print(f"{number}: {line}")
            }
            io.remove("io-lines-example.txt")""",
-        """ONE
-           TWO""")
+        """1: one
+           2: two""")
 def _lines(engine, args):
     return ops.NativeGenerator("io.lines", engine.host.read_lines(string(args[0], "io.lines()")))
 

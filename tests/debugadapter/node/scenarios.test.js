@@ -110,3 +110,32 @@ test('disassembles around the instruction pointer', async () => {
     assert.strictEqual(listing.body.instructions[3].address, frame.instructionPointerReference);
     assert.strictEqual(listing.body.instructions[3].symbol, 'add');
 });
+
+test('steps back, continues backwards and restarts a frame from recorded history', async () => {
+    const file = path.join(PROGRAMS, 'travel.esk');
+    const lines = markers(file);
+    await dc.hitBreakpoint({ program: file }, { path: file, line: lines.end });
+    await Promise.all([dc.stepBackRequest({ threadId: 1 }), dc.assertStoppedLocation('step', { line: lines.clock })]);
+    await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: lines.got }] });
+    await Promise.all([
+        dc.reverseContinueRequest({ threadId: 1 }),
+        dc.assertStoppedLocation('breakpoint', { line: lines.got }),
+    ]);
+    let frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    const got = await dc.evaluateRequest({ expression: 'got', frameId: frame.id, context: 'watch' });
+    assert.strictEqual(got.body.result, '[0, 2]');
+    await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: lines.square, condition: 'x == 2' }] });
+    await Promise.all([
+        dc.reverseContinueRequest({ threadId: 1 }),
+        dc.assertStoppedLocation('breakpoint', { line: lines.square }),
+    ]);
+    frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    await Promise.all([dc.restartFrameRequest({ frameId: frame.id }), dc.waitForEvent('stopped')]);
+    await Promise.all([
+        dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [] }),
+        dc.continueRequest({ threadId: 1 }),
+        // What was printed before the travels is not printed again.
+        dc.assertOutput('stdout', '5 [0, 2, 4] too big: 5'),
+        dc.waitForEvent('terminated'),
+    ]);
+});
