@@ -293,12 +293,16 @@ def _keyword_section(code: Bytecode, node: ast.Node) -> str:
     `CLOSURE` instruction and the closure's listing."""
     if isinstance(node, ast.FnExpr):
         return _closure_section(code, node)
-    function = code.innermost(node.span.start, node.span.end)
+    holding = [f for f in code.functions if f.node is not None and f.holds(node.span.start, node.span.end)]
+    function = min(holding, key=lambda f: f.size) if holding else \
+        next((f for f in code.functions if f.node is None), None)
     if function is None:
         return _not_compiled(code, None)
     inner = _inner_blocks(node)
+    # Empty spans mark code the compiler adds (a module's final RETURN0).
     here = [line for line, span in zip(function.lines, function.proto.spans)
-            if span is not None and node.span.contains(span) and not any(block.contains(span) for block in inner)]
+            if span is not None and span.end > span.start and node.span.contains(span)
+            and not any(block.contains(span) for block in inner)]
     if not here:
         return f"*No instructions: `{_word_of(node)}` here compiles to nothing of its own.*"
     return _code_block(f"Bytecode of this `{_word_of(node)}` in `{function.name}`", here, PLACE_LINES)
