@@ -98,7 +98,7 @@ class EskerServer(LanguageServer):
 
     # -------------------------------------------------------------- queries
 
-    async def query(self, uri: str, compute: Callable[[Snapshot], T]) -> T | None:
+    async def query(self, uri: str, compute: Callable[[Snapshot], T]) -> T:
         """`compute(snapshot)` on a worker thread, for the document's current
         version; an InvalidParams error when the document is not open. A
         request cancelled before a worker picks the job up is never computed,
