@@ -21,6 +21,7 @@ from .source import SourceText
 
 ENGINES = ("vm", "tree")
 TIERS = ("auto", "vm")
+SOURCE_SUFFIX = ".esk"
 BYTECODE_SUFFIX = ".eskc"
 DEFAULT_ENGINE = "vm"
 
@@ -54,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 def _flush() -> None:
     try:
         sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
+    except BrokenPipeError:
+        # What is still buffered has no reader; Python must not try again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
         pass
 
 
@@ -79,7 +83,8 @@ def _argument_parser() -> argparse.ArgumentParser:
     run.set_defaults(command=command_run)
 
     check = commands.add_parser("check", help="report diagnostics without running anything")
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="FILE",
+                       help="an .esk file, or a directory: every .esk file under it")
     check.add_argument("--json", action="store_true", help="print diagnostics as JSON for tools")
     check.set_defaults(command=command_check)
 
@@ -89,7 +94,9 @@ def _argument_parser() -> argparse.ArgumentParser:
     dis.add_argument("--no-source", action="store_true", help="do not show source lines beside the code")
     dis.add_argument("--python", action="store_true",
                      help="show the Python each function compiles to in the tier, lines marked with their pcs")
-    dis.add_argument("--function", metavar="NAME", help="only the functions named NAME (<module>: the top level)")
+    dis.add_argument("--function", metavar="NAME",
+                     help="only the functions named NAME (Point.norm; <module>: the top level), "
+                          "in the listing, --json or --python")
     dis.set_defaults(command=command_dis)
 
     compile_ = commands.add_parser("compile", help="compile a program to a bytecode file")
@@ -98,7 +105,8 @@ def _argument_parser() -> argparse.ArgumentParser:
     compile_.set_defaults(command=command_compile)
 
     fmt = commands.add_parser("fmt", help="format files in place (idempotent, keeps comments)")
-    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("files", nargs="+", metavar="FILE",
+                     help="an .esk file, or a directory: every .esk file under it")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
     fmt.add_argument("--diff", action="store_true", help="change nothing; print the changes as a diff")
     fmt.set_defaults(command=command_fmt)
@@ -179,7 +187,7 @@ def command_check(args) -> int:
     loader = ModuleLoader()
     all_items: list[dict] = []
     any_error = False
-    for path in args.files:
+    for path in source_files(args.files):
         text, problem = read_source(path)
         if problem is not None:
             report = FileReport(path, [problem], None)
@@ -195,6 +203,22 @@ def command_check(args) -> int:
         json.dump(all_items, sys.stdout, indent=2)
         print()
     return 1 if any_error else 0
+
+
+def source_files(arguments: list[str]) -> list[str]:
+    """The files `check` and `fmt` work on: each argument that is a directory
+    stands for every .esk file under it (in name order, hidden directories
+    skipped, as formatters and linters do); any other argument is itself, so
+    a missing file is still reported as one."""
+    files: list[str] = []
+    for argument in arguments:
+        if not os.path.isdir(argument):
+            files.append(argument)
+            continue
+        for folder, subfolders, names in os.walk(argument):
+            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+            files.extend(os.path.join(folder, name) for name in sorted(names) if name.endswith(SOURCE_SUFFIX))
+    return files
 
 
 def command_run(args) -> int:
@@ -273,7 +297,7 @@ def command_fmt(args) -> int:
     from .formatter import format_source
 
     status = 0
-    for path in args.files:
+    for path in source_files(args.files):
         text, problem = read_source(path)
         if problem is not None:
             print(problem.format(path), file=sys.stderr)
@@ -422,11 +446,18 @@ def command_dis(args) -> int:
         return 2
     if args.python:
         return _print_python(proto, args.file, args.function)
+    chosen = [proto] if args.function is None else [item for item in proto.walk()
+                                                    if item.display_name == args.function]
+    if not chosen:
+        print(f"esker: no function named {args.function} in {args.file}", file=sys.stderr)
+        return 2
     if args.json:
-        json.dump(to_json(proto), sys.stdout, indent=2)
+        json.dump(to_json(proto) if args.function is None else [to_json(item) for item in chosen],
+                  sys.stdout, indent=2)
         print()
     else:
-        sys.stdout.write(format_proto(proto, Options(source=source)))
+        options = Options(recursive=args.function is None, source=source)
+        sys.stdout.write("\n".join(format_proto(item, options) for item in chosen))
     return 0
 
 

@@ -151,7 +151,7 @@ def _code_lines(proto: Proto, options: Options) -> list[str]:
     for record in records:
         span = record.span
         if options.source is not None and span is not None and span.line != previous_line:
-            lines.append(f"    -- {span.line}: {options.source.line_text(span.line).strip()}")
+            lines.append(f"    -- {span.line}: {options.source.line_text(span.line).strip()}".rstrip())
         previous_line = span.line if span is not None else previous_line
         current = options.current is not None and options.current[0] is proto and options.current[1] == record.pc
         marker = "-->" if current else (">>" if record.pc in targets else "")

@@ -20,9 +20,11 @@ VM's depth limit (`ESKER_MAX_DEPTH` is honoured, as by `esker run`).
   definition whose code failed leaves no name behind: only names whose
   declaration ran are known to later entries.
 - Ctrl-C abandons the entry being typed. While an entry runs, it stops it at
-  its next call, return or loop iteration (a builtin that is working or
-  waiting, such as `input()`, finishes first): its `finally` blocks run, and
-  `error[KeyboardInterrupt]: interrupted` is reported. The session goes on.
+  its next call, return or loop iteration, or while it waits for the
+  terminal in `input()` or `io.read_stdin()` (a builtin that is working,
+  such as `sorted` of a long array, finishes first): its `finally` blocks
+  run, and `error[KeyboardInterrupt]: interrupted` is reported. The session
+  goes on.
 - `exit(status)` ends the session with that status; so does end of input
   (Ctrl-D), with status 0. The terminal's settings are saved when the
   session starts and restored however it ends.
@@ -121,14 +123,18 @@ class Session:
         parsed = self.parse(entry) if isinstance(entry, str) else entry
         self._stopping = False
         self.vm.cancel_stop()
+        if isinstance(self.vm.host, TerminalHost):
+            self.vm.host.cancel_interrupt()
         with _interrupts_calling(self.interrupt):
             return call_with_deep_stack(lambda: self._submit(parsed))
 
     def interrupt(self) -> None:
         """Ctrl-C while an entry is being handled: it is abandoned, or stopped
-        if it already runs."""
+        if it already runs (also while it waits for the terminal in `input()`)."""
         self._stopping = True
         self.vm.stop()
+        if isinstance(self.vm.host, TerminalHost):
+            self.vm.host.interrupt()
 
     def _submit(self, parsed: ParseResult) -> Outcome:
         problems = [d for d in parsed.diagnostics if d.severity == Severity.ERROR]
@@ -179,6 +185,64 @@ class Session:
                                              doc="The last value the REPL echoed.")
 
 
+class TerminalHost(Host):
+    """The host of a session at a terminal. A program's `input()` and
+    `io.read_stdin()` wait for the terminal in a way Ctrl-C can stop, so
+    Ctrl-C at an `input()` prompt stops the entry as it stops a loop: the
+    read raises the same ProgramExit(130, interrupted=True) as the VM's stop.
+    They read the terminal's file descriptor itself, as the line editor that
+    reads the entries does, so no typed text waits in a buffer of Python's
+    between the two. (Only where `select` works on a terminal: POSIX.)"""
+
+    #: Seconds between looks at whether Ctrl-C was pressed while waiting.
+    POLL = 0.05
+
+    def __init__(self, stdin, stdout):
+        super().__init__(stdin=stdin, stdout=stdout)
+        self._interrupted = threading.Event()
+        #: Set by the session: forgets the VM's own pending stop once a read has honoured it.
+        self.cancel_vm_stop: Callable[[], None] | None = None
+
+    def interrupt(self) -> None:
+        self._interrupted.set()
+
+    def cancel_interrupt(self) -> None:
+        self._interrupted.clear()
+
+    def read_line(self) -> str | None:
+        self.flush()
+        data = self._read(until_newline=True)
+        if not data:
+            return None
+        text = data.decode("utf-8", "replace")
+        return text[:-1].removesuffix("\r") if text.endswith("\n") else text
+
+    def read_all(self) -> str:
+        self.flush()
+        return self._read(until_newline=False).decode("utf-8", "replace")
+
+    def _read(self, until_newline: bool) -> bytes:
+        """Bytes of the terminal up to a newline (or all of them) or its end
+        of input; a Ctrl-C meanwhile stops the entry."""
+        import select
+
+        fd = self.stdin.fileno()
+        data = bytearray()
+        while not (until_newline and data.endswith(b"\n")):
+            ready, _, _ = select.select([fd], [], [], self.POLL)
+            if self._interrupted.is_set():
+                self._interrupted.clear()
+                if self.cancel_vm_stop is not None:
+                    self.cancel_vm_stop()  # this read honours the stop: the finally blocks must run undisturbed
+                raise ProgramExit(130, interrupted=True)
+            if ready:
+                chunk = os.read(fd, 1 if until_newline else 65536)
+                if not chunk:
+                    break
+                data += chunk
+        return bytes(data)
+
+
 @contextmanager
 def _interrupts_calling(stop: Callable[[], None]):
     """While an entry is handled, Ctrl-C (SIGINT) calls `stop` instead of
@@ -206,12 +270,23 @@ def run(stdin=None, stdout=None, max_depth: int = DEFAULT_MAX_DEPTH) -> int:
         if interactive:
             _enable_line_editing()
             print("Esker REPL — Ctrl-D to leave, Ctrl-C to stop an entry.", file=stdout)
-        return _loop(Session(Host(stdin=stdin, stdout=stdout), max_depth), stdin, stdout, interactive)
+        return _loop(_session(stdin, stdout, interactive, max_depth), stdin, stdout, interactive)
     finally:
         if interactive:
             print(file=stdout)
             _save_history()
         _restore_terminal(stdin, saved)
+
+
+def _session(stdin, stdout, interactive: bool, max_depth: int) -> Session:
+    """A session whose programs read standard input through a TerminalHost
+    when it is a terminal that can be waited on, else the plain Host."""
+    if interactive and os.name == "posix" and stdin is sys.stdin:
+        host = TerminalHost(stdin, stdout)
+        session = Session(host, max_depth)
+        host.cancel_vm_stop = session.vm.cancel_stop
+        return session
+    return Session(Host(stdin=stdin, stdout=stdout), max_depth)
 
 
 def _loop(session: Session, stdin, stdout, interactive: bool) -> int:

@@ -164,3 +164,26 @@ def test_check_leaves_out_the_warnings_an_ignore_comment_silences(esker, tmp_pat
     lines = done.stdout.splitlines()
     assert [line.split(": ")[1] for line in lines] == ["warning[W0101]", "error[E0101]"]
     assert lines[0].startswith("quiet.esk:3:9:")
+
+
+def test_check_goes_through_every_esk_file_of_a_directory(esker, tmp_path):
+    (tmp_path / "app" / "lib").mkdir(parents=True)
+    write(tmp_path / "app", "main.esk", "import lib.util\nprint(util.twice(2))\n")
+    write(tmp_path / "app" / "lib", "util.esk", "fn twice(n) { return n * 2 }\nlet x = (\n")
+    done = esker("check", "app", cwd=tmp_path)
+    broken = Path("app", "lib", "util.esk")
+    assert done.status == 1
+    assert f"\n{broken}:3:1: error[E0005]: unexpected end of file" in done.stdout
+
+
+def test_dis_function_shows_only_the_functions_named(esker, tmp_path):
+    write(tmp_path, "walk.esk", "struct W {\n    fn walk(self, n) { return n }\n}\n"
+                                "fn walk(n) { return fn () => n }\nprint(walk(1)())\n")
+    listing = esker("dis", "--function", "walk", "walk.esk", cwd=tmp_path)
+    assert listing.status == 0
+    assert [line for line in listing.stdout.splitlines() if line.startswith("function ")] == [
+        "function walk (walk.esk:4-4), 2 instructions"]
+    method = esker("dis", "--json", "--function", "W.walk", "walk.esk", cwd=tmp_path)
+    assert [item["name"] for item in json.loads(method.stdout)] == ["W.walk"]
+    missing = esker("dis", "--function", "nope", "walk.esk", cwd=tmp_path)
+    assert (missing.status, missing.stdout, missing.stderr) == (2, "", "esker: no function named nope in walk.esk\n")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -101,3 +102,43 @@ def test_version(esker):
     assert (done.status, done.stderr) == (0, "")
     assert re.fullmatch(r"esker \d+\.\d+\.\d+\n", done.stdout)
     assert done.stdout == f"esker {__version__}\n" == "esker 0.2.0\n"
+
+
+FILTER = """
+try {
+    for i in 0..1000000 { print(f"line {i}") }
+} finally {
+    eprint("finally ran")
+}
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_reader_that_goes_away_ends_the_program_quietly(tmp_path, engine):
+    """`esker run prog.esk | head -1`: the program's finally blocks run, and
+    nothing about the closed pipe is printed."""
+    import subprocess
+    import sys
+
+    write(tmp_path, "filter.esk", FILTER)
+    process = subprocess.Popen([sys.executable, "-m", "esker.vm", "run", "--engine", engine, "filter.esk"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "line 0\n"
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert (process.wait(timeout=120), stderr) == (0, "finally ran\n")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a device that is always full")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_output_that_cannot_be_written_is_an_io_error(tmp_path, engine):
+    import subprocess
+    import sys
+
+    write(tmp_path, "full.esk", 'try { print("x") } catch e { eprint(e.kind, e.message) }\nprint("y")\n')
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "esker.vm", "run", "--engine", engine, "full.esk"],
+                              cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[:2] == ["IOError no space left on device: <stdout>",
+                                            "error[IOError]: no space left on device: <stdout>"]

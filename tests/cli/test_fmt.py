@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 UGLY = "fn  add( a,b ){return a+b}\n# keep me\nprint( add(1,2) )\n"
 
 
@@ -32,3 +34,17 @@ def test_fmt_leaves_files_with_syntax_errors_alone(esker, tmp_path):
     done = esker("fmt", "b.esk", cwd=tmp_path)
     assert done.status == 2 and "syntax errors" in done.stderr
     assert path.read_text(encoding="utf-8") == "let x = (1 +\n"
+
+
+def test_a_directory_stands_for_every_esk_file_under_it(esker, tmp_path):
+    for name in ("app/u.esk", "app/lib/v.esk", "app/.cache/w.esk"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(UGLY, encoding="utf-8")
+    (tmp_path / "app/notes.txt").write_text("print( 1 )\n", encoding="utf-8")
+    check = esker("fmt", "--check", "app", cwd=tmp_path)
+    assert (check.status, check.stdout.splitlines()) == (
+        1, [f"would reformat {Path('app', 'u.esk')}", f"would reformat {Path('app', 'lib', 'v.esk')}"])
+    assert esker("fmt", "app", cwd=tmp_path).status == 0
+    assert (tmp_path / "app/lib/v.esk").read_text(encoding="utf-8") != UGLY
+    assert (tmp_path / "app/.cache/w.esk").read_text(encoding="utf-8") == UGLY  # hidden folders are left alone
+    assert (tmp_path / "app/notes.txt").read_text(encoding="utf-8") == "print( 1 )\n"

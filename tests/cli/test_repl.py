@@ -195,3 +195,25 @@ def test_the_terminal_is_restored_when_exit_ends_the_session(terminal):
     terminal.type("exit(5)\n")
     assert terminal.status() == 5
     assert terminal.settings() == terminal.before
+
+
+def test_ctrl_c_stops_an_entry_waiting_in_input_and_typed_lines_still_reach_it(terminal):
+    terminal.expect(">>> ")
+    terminal.type('let name = input("name? ")\n')
+    terminal.expect("\nname? ")  # the prompt itself, after the echo of the typed entry
+    terminal.type("Ada Lovelace\n")
+    terminal.expect(">>> ")
+    terminal.type("name\n")
+    assert '"Ada Lovelace"' in terminal.expect(">>> ")
+    terminal.type('try { input("wait? ") } finally { print("cleaned " + "up") }\n')
+    terminal.expect("\nwait? ")
+    terminal.type("half a li")
+    shown = terminal.interrupt(">>> ")
+    assert "cleaned up" in shown and "error[KeyboardInterrupt]: interrupted" in shown
+    terminal.type('input("again? ") + "!"\n')
+    terminal.expect("\nagain? ")
+    terminal.type("yes\n")
+    assert '"yes!"' in terminal.expect(">>> ")
+    terminal.type("\x04")
+    assert terminal.status() == 0
+    assert terminal.settings() == terminal.before

@@ -111,6 +111,26 @@ def test_example_on_the_tree_walker_prints_its_out_file(monkeypatch, capsys, pro
                       arguments(program), beside(program, ".err"))
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("program, args, status, out, err", [
+    ("csv_summary.esk", ["empty.csv"], 0, "no sales in empty.csv\n", ""),
+    ("csv_summary.esk", ["bad.csv"], 1, "", 'csv_summary: bad.csv:3: invalid int: "many"\n'),
+    ("csv_summary.esk", ["short.csv"], 1, "", "csv_summary: short.csv:2: expected 4 values to destructure, got 2\n"),
+    ("csv_summary.esk", ["missing.csv"], 1, "", "csv_summary: no such file: missing.csv\n"),
+    ("word_count.esk", ["empty.csv", "many"], 2, "", 'word_count: HOW_MANY must be a whole number, not "many"\n'),
+])
+def test_a_script_given_bad_input_says_what_is_wrong(tmp_path, engine, program, args, status, out, err):
+    """The scripts of the examples stop with a message and a status on input
+    they cannot use, never with a stack trace."""
+    (tmp_path / "empty.csv").write_text("region,product,units,unit_price\n", encoding="utf-8")
+    (tmp_path / "bad.csv").write_text("region,product,units,unit_price\nN,figs,1,0.5\nS,figs,many,0.5\n",
+                                      encoding="utf-8")
+    (tmp_path / "short.csv").write_text("region,product,units,unit_price\nN,figs\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "esker.vm.cli", "run", "--engine", engine, str(EXAMPLES / program),
+                           *args], cwd=tmp_path, capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (status, out, err)
+
+
 def test_every_example_has_an_out_file_and_says_what_it_shows():
     programs = example_programs() + sorted(EXAMPLES.glob("*/*.esk"))
     assert len(example_programs()) >= 10

@@ -117,3 +117,10 @@ def test_finally_handlers_are_told_apart_from_catch_handlers():
     assert f"→ {catch.target_pc} catch (closes from R{catch.level}, value in R{catch.register})" in listing
     assert f"→ {final.target_pc} finally (closes from R{final.level}, error in R{final.register})" in listing
     assert [handler["kind"] for handler in to_json(proto)["handlers"]] == ["catch", "finally"]
+
+
+def test_source_lines_that_are_empty_have_no_trailing_space():
+    source = "let x = 1\n\nprint(x)\n"
+    text = format_proto(compile_text(source, "blank.esk"), Options(source=parse(source, "blank.esk").source))
+    assert "    -- 4:" in text.splitlines()
+    assert [line for line in text.splitlines() if line != line.rstrip()] == []

@@ -17,7 +17,9 @@ methods) relies on:
 - Arguments and results are plain immutable data: `str`, `float`, `bool`,
   `None`, and the list `args`. Failures are `HostError(reason, path)`, plain
   data too; the runtime turns them into the Esker error `IOError` with the
-  message `REASON: PATH`. No other exception leaves a host method.
+  message `REASON: PATH`. No other exception leaves a host method, except
+  ProgramExit(0) from a write or flush of an output whose reader went away
+  (a closed pipe): the program ends quietly, as a filter in a pipeline does.
 - Engines are deterministic given these results, so a recorder that logs
   each call with its result (or its HostError) in order can replay a run:
   return the logged results in the same order and perform no effects.
@@ -44,7 +46,7 @@ import sys
 import time
 from typing import Iterator, Mapping, Sequence, TextIO
 
-from .errors import HostError
+from .errors import HostError, ProgramExit
 
 
 #: The operating system's reasons, as short lower-case phrases.
@@ -74,6 +76,15 @@ def _failure(error: Exception, path: str) -> HostError:
     if isinstance(error, AttributeError):
         return HostError("closed", path)
     return HostError(str(error) or type(error).__name__, path)
+
+
+def _reader_gone() -> ProgramExit:
+    """What writing to an output whose reader went away does (`esker run
+    prog.esk | head`): the program ends quietly with status 0, as when it
+    finishes, after its `finally` blocks; `catch` does not see it. That is
+    the usual behaviour of a command-line filter, and an error message there
+    would only be noise."""
+    return ProgramExit(0)
 
 
 def _platform() -> str:
@@ -160,13 +171,19 @@ class Host:
     def _put(stream: TextIO, text: str, name: str) -> None:
         try:
             stream.write(text)
-        except UnicodeError as error:
+        except BrokenPipeError:
+            raise _reader_gone() from None
+        except (UnicodeError, OSError) as error:
             raise _failure(error, name) from None
 
     @staticmethod
     def _flush(stream: TextIO) -> None:
         try:
             stream.flush()
+        except BrokenPipeError:
+            raise _reader_gone() from None
+        except OSError as error:
+            raise _failure(error, getattr(stream, "name", "<output>")) from None
         except (AttributeError, ValueError):
             pass  # a closed stream, or a stand-in without flush
 
