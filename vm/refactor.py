@@ -38,6 +38,10 @@ class _Meaning:
     words: str
 
 
+#: The first parameter that makes a method an instance method.
+RECEIVER = "self"
+
+
 def shadowing(index: FileIndex, found: Occurrence, new_name: str) -> RenameRefusal | None:
     """Why `new_name` cannot name the declaration of `found`: it would
     collide with a declaration of its scope or a member of its type, or
@@ -47,6 +51,10 @@ def shadowing(index: FileIndex, found: Occurrence, new_name: str) -> RenameRefus
         return None
     symbol = home.symbol
     old = symbol.name
+    if symbol.kind is SymbolKind.PARAMETER and RECEIVER in (old, new_name):
+        # A method whose first parameter is `self` is called on an instance.
+        return RenameRefusal(f"renaming `{old}` to `{new_name}` would change which methods take an instance "
+                             f"(`{RECEIVER}` marks a method's receiver)")
     if symbol.scope is None:
         owner = symbol.parent
         other = owner.members.get(new_name) if owner is not None else None

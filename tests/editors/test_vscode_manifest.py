@@ -7,10 +7,10 @@ import json
 import re
 
 import pytest
-
 from editor_support import VSCODE
 
-LAUNCH_ATTRIBUTES = {"program", "args", "cwd", "env", "stopOnEntry", "noDebug", "tier", "tierThreshold"}
+from esker.debugadapter.capabilities import LAUNCH_ATTRIBUTES
+
 COMMANDS = {"esker.showBytecode", "esker.switchBytecodeView", "esker.restartServer", "esker.run", "esker.debug"}
 
 
