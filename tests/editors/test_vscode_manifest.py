@@ -118,3 +118,9 @@ def test_who_changed_this_is_offered_on_the_variables_of_a_stopped_esker_program
     assert {"command": "esker.whoChangedThis", "when": "false"} in contributes["menus"]["commandPalette"]
     sources = (VSCODE / "src" / "debug.ts").read_text(encoding="utf-8")
     assert "customRequest('whoChangedThis', args)" in sources
+
+
+def test_esker_files_format_on_type_and_parameter_hints_have_a_setting(contributes):
+    assert contributes["configurationDefaults"]["[esker]"]["editor.formatOnType"] is True
+    setting = contributes["configuration"]["properties"]["esker.parameterHints"]
+    assert setting["type"] == "boolean" and setting["default"] is True
