@@ -21,7 +21,8 @@ from typing import Awaitable, Callable, Optional, TypeVar
 import attrs
 import cattrs
 from lsprotocol import types
-from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcInternalError
+from pygls.exceptions import (JsonRpcContentModified, JsonRpcException, JsonRpcInternalError,
+                              JsonRpcInvalidParams)
 from pygls.lsp.server import LanguageServer
 
 from esker.vm.modules import ModuleLoader, ModuleReadError
@@ -99,14 +100,15 @@ class EskerServer(LanguageServer):
 
     # -------------------------------------------------------------- queries
 
-    async def query(self, uri: str, compute: Callable[[Snapshot], T]) -> T | None:
+    async def query(self, uri: str, compute: Callable[[Snapshot], T]) -> T:
         """`compute(snapshot)` on a worker thread, for the document's current
-        version; None when the document is not open. A request cancelled
-        before a worker picks the job up is never computed, and an answer for
-        a version the client has already changed is never sent."""
+        version; an InvalidParams error when the document is not open. A
+        request cancelled before a worker picks the job up is never computed,
+        and an answer for a version the client has already changed is never
+        sent."""
         snapshot = await self.analyses.current(uri)
         if snapshot is None:
-            return None
+            raise JsonRpcInvalidParams(f"{uri} is not open")
         answer = await self.run(lambda: compute(snapshot))
         if self.analyses.key(uri) != snapshot.key:
             raise JsonRpcContentModified(f"{uri} changed while the request was computed")
@@ -405,6 +407,18 @@ def register_lifecycle(server: EskerServer) -> None:
             server.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
                 id="esker-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                 register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[watcher]))]))
+
+    @server.notification(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def configuration_changed(server: EskerServer, params: types.DidChangeConfigurationParams) -> None:
+        """`{"esker": {"parameterHints": false}}` turns the parameter-name
+        inlay hints off (or on) without a restart."""
+        settings = params.settings.get("esker") if isinstance(params.settings, dict) else None
+        wanted = settings.get("parameterHints") if isinstance(settings, dict) else None
+        if isinstance(wanted, bool) and wanted != server.options.parameter_hints:
+            server.options.parameter_hints = wanted
+            workspace = server.client_capabilities.workspace
+            if workspace and workspace.inlay_hint and workspace.inlay_hint.refresh_support:
+                server.workspace_inlay_hint_refresh(None)
 
     @server.notification(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(server: EskerServer, params: types.DidOpenTextDocumentParams) -> None:

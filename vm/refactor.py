@@ -25,6 +25,7 @@ from .modules import ModuleLoader, ModuleReadError
 from .parser import parse
 from .source import Span
 from .symbols import Symbol, SymbolKind
+from .suppressions import ignore_fixes
 from .symbols import BUILTIN_NAMES
 
 
@@ -197,7 +198,7 @@ def code_actions(index: FileIndex, start: int, end: int, only: list[str] | None 
     found: list[Action] = []
     if wanted(QUICK_FIX):
         found += [Action(fix.title, QUICK_FIX, [FileEdits(None, fix.edits)], fix.diagnostic, fix.preferred)
-                  for fix in quick_fixes(index, start, end)]
+                  for fix in quick_fixes(index, start, end) + ignore_fixes(index, start, end)]
         found += _field_default_fixes(index, start, end)
     if wanted(EXTRACT):
         found += _extract_local(index, start, end)
