@@ -198,6 +198,7 @@ class TimeTravel:
             self._journal.go_to(checkpoint.journal)
             self._restore_moment(checkpoint.extra)
             self._last_thrown = None
+            self._undecided.clear()
             if isinstance(plan, Resume):
                 self._resume_stop = plan.stop
                 self._barrier = self._history.barrier_after(checkpoint.position)
@@ -266,6 +267,7 @@ class TimeTravel:
         note it if the search looks for it."""
         plan = self._replay
         if isinstance(plan, Search) and position >= plan.upper:
+            self._end_of_stretch(plan)
             raise Travel(self._decide(plan))
         fired = fire()
         if isinstance(plan, Goal):
@@ -285,7 +287,7 @@ class TimeTravel:
         if plan.kind == "continue":
             if position.throw:
                 return fired
-            return Stop(fired[0].reason, tuple(b.id for b in fired)) if fired else None
+            return self._stop_for(fired) if fired else None
         if position.throw:
             return None
         if plan.kind == "restart":

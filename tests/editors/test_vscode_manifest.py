@@ -7,11 +7,12 @@ import json
 import re
 
 import pytest
-
 from editor_support import VSCODE
 
-LAUNCH_ATTRIBUTES = {"program", "args", "cwd", "env", "stopOnEntry", "noDebug", "tier", "tierThreshold"}
-COMMANDS = {"esker.showBytecode", "esker.switchBytecodeView", "esker.restartServer", "esker.run", "esker.debug"}
+from esker.debugadapter.capabilities import LAUNCH_ATTRIBUTES
+
+COMMANDS = {"esker.showBytecode", "esker.switchBytecodeView", "esker.restartServer", "esker.run", "esker.debug",
+            "esker.whoChangedThis"}
 
 
 def load(name: str) -> dict:
@@ -107,3 +108,19 @@ def test_entry_point_is_the_bundle_and_dependencies_are_pinned(manifest):
     assert {**root["dependencies"], **root["devDependencies"]} == declared
     for name, version in declared.items():
         assert lock["packages"][f"node_modules/{name}"]["version"] == version
+
+
+def test_who_changed_this_is_offered_on_the_variables_of_a_stopped_esker_program(contributes):
+    (entry,) = contributes["menus"]["debug/variables/context"]
+    assert entry["command"] == "esker.whoChangedThis"
+    assert "debugType == esker" in entry["when"] and "debugState == stopped" in entry["when"]
+    # It needs a variable: never from the command palette.
+    assert {"command": "esker.whoChangedThis", "when": "false"} in contributes["menus"]["commandPalette"]
+    sources = (VSCODE / "src" / "debug.ts").read_text(encoding="utf-8")
+    assert "customRequest('whoChangedThis', args)" in sources
+
+
+def test_esker_files_format_on_type_and_parameter_hints_have_a_setting(contributes):
+    assert contributes["configurationDefaults"]["[esker]"]["editor.formatOnType"] is True
+    setting = contributes["configuration"]["properties"]["esker.parameterHints"]
+    assert setting["type"] == "boolean" and setting["default"] is True
