@@ -167,6 +167,23 @@ class Snapshot:
         raise Unrestorable(f"a {getattr(item, 'name', None) or kind.__name__} generator made by a builtin"
                            if isinstance(item, Generator) else f"a {kind.__name__} value")
 
+    def saved_ids(self) -> set[int]:
+        """The ids of the objects saved (lists, dicts, upvalues ...): what the
+        program could reach."""
+        return {id(item) for item, _ in self._saved}
+
+    def counterpart(self, other: "Snapshot", item):
+        """The object of `other` in the place of this snapshot's `item`, when
+        both were taken of the same state of a program (a replay re-makes the
+        objects made since its checkpoint; both walks meet them in the same
+        order). None when `item` was not saved here or the states differ."""
+        if len(other._saved) != len(self._saved):
+            return None
+        for (mine, _), (theirs, _) in zip(self._saved, other._saved):
+            if mine is item:
+                return theirs if type(theirs) is type(mine) else None
+        return None
+
     def changed(self) -> bool:
         """Whether any saved object's contents differ from what was saved
         (iterators aside: only the program's own stepping moves them)."""
@@ -283,12 +300,13 @@ class Checkpoint:
         return list(self.frames), closure, stack, base, loop_opens, opens, pc
 
 
-def program_snapshot(vm) -> Snapshot:
+def program_snapshot(vm, tables: list | None = None) -> Snapshot:
     """A snapshot of everything the stopped program can reach (raises
-    Unrestorable when it holds what cannot be saved)."""
+    Unrestorable when it holds what cannot be saved); `tables`: the global
+    tables to start from, when not every one the VM has made."""
     closure, stack, base, pc, loop_opens, opens = vm.current_state()
     roots = [closure, stack, loop_opens, opens, list(vm.frames), list(vm._modules.values()),
-             list(vm.globals_tables())]
+             list(vm.globals_tables()) if tables is None else tables]
     return Snapshot(roots, {id(vm), id(vm.builtins), *map(id, vm.decoded_code())})
 
 

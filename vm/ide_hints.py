@@ -8,7 +8,8 @@ constructor, an enum variant, a module member), except where it would only
 repeat what is written: an argument that is a name (or a field) spelled as
 the parameter, and the rest parameter's arguments. Builtins get none: their
 documented parameter names (`x`, `iterable`) would say little. Hints are
-computed per unit and kept with it while it is unchanged.
+computed for the units in the requested range only, each time: the names
+come from declarations elsewhere, which may change while the call does not.
 """
 
 from __future__ import annotations
@@ -52,16 +53,13 @@ def hints_between(index: FileIndex, start: int, end: int, unit_hints: Callable[[
 
 
 def _unit_hints(index: FileIndex, place: Placed) -> list[ParameterHint]:
-    unit = place.unit
-    cached = unit.cache.get("parameter_hints")
-    if cached is not None:
-        return cached
+    # Not kept with the unit: the names come from declarations elsewhere (in
+    # other units or files), which can change while this unit does not.
     hints = []
-    for stmt in unit.statements:
+    for stmt in place.unit.statements:
         for node in walk(stmt):
             if isinstance(node, (ast.Call, ast.MethodCall)) and node.args:
                 hints += _call_hints(index, place, node)
-    unit.cache["parameter_hints"] = hints
     return hints
 
 

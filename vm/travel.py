@@ -300,6 +300,7 @@ class TimeTravel:
         note it if the search looks for it."""
         plan = self._replay
         if isinstance(plan, Search) and position >= plan.upper:
+            self._end_of_stretch(plan)
             raise Travel(self._decide(plan))
         fired = fire()
         if isinstance(plan, Goal):
@@ -319,7 +320,7 @@ class TimeTravel:
         if plan.kind == "continue":
             if position.throw:
                 return fired
-            return Stop(fired[0].reason, tuple(b.id for b in fired)) if fired else None
+            return self._stop_for(fired) if fired else None
         if position.throw:
             return None
         if plan.kind == "restart":

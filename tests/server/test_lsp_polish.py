@@ -214,6 +214,10 @@ async def test_parameter_names_are_shown_at_call_sites_and_can_be_turned_off(edi
     editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"esker": {"parameterHints": True}}))
     assert len(await parameter_hints(editor, doc)) == 7
+    # A parameter renamed in its declaration renames the hints of calls left alone.
+    editor.replace(doc, "fn area(w,", "fn area(width,")
+    await editor.diagnostics(doc)
+    assert at("3, h", "width:") in await parameter_hints(editor, doc)
 
 
 # --------------------------------------------------------------- formatting

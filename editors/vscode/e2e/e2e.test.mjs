@@ -63,6 +63,11 @@ test('inlay hints show registers and code lenses show instruction counts, Run an
   assert.match(shown, /Debug/);
 });
 
+test('parameter names show before the arguments of calls', async () => {
+  await until('a parameter-name inlay hint', async () =>
+    (await vscode.lines(source)).some((line) => /counter\(\s*start:\s*10\)/.test(line.text)));
+});
+
 test('diagnostics appear in the Problems view after an edit and go away when it is undone', async () => {
   await vscode.command('View: Focus Problems (Errors, Warnings, Infos)');
   const problems = vscode.page.locator('.markers-panel .monaco-list-row');
