@@ -40,16 +40,16 @@ class Benchmark:
 
 
 BENCHMARKS = [
-    Benchmark("fib", 32, 15),
-    Benchmark("loops", 800_000, 10_000),
-    Benchmark("nbody", 50_000, 500),
-    Benchmark("spectral_norm", 180, 12),
+    Benchmark("fib", 33, 15),
+    Benchmark("loops", 2_000_000, 10_000),
+    Benchmark("nbody", 100_000, 500),
+    Benchmark("spectral_norm", 260, 12),
     Benchmark("fannkuch", 9, 6),
-    Benchmark("binary_trees", 12, 6),
-    Benchmark("closures", 700_000, 2_000),
+    Benchmark("binary_trees", 13, 6),
+    Benchmark("closures", 900_000, 2_000),
     Benchmark("generators", 2_000_000, 3_000),
-    Benchmark("strings", 1_000_000, 3_000),
-    Benchmark("methods", 400_000, 2_000),
+    Benchmark("strings", 2_000_000, 3_000),
+    Benchmark("methods", 700_000, 2_000),
 ]
 
 

@@ -36,7 +36,7 @@ from .runtime.formatting import format_text
 from .runtime.printing import to_str
 from .runtime.values import Builtin, EnumValue, Generator, Module, StructInstance, StructType
 from . import machine
-from .tier_translate import NO_CLOSURE, TRANSLATIONS, NotCompilable, Source, entry_registers, translate
+from .tier_translate import NO_CLOSURE, REPLACES_FRAME, TRANSLATIONS, NotCompilable, Source, entry_registers, translate
 
 __all__ = ["DEFAULT_THRESHOLD", "TRANSLATIONS", "Tier", "python_source", "python_sources", "translate"]
 
@@ -54,6 +54,8 @@ MAX_DEOPTS = 8
 #: rather than at an enclosing loop's header.
 OSR_PATIENCE = 1000
 _END = object()
+#: The VM's handlers of the instructions that make tail calls.
+_TAIL_CALLS = {machine.H["TAILCALL"], machine.H["TAILMETHOD"]}
 
 
 class Deopt(Exception):
@@ -91,7 +93,7 @@ class _State:
     while there is none a function that runs the proto in the VM."""
 
     __slots__ = ("proto", "code", "count", "compiled", "entry", "body", "osr", "failed", "originals", "fresh",
-                 "iterators", "nentry", "blacklist", "deopts", "speculate", "nested", "waits")
+                 "iterators", "nentry", "blacklist", "deopts", "speculate", "nested", "waits", "tails")
 
     def __init__(self, proto: Proto, code: list, interpret):
         self.proto = proto
@@ -111,6 +113,8 @@ class _State:
         self.speculate = True
         self.nested: set[int] = set()
         self.waits = 0
+        #: Whether the proto makes tail calls (else a tail call to it may be made directly).
+        self.tails = any(entry[0] in _TAIL_CALLS for entry in code)
 
     def pristine(self) -> list:
         """The decoded code without the tier's entry points."""
@@ -324,7 +328,9 @@ class Tier:
         namespace = dict(self.shared)
         namespace.update(source.namespace)
         namespace["G"] = self.vm._globals_of[proto]
-        namespace["PCS"] = [-1] + [max(pc, 0) for pc in source.pcs]
+        # A line whose errors come from a callee that replaced this frame maps to -1: no trace entry.
+        namespace["PCS"] = [-1] + [-1 if line.endswith(REPLACES_FRAME) else max(pc, 0)
+                                   for line, pc in zip(source.lines, source.pcs)]
         namespace["leave"] = _leaver(proto)
         filename = f"<compiled {proto.display_name} {proto.source_path}:{proto.line_defined}>"
         try:
@@ -528,6 +534,17 @@ class Tier:
         self.pending = (closure, args)
         return TAIL
 
+    def tail_cached(self, closure, args: list, last, proto, state):
+        """A tail call site's slow path: the call left to the caller (TAIL), and
+        what the site caches next. It caches only closures whose proto makes no
+        tail calls of its own: those the site then calls directly, in the
+        caller's Python frame (one host frame more, never a chain of them)."""
+        value = self.tail(closure, args)
+        known = self.states.get(closure.proto)
+        if known is not None and not known.tails and closure.nparams == len(args):
+            return value, closure, closure.proto, known
+        return value, last, proto, state
+
     def finish_tail(self, depth: int):
         """Makes the tail calls a compiled body left to its caller, one after another."""
         while True:
@@ -598,11 +615,11 @@ class Tier:
             StructInstance=StructInstance, StructType=StructType, EnumValue=EnumValue, Module=Module,
             Builtin=Builtin, HOST_FAULTS=HOST_FAULTS, host_fault=host_fault,
             missing_global=machine._missing_global, assign_missing=machine._assign_missing,
-            unpack=machine._unpack, capture=machine._capture, capture_far=machine._capture_far,
+            unpack=machine._unpack, UpVal=machine.UpVal, capture=machine._capture, capture_far=machine._capture_far,
             close=machine._close, close_far=machine._close_far, field_slot=field_slot,
             set_field_slot=set_field_slot, deep=self.deep, call_cached=self.call_cached,
             call_closure=self.call_closure, method_cached=self.method_cached, builtin_method=self.builtin_method,
-            finish_tail=self.finish_tail, tail=self.tail, method=self.method, callx=self.callx,
+            finish_tail=self.finish_tail, tail=self.tail, tail_cached=self.tail_cached, method=self.method, callx=self.callx,
             tail_method=self.tail_method, iterate=self.iterate, iterate_pairs=self.iterate_pairs,
             resume=self.resume, to_str=to_str, format_text=format_text)
         return names
@@ -632,6 +649,8 @@ def _not_end(value, _) -> bool:
 def _leaver(proto: Proto):
     """Adds the trace entry of a compiled frame of `proto` that an error leaves."""
     def leave(error: EskerError, pc: int) -> None:
+        if pc < 0:
+            return  # the frame was replaced by a tail call's
         span = proto.spans[pc]
         error.trace.append(TraceEntry(proto.display_name, proto.source_path, span.line, span.col))
     return leave

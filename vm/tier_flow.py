@@ -19,6 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+#: Most instructions of code that ends the function a loop takes into its body.
+_MOST_ABSORBED = 200
+
+
 class Unstructured(Exception):
     """The graph has a shape the structured translation cannot express."""
 
@@ -99,6 +103,7 @@ class Structure:
                         body.add(before)
                         work.append(before)
             self.loops[header] = Loop(header, body, start=header)
+        self._absorb_dead_ends(predecessors)
         for loop in sorted(self.loops.values(), key=lambda each: len(each.body)):
             for pc in loop.body:
                 self.innermost.setdefault(pc, loop)
@@ -110,6 +115,44 @@ class Structure:
                 loop.parent.children.append(loop)
             self._classify(loop, latches[loop.header], iter_body)
             self._exit(loop)
+
+    def _absorb_dead_ends(self, predecessors: dict[int, list[int]]) -> None:
+        """A loop left for two places, one of them code that only ends the
+        function (`return` or `throw` inside the loop), takes that code into
+        its body, as Python's `while` holds a `return`: the loop then exits
+        to one place. Loops around it take the same code (innermost first)."""
+        absorbed: dict[int, set[int]] = {}
+        for loop in sorted(self.loops.values(), key=lambda each: len(each.body)):
+            taken: set[int] = set()
+            for inner, region in absorbed.items():
+                if inner in loop.body:
+                    taken |= region
+            loop.body |= taken
+            exits = {target for pc in loop.body for target in self.graph.successors[pc] if target not in loop.body}
+            if len(exits) > 1:
+                for target in sorted(exits):
+                    region = self._dead_end(target, loop.body, predecessors)
+                    if region:
+                        loop.body |= region
+                        taken |= region
+            absorbed[loop.header] = taken
+
+    def _dead_end(self, target: int, body: set[int], predecessors: dict[int, list[int]]) -> set[int]:
+        """The code from `target` if only `body` enters it, it contains no loop
+        and every path through it ends the function; else nothing."""
+        if any(before not in body for before in predecessors[target]):
+            return set()
+        region = {target}
+        work = [target]
+        while work:
+            pc = work.pop()
+            if pc in self.loops or not self.dominates(target, pc) or len(region) > _MOST_ABSORBED:
+                return set()
+            for after in self.graph.successors[pc]:
+                if after not in region:
+                    region.add(after)
+                    work.append(after)
+        return region
 
     def _classify(self, loop: Loop, sources: list[int], iter_body: dict[int, int]) -> None:
         kinds = self.graph.kinds

@@ -918,6 +918,8 @@ def _operation(t: _Translator, pc: int, symbol: str, x: _Operand, y: _Operand, o
         if _integers(t, pc, out, x, y):
             return f"{x.text} {symbol} {y.text}", "int"
         return _guarded(symbol, x, y, slow), "int"
+    if symbol == "+" and "str" in (x.fact, y.fact):
+        return _concatenation(x, y, slow), "str"
     if _numeric(t, pc, out, x, y):
         kind = _result_type(symbol, x.fact, y.fact)
         if symbol in ("/", "//", "%"):
@@ -933,6 +935,18 @@ def _operation(t: _Translator, pc: int, symbol: str, x: _Operand, y: _Operand, o
             t.arithmetic = True  # an int too large for a float can meet a float (or `/` of two huge ints)
         return expression, kind
     return _guarded(symbol, x, y, slow), _ALWAYS.get(symbol)
+
+
+def _concatenation(x: _Operand, y: _Operand, slow: str) -> str:
+    """`x + y` where one side is known to be a string: Python's own `+` when the
+    other is one too (the runtime's first case); the value is a string or the
+    runtime raises."""
+    if x.fact == y.fact:
+        return f"{x.text} + {y.text}"
+    other = y if x.fact == "str" else x
+    if other.constant:
+        return slow
+    return f"({x.text} + {y.text}) if type({other.text}) is str else {slow}"
 
 
 def _guarded(symbol: str, x: _Operand, y: _Operand, slow: str) -> str:
@@ -1404,6 +1418,14 @@ def _direct(t: _Translator, target: str, call: str, name: str, out: list) -> Non
                 f"  raise host_fault({t.const(name)}, x) from None"))
 
 
+#: Builtins whose common case is one Python expression (`x`: the argument,
+#: `slow`: the call of the builtin), and the type of value they always return.
+_INLINE_BUILTINS = {
+    "len": ("len({x}) if (t := type({x})) is str or t is list or t is dict or t is tuple else {slow}", "int"),
+    "str": ("{x} if (t := type({x})) is str else (repr({x}) if t is int else {slow})", "str"),
+}
+
+
 def _call(t, pc, d, out):
     """CALL: a builtin known here is called directly; else a per-site cache of
     the last closure called (any closure of its proto also takes the fast
@@ -1413,7 +1435,13 @@ def _call(t, pc, d, out):
     listed = ", ".join(args)
     callee = t.fact(d.a)
     if type(callee) is tuple and type(callee[1]) is Builtin and _fits(d.b, callee[1].min_args, callee[1].max_args):
-        _direct(t, a, f"{t.const(callee[1].func)}(vm, [{listed}])", callee[1].name, out)
+        builtin = callee[1]
+        call = f"{t.const(builtin.func)}(vm, [{listed}])"
+        inline = _INLINE_BUILTINS.get(builtin.name) if d.b == 1 else None
+        if inline is not None:
+            call = inline[0].format(x=args[0], slow=call)
+            t.sets(d.a, inline[1])
+        _direct(t, a, call, builtin.name, out)
         return _next(pc + 1)
     closure, proto, state = t.cache("C", NO_CLOSURE, None, None)
     out.append(f"f = {a}")
@@ -1428,16 +1456,33 @@ def _call(t, pc, d, out):
     return _next(pc + 1)
 
 
+#: Ends the line of a tail call made directly: an error passing through that
+#: line comes from the callee, whose frame replaced this one (no trace entry here).
+REPLACES_FRAME = "  # tail call: the callee's frame replaces this one"
+
+
 def _tailcall(t, pc, d, out):
+    """TAILCALL: a per-site cache of a closure whose proto makes no tail calls
+    itself; such a callee is called directly at this frame's depth (it cannot
+    chain further tail calls, so the host stack stays bounded); any other
+    closure is left to the caller (TAIL), which makes the call."""
     listed = ", ".join(t.reg(index) for index in range(d.a + 1, d.a + 1 + d.b))
-    close = "if O: close(O, 0); " if t.captured else ""
+    close = ["  if O: close(O, 0)"] if t.captured else []
     out.append(f"f = {t.reg(d.a)}")
-    out.append("if type(f) is VMClosure:")
     if t.generator:
+        out.append("if type(f) is VMClosure:")
         out.append(f"  v = call_closure(f, D, [{listed}])")
     else:
         t.tails = True
-        out.append(f"  {close}return tail(f, [{listed}])")
+        closure, proto, state = t.cache("C", NO_CLOSURE, None, None)
+        entry = ", ".join(["f", "D"] + [t.reg(index) for index in range(d.a + 1, d.a + 1 + d.b)])
+        out.append(f"if f is {closure} or (type(f) is VMClosure and f.proto is {proto}):")
+        out.extend(close)
+        out.append(f"  return {state}.entry({entry}){REPLACES_FRAME}")
+        out.append("elif type(f) is VMClosure:")
+        out.append(f"  v, {closure}, {proto}, {state} = tail_cached(f, [{listed}], {closure}, {proto}, {state})")
+        out.extend(close)
+        out.append("  return v")
     out.append(f"elif type(f) is StructType and len(f.fields) == {d.b}:")
     out.append(f"  v = StructInstance(f, [{listed}])")
     out.append("else:")
@@ -1549,7 +1594,19 @@ def _closure(t, pc, d, out):
             cells.append(f"u{index}")
         else:
             cells.append(f"capture_far(r0, {index - FAR_BASE})")
-    out.append(f"{t.reg(d.a)} = VMClosure({t.const(child)}, {t.const(code)}, [{', '.join(cells)}])")
+    made = f"{t.reg(d.a)} = VMClosure({t.const(child)}, {t.const(code)}, [{{}}])"
+    own = sorted({index for where, index in captures if where == 0})
+    if not own:
+        out.append(made.format(", ".join(cells)))
+        return _next(pc + 1)
+    # No open upvalue yet (the common case: the first closure of a call): make them, in order.
+    fresh = [f"w{index}" if where == 0 else cell for (where, index), cell in zip(captures, cells)]
+    out.append("if O:")
+    out.append("  " + made.format(", ".join(cells)))
+    out.append("else:")
+    out.extend(f"  w{index} = UpVal(S, {index})" for index in own)
+    out.append(f"  O += ({''.join(f'w{index}, ' for index in own)})")
+    out.append("  " + made.format(", ".join(fresh)))
     return _next(pc + 1)
 
 

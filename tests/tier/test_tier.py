@@ -42,6 +42,16 @@ def test_golden_python_of_a_loop():
     assert _python(text, "count") == GOLDEN_COUNT
 
 
+def test_loops_left_by_return_and_break_stay_structured():
+    text = ("fn find(xs, goal) {\n    let i = 0\n    while true {\n        while true {\n"
+            "            if i == len(xs) { return -1 }\n            if xs[i] == goal { break }\n"
+            "            i += 1\n        }\n        if i % 2 == 0 { return i }\n        i += 1\n    }\n}\n"
+            "print(find([1, 2, 3, 4, 2], 2), find([2, 2], 2), find([], 1), find([1, 2], 2))\n")
+    source = next(each for each in python_sources(compile_text(text), "test.esk") if each.proto.name == "find")
+    assert source.shape == "structured"
+    assert _same_everywhere(text) == "4 0 -1 -1\n"
+
+
 GOLDEN_ADD = """\
     | def add_1(F, D, r0, r1):
   0 |     if D > host_depth: return deep(F, D, [r0, r1])
@@ -105,6 +115,15 @@ def test_traces_and_handlers_through_compiled_frames():
                            "  at middle (test.esk:3:13)\n  at <module> (test.esk:14:10)")
 
 
+def test_inline_len_str_and_concatenation_keep_the_runtime_cases():
+    text = ('let s = ""\nfor i in 0..5 { s = s + str(i) + str(1.5) + str(nil) + str([1, "a"]) }\n'
+            'print(s, len(s), len([1, 2]), len({"a": 1}), len((1, 2)), len(0..10))\n'
+            'fn f(x) { return "a" + str(x) + x }\nprint(f("b"))\ntry { f(1) } catch e { print(e) }\nprint(len(3))\n')
+    report = _same_everywhere(text)
+    assert "abb\n" in report and "unsupported operand types for +: str and int" in report
+    assert report.endswith("len() of int\n  at <module> (test.esk:7:7)")
+
+
 def test_thrown_values_and_uncaught_errors_in_module_code():
     _same_everywhere('let t = 0\nfor i in 0..100 { t += i }\nlet m = {"a": 1}\nprint(t, m["b"])\n')
 
@@ -128,6 +147,29 @@ def test_tail_calls_run_in_constant_space():
             "fn loop(n, acc) { if n == 0 { return acc }; return loop(n - 1, acc + n) }\n"
             "print(even(200001), loop(200000, 0))\n")
     assert _same_everywhere(text, max_depth=500) == "false 20000100000\n"
+
+
+def test_tail_calls_made_directly_leave_the_caller_out_of_traces():
+    text = ("fn boom(x) { if x > 2 { return x / 0 }; return x }\n"
+            "fn via(x) { return boom(x + 1) }\n"
+            "for i in 0..3 { print(via(i)) }\n")
+    report = _same_everywhere(text)
+    assert report.endswith("error[ZeroDivisionError]: division by zero\n  at boom (test.esk:1:32)\n"
+                           "  at <module> (test.esk:3:23)")
+
+
+def test_deep_recursion_through_direct_tail_calls():
+    text = ("fn d(n) { if n == 0 { return 0 }; return 1 + via(n) }\n"
+            "fn via(n) { return d(n - 1) }\n"
+            "print(d(100000))\n")
+    assert _same_everywhere(text, modes=("tier0", "tier1")) == "100000\n"
+
+
+def test_tail_call_from_a_frame_whose_registers_a_closure_captured():
+    text = ("fn h(x) { return x * 2 }\n"
+            "fn f(n, flag) {\n    if flag { let g = fn () => n\n        print(g()) }\n    return h(n)\n}\n"
+            "for i in 0..3 { print(f(i, i == 1)) }\n")
+    assert _same_everywhere(text) == "0\n1\n2\n4\n"
 
 
 def test_arity_errors_of_calls_and_tail_calls():
@@ -213,6 +255,33 @@ def test_run_options_choose_the_tier(esker, tmp_path):
     assert (done.status, done.stdout) == (0, "4498500\n")
     bad = esker("run", "--tier-threshold", "-1", "p.esk", cwd=tmp_path)
     assert bad.status == 2 and "expected a number of calls" in bad.stderr
+
+
+DEEP = """\
+struct Walker {
+    step
+    fn down(self, n) { if n == 0 { return 0 }; return self.step + self.down(n - 1) }
+}
+fn d(n) { if n == 0 { return 0 }; return 1 + d(n - 1) }
+fn via(n) { return d(n) }
+fn spin(n, acc) { if n == 0 { return acc }; return spin(n - 1, acc + 1) }
+print(d(100000), via(100000), Walker(1).down(100000), spin(300000, 0))
+fn forever(n) { return 1 + forever(n + 1) }
+forever(0)
+"""
+
+
+def test_deep_recursion_and_tail_calls_through_the_command(esker, tmp_path):
+    """100,000-deep recursion through compiled functions, methods and a direct
+    tail call, a long tail-call loop, and a StackOverflow: never a host error."""
+    (tmp_path / "deep.esk").write_text(DEEP)
+    reports = set()
+    for options in (["--tier", "vm"], ["--tier-threshold", "0"], ["--tier-threshold", "1"], []):
+        done = esker("run", *options, "deep.esk", cwd=tmp_path)
+        assert done.stdout == "100000 100000 100000 300000\n", options
+        assert done.status == 1 and "RecursionError" not in done.stderr and "Traceback" not in done.stderr
+        reports.add(done.stderr)
+    assert len(reports) == 1 and "StackOverflow" in reports.pop()
 
 
 def test_dis_python_shows_each_function_with_its_pcs(esker, tmp_path):

@@ -16,15 +16,22 @@ from tier_support import run_mode
 from test_vm_differential import programs as vm_programs
 
 CONFORMANCE = SHARED / "conformance"
-PROGRAMS = sorted(CONFORMANCE.glob("*.esk")) + sorted(CONFORMANCE.glob("*/main.esk"))
+PROGRAMS = [path for suite in (CONFORMANCE, CONFORMANCE / "v0.2")
+            for path in sorted(suite.glob("*.esk")) + sorted(suite.glob("*/main.esk"))]
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("**/*.esk"))
 TIERED = ("tier0", "tier1", "tier")
 
 
-def _runnable(path: Path) -> bool:
-    """Programs that need no arguments or standard input and run on the VM."""
+def _engines(path: Path) -> list[str]:
+    """The engines a conformance program runs on (all, unless it says)."""
     engines = path.with_suffix(".engines")
-    if engines.exists() and "vm" not in engines.read_text().split():
+    return engines.read_text().split() if engines.exists() else ["tree", "vm"]
+
+
+def _runnable(path: Path) -> bool:
+    """Programs that need no arguments or standard input and run on the VM
+    (those that do run compiled in CI's `--tier-threshold 0` conformance run)."""
+    if "vm" not in _engines(path):
         return False
     return not path.with_suffix(".args").exists() and not path.with_suffix(".stdin").exists()
 
@@ -37,6 +44,8 @@ def test_conformance_program(path, monkeypatch):
     text = path.read_text(encoding="utf-8")
     expected = run_mode(text, "vm", path=path.name)
     assert expected.startswith(path.with_suffix(".out").read_text(encoding="utf-8"))
+    if "tree" in _engines(path):
+        assert run_mode(text, "tree", path=path.name) == expected, "tree"
     for mode in TIERED:
         assert run_mode(text, mode, path=path.name) == expected, mode
 
@@ -56,7 +65,8 @@ def test_example_program(path, monkeypatch):
 @given(vm_programs())
 def test_generated_programs_agree(program):
     expected = run_mode(program, "vm")
-    for mode in ("tier0", "tier1"):
+    assert run_mode(program, "tree") == expected, program
+    for mode in ("tier0", "tier1", "tier"):
         assert run_mode(program, mode) == expected, (mode, program)
 
 
@@ -111,5 +121,5 @@ def recursive_programs(draw) -> str:
 def test_generated_recursive_programs_agree(program):
     expected = run_mode(program, "vm")
     assert run_mode(program, "tree") == expected, program
-    for mode in ("tier0", "tier1"):
+    for mode in ("tier0", "tier1", "tier"):
         assert run_mode(program, mode) == expected, (mode, program)
