@@ -10,7 +10,9 @@ one-character typing edits spread over the file:
 - the first hover after an edit (on the edited function, whose code must
   be compiled again), completion, inlay hints for a screenful, semantic
   tokens for that screenful, the document's symbols, hover on a settled
-  document, and semantic tokens for the whole document.
+  document, and semantic tokens for the whole document;
+- hover sent right after a second edit, while that edit is analysed (the
+  hover must not wait for more than the edited declaration).
 
 A response is timed when it arrives, before the client parses its JSON
 (parsing a large answer is the client's cost, and pygls parses slowly).
@@ -42,9 +44,10 @@ SERVER = ("-m", "esker.server")
 DEBOUNCE_MS = 100
 #: Lines of a screenful (inlay hints and semantic tokens are asked for one).
 SCREEN = 60
-MEASURES = ("edit → diagnostics", "first hover after an edit", "hover", "completion", "inlay hints (screen)",
-            "semantic tokens (screen)", "document symbols", "semantic tokens (full)")
-TARGETS = {"edit → diagnostics": 100, "first hover after an edit": 50, "hover": 50, "completion": 50,
+MEASURES = ("edit → diagnostics", "first hover after an edit", "hover during analysis", "hover", "completion",
+            "inlay hints (screen)", "semantic tokens (screen)", "document symbols", "semantic tokens (full)")
+TARGETS = {"edit → diagnostics": 100, "first hover after an edit": 50, "hover during analysis": 50,
+           "hover": 50, "completion": 50,
            "inlay hints (screen)": 50, "semantic tokens (screen)": 50, "document symbols": 50,
            "semantic tokens (full)": 150}
 
@@ -194,6 +197,12 @@ async def measure(client: Client, folder: Path, lines: int, rounds: int, seed: i
             types.TEXT_DOCUMENT_HOVER, types.HoverParams(text_document=session.document, position=elsewhere)))
         samples["semantic tokens (full)"].append(await client.timed(
             types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, types.SemanticTokensParams(text_document=session.document)))
+        # Another digit, and a hover at once: the request starts the analysis
+        # without waiting for the debounce, and answers from it.
+        session.type_at(line, len(session.lines[line]), "7")
+        samples["hover during analysis"].append(await client.timed(
+            types.TEXT_DOCUMENT_HOVER, types.HoverParams(text_document=session.document, position=total)))
+        await client.diagnostics_for(session.uri, session.version)
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=session.document))
     return samples
 

@@ -2,7 +2,8 @@
 
 The `initialize` response is exactly `CAPABILITIES`; each flag carries a
 comment saying what it turns on in the client, so adding a request and
-declaring it happen together.
+declaring it happen together. `LAUNCH_ATTRIBUTES` names what a launch
+configuration can say.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ EXCEPTION_FILTERS = [
      "conditionDescription": _CONDITION,
      "description": "Stop wherever an error is thrown, caught or not."},
 ]
+
+#: The fields of a launch configuration that the `launch` request reads; an
+#: editor's manifest declares each (VS Code's `configurationAttributes`, which a
+#: test compares with this and with what `launch` reads).
+LAUNCH_ATTRIBUTES = frozenset({"program", "cwd", "env", "args", "stdin", "stopOnEntry", "noDebug",
+                               "evaluationTimeout", "history", "tier", "tierThreshold"})
 
 CAPABILITIES = {
     # The client sends `configurationDone` after its breakpoints; the program starts only then.

@@ -13,7 +13,8 @@ import os
 import sys
 from typing import NoReturn
 
-from pygls.exceptions import JsonRpcContentModified, JsonRpcRequestCancelled
+from pygls.exceptions import (JsonRpcContentModified, JsonRpcException, JsonRpcInternalError,
+                              JsonRpcRequestCancelled)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         server.start_tcp(host, int(port))
     else:
         server.start_io()
-    _end_now(0)
+    _end_now(server.protocol.exit_status)
 
 
 def _end_now(status: int) -> NoReturn:
@@ -61,9 +62,13 @@ def _end_now(status: int) -> NoReturn:
 
 def _routine_answers(record: logging.LogRecord) -> bool:
     """Keep pygls from logging a traceback for answers that are part of normal
-    work: a request cancelled, or outdated by an edit while it waited."""
+    work: a request cancelled or outdated by an edit while it waited, and
+    the refusals a user meets (a rename of a keyword, an unknown command, a
+    document that is not open). Internal errors are real faults: they are
+    logged, and reported to the client where they happen."""
     error = record.exc_info[1] if record.exc_info else None
-    return not isinstance(error, (JsonRpcContentModified, JsonRpcRequestCancelled))
+    return not isinstance(error, (JsonRpcContentModified, JsonRpcRequestCancelled)) and \
+        not (isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError))
 
 
 if __name__ == "__main__":

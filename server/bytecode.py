@@ -1,5 +1,5 @@
 """The features that show compiled code: hover, the bytecode listing, code
-lenses and register inlay hints.
+lenses and register inlay hints (with the parameter-name hints beside them).
 
 `esker/disassemble` and the `esker.showBytecode` command return the listing
 of a file or of the function at a position, every instruction mapped to its
@@ -15,7 +15,7 @@ import os
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from esker.vm import ide, ide_bytecode
+from esker.vm import ide, ide_bytecode, ide_hints
 
 from . import protocol
 from .analyses import Snapshot
@@ -55,11 +55,19 @@ def register(server: EskerServer) -> None:
 
     @server.request(types.TEXT_DOCUMENT_INLAY_HINT)
     async def inlay_hints(server: EskerServer, params: types.InlayHintParams):
+        with_names = server.options.parameter_hints
+
         def compute(snapshot: Snapshot):
             start, end = snapshot.document.lines.offsets(params.range)
-            return [types.InlayHint(position=snapshot.document.lines.position(hint.offset), label=hint.label,
-                                    kind=types.InlayHintKind.Type, padding_left=True, tooltip=hint.tooltip)
-                    for hint in ide_bytecode.register_hints(snapshot.facts, start, end)]
+            lines = snapshot.document.lines
+            hints = [types.InlayHint(position=lines.position(hint.offset), label=hint.label,
+                                     kind=types.InlayHintKind.Type, padding_left=True, tooltip=hint.tooltip)
+                     for hint in ide_bytecode.register_hints(snapshot.facts, start, end)]
+            if with_names:
+                hints += [types.InlayHint(position=lines.position(hint.offset), label=hint.label,
+                                          kind=types.InlayHintKind.Parameter, padding_right=True)
+                          for hint in ide_hints.parameter_hints(snapshot.facts, start, end)]
+            return sorted(hints, key=lambda hint: (hint.position.line, hint.position.character))
         return await server.query(params.text_document.uri, compute)
 
 

@@ -18,7 +18,7 @@ from pygls.capabilities import ServerCapabilitiesBuilder
 from pygls.uris import from_fs_path
 
 from esker.vm import diagnostics as diag
-from esker.vm.source import Span
+from esker.vm.source import Span, lone_returns_as_newlines
 
 
 class Encoding(enum.Enum):
@@ -68,18 +68,20 @@ def negotiate(capabilities: types.ClientCapabilities) -> Encoding:
 class LineIndex:
     """Converts between code-point offsets and LSP positions for one text.
 
-    Lines end at `\\n` only, as they do for the Esker lexer; a `\\r` before
-    it is the last character of its line.
+    Lines end at `\\n`, `\\r\\n` or a lone `\\r`, as LSP defines them (the
+    Esker front end reads a lone `\\r` as `\\n` too); the `\\r` of `\\r\\n` is
+    the last character of its line.
     """
 
     def __init__(self, text: str, encoding: Encoding):
         self.text = text
         self.encoding = encoding
+        breaks = lone_returns_as_newlines(text)
         starts = [0]
-        found = text.find("\n")
+        found = breaks.find("\n")
         while found != -1:
             starts.append(found + 1)
-            found = text.find("\n", found + 1)
+            found = breaks.find("\n", found + 1)
         self.line_starts = starts
 
     def _line_bounds(self, line: int) -> tuple[int, int]:

@@ -11,19 +11,12 @@ from lsprotocol import types
 
 from esker.vm import formatter, ide, refactor
 
-from . import bytecode, convert, outlines, tokens
+from . import builtin_docs, bytecode, completion, convert, outlines, tokens
 from .protocol import Encoded, RequestFailed
 from .analyses import Snapshot
 from .server import EskerServer, register_lifecycle
 
 SYMBOL_KINDS = outlines.SYMBOL_KINDS
-
-COMPLETION_KINDS = {"variable": types.CompletionItemKind.Variable, "constant": types.CompletionItemKind.Constant,
-                    "parameter": types.CompletionItemKind.Variable, "function": types.CompletionItemKind.Function,
-                    "struct": types.CompletionItemKind.Struct, "enum": types.CompletionItemKind.Enum,
-                    "field": types.CompletionItemKind.Field, "method": types.CompletionItemKind.Method,
-                    "variant": types.CompletionItemKind.EnumMember, "module": types.CompletionItemKind.Module,
-                    "builtin": types.CompletionItemKind.Function, "keyword": types.CompletionItemKind.Keyword}
 
 HIGHLIGHT_KINDS = {"read": types.DocumentHighlightKind.Read, "write": types.DocumentHighlightKind.Write}
 
@@ -97,7 +90,7 @@ def text_edit(lines: convert.LineIndex, edit: ide.Edit) -> types.TextEdit:
 # --------------------------------------------------------------- navigation
 
 def register_navigation(server: EskerServer) -> None:
-    for method, find in ((types.TEXT_DOCUMENT_DEFINITION, ide.definition),
+    for method, find in ((types.TEXT_DOCUMENT_DEFINITION, builtin_docs.definition),
                          (types.TEXT_DOCUMENT_DECLARATION, ide.declaration),
                          (types.TEXT_DOCUMENT_TYPE_DEFINITION, ide.type_definition),
                          (types.TEXT_DOCUMENT_IMPLEMENTATION, ide.implementations)):
@@ -290,16 +283,7 @@ def workspace_edit(server: EskerServer, snapshot: Snapshot, files: list[ide.File
 # ------------------------------------------------------------------ editing
 
 def register_editing(server: EskerServer) -> None:
-    @server.request(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."]))
-    async def completion(server: EskerServer, params: types.CompletionParams):
-        def compute(snapshot: Snapshot):
-            found = ide.complete(snapshot.facts, offset_of(snapshot, params.position))
-            items = [types.CompletionItem(
-                label=item.label, kind=COMPLETION_KINDS.get(item.kind), detail=item.detail or None,
-                documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=item.documentation)
-                if item.documentation else None, sort_text=f"{number:05d}") for number, item in enumerate(found.items)]
-            return types.CompletionList(is_incomplete=found.incomplete, items=items)
-        return await server.query(params.text_document.uri, compute)
+    completion.register(server)
 
     @server.request(types.TEXT_DOCUMENT_SIGNATURE_HELP,
                     types.SignatureHelpOptions(trigger_characters=["(", ","], retrigger_characters=[")"]))
@@ -321,7 +305,7 @@ def register_editing(server: EskerServer) -> None:
     async def formatting(server: EskerServer, params: types.DocumentFormattingParams):
         def compute(snapshot: Snapshot):
             text = snapshot.document.text
-            formatted = formatter.format_source(text)
+            formatted = formatter.format_source(text, indent_unit(params.options))
             change = formatter.minimal_edit(text, formatted) if formatted is not None else None
             return [edit_between(snapshot, change)] if change else []
         return await server.query(params.text_document.uri, compute)
@@ -330,7 +314,16 @@ def register_editing(server: EskerServer) -> None:
     async def range_formatting(server: EskerServer, params: types.DocumentRangeFormattingParams):
         def compute(snapshot: Snapshot):
             start, end = snapshot.document.lines.offsets(params.range)
-            change = formatter.format_range(snapshot.document.text, start, end)
+            change = formatter.format_range(snapshot.document.text, start, end, indent_unit(params.options))
+            return [edit_between(snapshot, change)] if change else []
+        return await server.query(params.text_document.uri, compute)
+
+    @server.request(types.TEXT_DOCUMENT_ON_TYPE_FORMATTING, types.DocumentOnTypeFormattingOptions(
+        first_trigger_character="}", more_trigger_character=["\n"]))
+    async def on_type_formatting(server: EskerServer, params: types.DocumentOnTypeFormattingParams):
+        def compute(snapshot: Snapshot):
+            change = formatter.reindent_line(snapshot.document.text, offset_of(snapshot, params.position),
+                                             indent_unit(params.options))
             return [edit_between(snapshot, change)] if change else []
         return await server.query(params.text_document.uri, compute)
 
@@ -345,6 +338,11 @@ def register_editing(server: EskerServer) -> None:
             return [code_action_of(server, snapshot, action)
                     for action in refactor.code_actions(snapshot.facts, start, end, only)]
         return await server.query(params.text_document.uri, compute)
+
+
+def indent_unit(options: types.FormattingOptions) -> str:
+    """One level of indentation as the editor asks: `tabSize` spaces, or a tab."""
+    return " " * max(1, min(options.tab_size, 16)) if options.insert_spaces else "\t"
 
 
 def edit_between(snapshot: Snapshot, change: tuple[int, int, str]) -> types.TextEdit:

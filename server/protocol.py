@@ -18,7 +18,7 @@ from typing import Literal, Optional, Union
 
 import attrs
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcServerNotInitialized
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 logger = logging.getLogger(__name__)
@@ -168,8 +168,27 @@ class EskerProtocol(LanguageServerProtocol):
         if inspect.isawaitable(written):
             asyncio.ensure_future(written)
 
+    #: The process's exit status: 1 until `shutdown` precedes `exit`.
+    exit_status = 0
+    _initialize_seen = False
+
     def handle_message(self, message):
+        """Messages in the order the lifecycle allows: before `initialize` a
+        request is answered ServerNotInitialized, after `shutdown`
+        InvalidRequest; notifications then are dropped (but `exit`)."""
         if isinstance(message, _Answered):
+            return
+        method = getattr(message, "method", None)
+        request = method is not None and hasattr(message, "id")
+        if method == types.EXIT:
+            self.exit_status = 0 if self._shutdown else 1
+        elif method == types.INITIALIZE:
+            self._initialize_seen = True
+        elif method is not None and (self._shutdown or not self._initialize_seen):
+            if request:
+                refusal = JsonRpcInvalidRequest("the server is shut down") if self._shutdown else \
+                    JsonRpcServerNotInitialized(f"{method} before initialize")
+                self._send_response(message.id, error=refusal.to_response_error())
             return
         super().handle_message(message)
 

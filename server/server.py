@@ -21,7 +21,8 @@ from typing import Awaitable, Callable, Optional, TypeVar
 import attrs
 import cattrs
 from lsprotocol import types
-from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcInternalError
+from pygls.exceptions import (JsonRpcContentModified, JsonRpcException, JsonRpcInternalError,
+                              JsonRpcInvalidParams)
 from pygls.lsp.server import LanguageServer
 
 from esker.vm.modules import ModuleLoader, ModuleReadError
@@ -94,17 +95,20 @@ class EskerServer(LanguageServer):
         self._idle_collection: asyncio.TimerHandle | None = None
         self._analyses_since_full = FULL_COLLECTION_EVERY
         self._synced_at = float("-inf")
+        #: The pending look at the disk for a missing module (`look_for_missing_modules`).
+        self._missing_poll: asyncio.TimerHandle | None = None
 
     # -------------------------------------------------------------- queries
 
-    async def query(self, uri: str, compute: Callable[[Snapshot], T]) -> T | None:
+    async def query(self, uri: str, compute: Callable[[Snapshot], T]) -> T:
         """`compute(snapshot)` on a worker thread, for the document's current
-        version; None when the document is not open. A request cancelled
-        before a worker picks the job up is never computed, and an answer for
-        a version the client has already changed is never sent."""
+        version; an InvalidParams error when the document is not open. A
+        request cancelled before a worker picks the job up is never computed,
+        and an answer for a version the client has already changed is never
+        sent."""
         snapshot = await self.analyses.current(uri)
         if snapshot is None:
-            return None
+            raise JsonRpcInvalidParams(f"{uri} is not open")
         answer = await self.run(lambda: compute(snapshot))
         if self.analyses.key(uri) != snapshot.key:
             raise JsonRpcContentModified(f"{uri} changed while the request was computed")
@@ -183,6 +187,33 @@ class EskerServer(LanguageServer):
         if self.pull_diagnostics and _refresh_supported(self.client_capabilities):
             self.workspace_diagnostic_refresh(None)
 
+    def look_for_missing_modules(self) -> None:
+        """A client that does not report file changes gets the workspace
+        looked at every few seconds while an open document imports a module
+        that cannot be found, so that creating the module's file is noticed
+        (a client that watches files reports it instead)."""
+        if self._missing_poll is not None or _watch_supported(self.client_capabilities) or \
+                not self._misses_a_module():
+            return
+        loop = asyncio.get_running_loop()
+
+        def look() -> None:
+            def looked(done) -> None:
+                self._missing_poll = None
+                if not done.cancelled() and done.exception() is None and done.result():
+                    self.files_appeared()
+                self.look_for_missing_modules()
+            future = self.index_workers.submit(self.workspace_index.sync)
+            future.add_done_callback(lambda done: loop.call_soon_threadsafe(looked, done))
+        self._missing_poll = loop.call_later(MISSING_MODULE_POLL, look)
+
+    def _misses_a_module(self) -> bool:
+        for document in self.store.all():
+            latest = self.analyses.latest(document.uri)
+            if latest is not None and any(d.code == "E0110" for d in latest.analysis.diagnostics):
+                return True
+        return False
+
     def workspace_roots(self) -> list[str]:
         """The folders of the workspace, as file system paths."""
         uris = [folder.uri for folder in self.workspace.folders.values()] or [self.workspace.root_uri]
@@ -257,6 +288,7 @@ class EskerServer(LanguageServer):
 
     def publish(self, snapshot: Snapshot) -> None:
         self.collect_when_idle()
+        self.look_for_missing_modules()
         if self.pull_diagnostics:
             return
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
@@ -324,6 +356,8 @@ IDLE_COLLECTION = 2.0
 FULL_COLLECTION_EVERY = 200
 #: Seconds between two looks at the disk for clients that do not report file changes.
 SYNC_INTERVAL = 1.0
+#: Seconds between two looks for a missing module, for clients that do not report file changes.
+MISSING_MODULE_POLL = 2.0
 
 
 def _refresh_supported(capabilities: types.ClientCapabilities) -> bool:
@@ -373,6 +407,18 @@ def register_lifecycle(server: EskerServer) -> None:
             server.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
                 id="esker-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                 register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[watcher]))]))
+
+    @server.notification(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def configuration_changed(server: EskerServer, params: types.DidChangeConfigurationParams) -> None:
+        """`{"esker": {"parameterHints": false}}` turns the parameter-name
+        inlay hints off (or on) without a restart."""
+        settings = params.settings.get("esker") if isinstance(params.settings, dict) else None
+        wanted = settings.get("parameterHints") if isinstance(settings, dict) else None
+        if isinstance(wanted, bool) and wanted != server.options.parameter_hints:
+            server.options.parameter_hints = wanted
+            workspace = server.client_capabilities.workspace
+            if workspace and workspace.inlay_hint and workspace.inlay_hint.refresh_support:
+                server.workspace_inlay_hint_refresh(None)
 
     @server.notification(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(server: EskerServer, params: types.DidOpenTextDocumentParams) -> None:

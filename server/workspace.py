@@ -109,16 +109,18 @@ class Workspace:
                 pending += [module for module in entry.analysis.imports if module not in seen]
         self.ready.set()
 
-    def sync(self) -> None:
+    def sync(self) -> list[str]:
         """Bring the index up to date with the disk by looking at it (for
         clients that do not report file changes): new files are analysed,
-        changed ones again, deleted ones forgotten."""
+        changed ones again, deleted ones forgotten. Returns the new files."""
         present = {os.path.abspath(path) for path in self.files()}
-        for path in self.paths():
+        known = set(self.paths())
+        for path in known:
             if path not in present and _stamp(path) is None:
                 self.forget(path)
         for path in sorted(present):
             self.refresh(path)
+        return sorted(present - known)
 
     # -------------------------------------------------------------- entries
 

@@ -18,6 +18,7 @@ from .diagnostics import Diagnostic, Severity
 from .modules import ModuleLoader, module_identity
 from .parser import parse
 from .source import SourceText, Span, decode_source
+from .suppressions import without_ignored
 from .symbols import SymbolTable
 
 
@@ -50,7 +51,8 @@ def analyze_parsed(program: ast.Program, source: SourceText, syntax: list[Diagno
     """`analyze` for a program already parsed (with its syntax diagnostics),
     e.g. by the language server's incremental re-parse."""
     checked = check(program, source, loader or ModuleLoader())
-    found = sorted(syntax + checked.diagnostics, key=lambda d: (d.span.start, d.severity, d.code))
+    found = sorted(without_ignored(syntax + checked.diagnostics, program.comments),
+                   key=lambda d: (d.span.start, d.severity, d.code))
     result = Analysis(source.path, source, program, found, checked.symbols, list(checked.imports))
     if compile and not result.errors:
         result.proto = compile_module(result)

@@ -14,6 +14,7 @@ on the program's thread as a job. Nothing here knows about DAP.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import os
 import queue
@@ -247,6 +248,8 @@ OUTPUT_INTERVAL = 0.02
 TERMINATE_WAIT = 10.0
 #: Compiled breakpoint conditions and expressions kept for reuse.
 _CACHE_SIZE = 512
+#: How many errors waiting for a `finally` block to decide their escape are remembered.
+_UNDECIDED_KEPT = 16
 
 
 class EvaluationInterrupted(Exception):
@@ -322,6 +325,10 @@ class Debugger(TimeTravel):
     def __init__(self, events: DebugEvents):
         self._events = events
         self._lock = threading.RLock()
+        #: Whether the program's thread may still be made to raise SessionEnded (see `terminate`).
+        self._stopping = threading.Lock()
+        self._stoppable = False
+        self._debugging = False
         self._next_id = 1
         self._line_breakpoints: dict[str, list[_Breakpoint]] = {}
         self._function_breakpoints: list[_Breakpoint] = []
@@ -370,6 +377,8 @@ class Debugger(TimeTravel):
         self._pauses = 0
         self._last_pc = 0
         self._last_thrown: EskerError | None = None
+        #: Errors whose escape a `finally` block on their way decides (by id; the latest few).
+        self._undecided: dict[int, EskerError] = {}
         #: The current stop while the program is stopped, else None.
         self.stop: Stop | None = None
         #: Where a run resumed from a change made at the present stops first.
@@ -437,21 +446,16 @@ class Debugger(TimeTravel):
             if self._entry:
                 placed = {pc for (owner, pc) in self._at if owner == id(root)}
                 self._vm.set_traps(root, frozenset(placed | {0}))
+        self._debugging = debug
+        self._stoppable = True
         self._thread = _deep_thread(lambda: self._run(root, path))
         self._thread.start()
 
     def _run(self, root, path: str) -> None:
         status = None
-        run = lambda: self._vm.run_main(root, path)  # noqa: E731 (the first of the plans run below)
         try:
-            while True:
-                try:
-                    run()
-                except Travel as travel:
-                    run = self._plan_runner(travel.plan)
-                    continue
-                status = 0
-                break
+            self._run_plans(lambda: self._vm.run_main(root, path))
+            status = 0
         except EskerError as error:
             self._output.emit("stderr", format_uncaught(error) + "\n")
             status = 1
@@ -470,6 +474,21 @@ class Debugger(TimeTravel):
                 self._events.exited(status)
             self._events.ended()
 
+    def _run_plans(self, run: Callable[[], None]) -> None:
+        """Runs the program, and each plan of time travel that ends a run;
+        once it is over, the program's thread can no longer be stopped from
+        outside (see `terminate`), and no such stop is left pending."""
+        try:
+            while True:
+                try:
+                    return run()
+                except Travel as travel:
+                    run = self._plan_runner(travel.plan)
+        finally:
+            with self._stopping:
+                self._stoppable = False
+                _raise_in(threading.get_ident(), None)
+
     def terminate(self) -> None:
         """End the program, if it runs, and wait for its thread to finish."""
         thread = self._thread
@@ -480,7 +499,18 @@ class Debugger(TimeTravel):
         # the interrupt flag while it runs.
         self._inbox.put(_TERMINATE)
         self._vm.request_interrupt()
-        thread.join(TERMINATE_WAIT)
+        if self._debugging:
+            thread.join(TERMINATE_WAIT)
+        # Without a debugger nothing answers the flag (the VM passes it only
+        # to a debugger, and compiled code has no flag test), and under one a
+        # builtin can run long without reaching it: the program's thread is
+        # then made to raise SessionEnded at its next Python instruction.
+        if thread.is_alive():
+            with self._stopping:
+                if self._stoppable:
+                    self._stoppable = False
+                    _raise_in(thread.ident, SessionEnded)
+            thread.join(TERMINATE_WAIT)
 
     @property
     def running(self) -> bool:
@@ -620,25 +650,52 @@ class Debugger(TimeTravel):
         if self._evaluating or error is self._last_thrown:
             return
         self._last_thrown = error
+        self._error_moment(error, lambda: self._error_stop(error))
+
+    def on_rethrow(self, error: EskerError) -> None:
+        """A `finally` block ended by throwing its error again: if a `finally`
+        block that might have ended the error kept the uncaught filter from
+        deciding where it was thrown, this is where it decides."""
+        if self._evaluating or id(error) not in self._undecided:
+            return
+        self._error_moment(error, lambda: self._error_stop(error, rethrown=True))
+
+    def _error_moment(self, error: EskerError, decide) -> None:
+        """An error unwinding from the innermost frame: a stop when `decide()`
+        gives one (or a moment of a replay)."""
         if self._replay is None and not (self._raised or self._uncaught):
             return
         frame = self._vm.debug_frames()[0]
         position = Position(self._vm.ticks, frame.pc, True, frame.proto, frame.depth)
         if self._replay is not None:
-            self._replay_moment(frame, position, lambda: self._error_stop(error))
+            self._replay_moment(frame, position, decide)
             return
-        stop = self._error_stop(error)
+        stop = decide()
         if stop is not None:
             self._suspend(stop, position)
 
-    def _error_stop(self, error: EskerError) -> "Stop | None":
-        """The stop the exception filters make for `error`, or None."""
+    def _error_stop(self, error: EskerError, rethrown: bool = False) -> "Stop | None":
+        """The stop the exception filters make for `error`, or None; thrown
+        again (`rethrown`) by a `finally` block, only the uncaught filter can
+        stop, and only if it had to wait for that block.
+
+        Whether an error escapes is decided where it is thrown, so that every
+        frame can be looked at, except when a `finally` block on its way may
+        end it (with a `return`, `break`, `continue` or another error): then
+        the filter decides when that block throws it again, and stops there,
+        in the frame of the `finally` block (its trace still names where the
+        error was thrown)."""
         if not (self._raised or self._uncaught):
             return None
         caught = self._vm.error_will_be_caught()
-        stops = (self._raised and self._error_condition_holds(error, "raised")) or \
-            (self._uncaught and not caught and self._error_condition_holds(error, "uncaught"))
-        return Stop(StopReason.EXCEPTION, error=self._error_info(error, not caught)) if stops else None
+        self._undecided.pop(id(error), None)
+        if caught is None:
+            self._undecided[id(error)] = error
+            while len(self._undecided) > _UNDECIDED_KEPT:
+                del self._undecided[next(iter(self._undecided))]
+        raised = not rethrown and self._raised and self._error_condition_holds(error, "raised")
+        stops = raised or (self._uncaught and caught is False and self._error_condition_holds(error, "uncaught"))
+        return Stop(StopReason.EXCEPTION, error=self._error_info(error, caught is False)) if stops else None
 
     def _error_condition_holds(self, error: EskerError, which: str) -> bool:
         """Whether the condition of exception filter `which` holds for `error`
@@ -793,13 +850,17 @@ class Debugger(TimeTravel):
         kind = error_kind(value)
         message = to_str(value.values[1]) if kind is not None else to_str(value)
         lines = [headline(value)]
-        for frame in self._vm.debug_frames():
+        # Thrown again by a `finally` block, the error has traced the frames
+        # from where it was thrown to this one; the frames below follow.
+        frames = self._vm.debug_frames()
+        for entry in error.trace:
+            lines.append(f"  at {entry.function} ({entry.path}:{entry.line}:{entry.col})")
+        for frame in frames[1:] if error.trace else frames:
             span = _span(frame.proto, frame.pc)
             where = f"{frame.proto.source_path}:{span.line}:{span.col}" if span else frame.proto.source_path
             lines.append(f"  at {_frame_name(frame.proto)} ({where})")
-            if len(lines) > 40:
-                lines.append("  ...")
-                break
+        if len(lines) > 41:
+            lines[41:] = ["  ..."]
         return ErrorInfo(kind or "Uncaught", message, "\n".join(lines), uncaught)
 
     # ------------------------------------------------------------ breakpoints
@@ -1417,6 +1478,15 @@ class _Watchdog:
                     continue
                 self._deadline = None
                 self._on_overdue()
+
+
+def _raise_in(thread_id: int, exception: type[BaseException] | None) -> None:
+    """Makes the thread `thread_id` raise `exception` at its next Python
+    instruction (None: withdraws one not raised yet). CPython's way for
+    one thread to stop another; the only one that reaches a loop with no
+    test of its own, such as compiled code's."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
+                                               ctypes.py_object(exception) if exception else None)
 
 
 def _deep_thread(target: Callable[[], None]) -> threading.Thread:

@@ -38,21 +38,22 @@ _LOOSE = 0
 _COMPOUND = (ast.If, ast.While, ast.For, ast.Try, ast.FnDecl, ast.StructDecl, ast.EnumDecl, ast.Block)
 
 
-def format_source(text: str) -> str | None:
+def format_source(text: str, indent: str = INDENT) -> str | None:
     """The formatted text, or None when the text has syntax errors.
 
     The result is checked by parsing it again: if it would not give the same
-    syntax tree and comments, the text is returned unchanged.
+    syntax tree and comments, the text is returned unchanged. `indent` is
+    one level of indentation (editors ask for their tab size).
     """
-    formatted = _format(text)
+    formatted = _format(text, indent)
     return None if formatted is None else formatted[0]
 
 
-def format_range(text: str, start: int, end: int) -> tuple[int, int, str] | None:
+def format_range(text: str, start: int, end: int, indent: str = INDENT) -> tuple[int, int, str] | None:
     """Format the top-level statements that overlap code-point offsets
     [start, end]: (start, end, replacement) of the whole lines they occupy, or
     None when there are syntax errors or nothing there changes."""
-    formatted = _format(text)
+    formatted = _format(text, indent)
     if formatted is None:
         return None
     output, placed = formatted
@@ -68,6 +69,30 @@ def format_range(text: str, start: int, end: int) -> tuple[int, int, str] | None
     if text[region_start:region_end] == replacement:
         return None
     return region_start, region_end, replacement
+
+
+def reindent_line(text: str, offset: int, indent: str = INDENT) -> tuple[int, int, str] | None:
+    """The edit (start, end, new indentation) that gives the line holding
+    `offset` the indentation its brackets call for, as an editor asks while
+    typing (after `}` or a line break): one `indent` per bracket open before
+    the line, one less when the line starts by closing one. It needs no
+    parse, so it works in code still being written. None when the line
+    starts inside a string or a comment, or is indented so already."""
+    start = text.rfind("\n", 0, offset) + 1
+    lexed = scan(text[:start])
+    if lexed.ends_in != "code" or lexed.in_triple_quotes:
+        return None
+    depth, bracket = 0, lexed.enclosing[-1]
+    while bracket >= 0:
+        depth, bracket = depth + 1, lexed.enclosing[bracket]
+    end = text.find("\n", start)
+    line = text[start:len(text) if end == -1 else end]
+    code = line.lstrip(" \t")
+    if code[:1] in (")", "]", "}") and code:
+        depth = max(depth - 1, 0)
+    leading = len(line) - len(code)
+    wanted = indent * depth
+    return None if line[:leading] == wanted else (start, start + leading, wanted)
 
 
 def minimal_edit(old: str, new: str) -> tuple[int, int, str] | None:
@@ -94,11 +119,11 @@ class _Placed:
         self.last_line = last_line
 
 
-def _format(text: str) -> tuple[str, list[_Placed]] | None:
+def _format(text: str, indent: str = INDENT) -> tuple[str, list[_Placed]] | None:
     parsed = parse(text, "<format>")
     if any(item.severity == Severity.ERROR for item in parsed.diagnostics):
         return None
-    printer = _Printer(parsed.source.text, parsed.program.comments)
+    printer = _Printer(parsed.source.text, parsed.program.comments, indent)
     lines, placed = printer.top_level(parsed.program.body)
     # Line ends are LF throughout, also inside the text copied as written (a
     # multi-line string, a statement kept because of its comments): the lexer
@@ -147,8 +172,10 @@ class _Lines:
 
 
 class _Printer:
-    def __init__(self, text: str, comments: list[ast.Comment]):
+    def __init__(self, text: str, comments: list[ast.Comment], indent: str = INDENT):
         self.text = text
+        #: One level of indentation.
+        self.indent = indent
         self.comments = sorted(comments, key=lambda comment: comment.span.start)
         #: Index of the first comment not printed yet.
         self.next = 0
@@ -185,7 +212,7 @@ class _Printer:
         """Lines for a sequence of statements (or fields, variants, arms):
         comments between them, single blank lines where the source had any,
         and the comments left before offset `end`."""
-        indent = INDENT * depth
+        indent = self.indent * depth
         out = _Lines()
         for index, node in enumerate(nodes):
             following = nodes[index + 1].span.start if index + 1 < len(nodes) else None
@@ -222,7 +249,7 @@ class _Printer:
             return "{ " + self._statement(block.body[0], depth) + " }"
         header = "{" + self._trailing(block.span.line)
         lines = self._elements(block.body, depth + 1, block.span.end, self._statement)
-        return "\n".join([header, *lines, INDENT * depth + "}"])
+        return "\n".join([header, *lines, self.indent * depth + "}"])
 
     def _inline_block(self, block: ast.Block) -> bool:
         if block.span.line != block.span.end_line or len(block.body) > 1:
@@ -239,7 +266,7 @@ class _Printer:
             return "{ " + ", ".join(show(node, depth) for node in nodes) + " }"
         header = "{" + self._trailing(line)
         lines = self._elements(nodes, depth + 1, end, show)
-        return "\n".join([header, *lines, INDENT * depth + "}"])
+        return "\n".join([header, *lines, self.indent * depth + "}"])
 
     # ---------------------------------------------------------- statements
 
@@ -447,7 +474,7 @@ class _Printer:
     def _dot(self, receiver: ast.Node, name: ast.Ident, depth: int) -> str:
         """`receiver.name`, broken before the `.` when the source was."""
         broken = name.span.line > receiver.span.end_line
-        return self._receiver(receiver, depth) + ("\n" + INDENT * (depth + 1) if broken else "") + "." + name.name
+        return self._receiver(receiver, depth) + ("\n" + self.indent * (depth + 1) if broken else "") + "." + name.name
 
     def _expr_Field(self, node: ast.Field, depth: int):
         return self._dot(node.obj, node.name, depth), _POSTFIX
@@ -495,7 +522,7 @@ class _Printer:
         if not items or items[0].span.line == line:
             return opening + ", ".join(self.expr(item, depth) for item in items) + closing
         lines = self._elements(items, depth + 1, end, self._item, separator=",")
-        return "\n".join([opening, *lines, INDENT * depth + closing])
+        return "\n".join([opening, *lines, self.indent * depth + closing])
 
     def _item(self, node: ast.Node, depth: int) -> str:
         return self.expr(node, depth)

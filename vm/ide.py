@@ -96,6 +96,9 @@ class Completion:
     kind: str
     detail: str = ""
     documentation: str | None = None
+    #: For what is called: the parameters a call needs (those without
+    #: defaults), for a call snippet's placeholders; None for the rest.
+    parameters: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -855,7 +858,7 @@ def _scope_completions(index: FileIndex, offset: int, typed: str) -> Completions
     chosen = [(place, symbol) for place, symbol in visible.values() if _fuzzy(typed, symbol.name)]
     chosen.sort(key=lambda item: _scope_rank(index, item[1]))
     incomplete = len(chosen) > COMPLETION_LIMIT
-    items = [Completion(symbol.name, symbol.kind.value, describe(symbol, place), symbol.doc)
+    items = [Completion(symbol.name, symbol.kind.value, describe(symbol, place), symbol.doc, call_parameters(symbol))
              for place, symbol in chosen[:COMPLETION_LIMIT]]
     items += [Completion(word, "keyword") for word in sorted(KEYWORDS) if _fuzzy(typed, word)]
     return Completions(items, incomplete)
@@ -880,12 +883,12 @@ def _member_completions(index: FileIndex, offset: int, member: re.Match) -> list
         return _any_member_completions(index)
     place, symbol = owner
     if symbol.kind in (SymbolKind.MODULE, SymbolKind.ENUM, SymbolKind.STRUCT):
-        return [Completion(m.name, m.kind.value, describe(m, place), m.doc)
+        return [Completion(m.name, m.kind.value, describe(m, place), m.doc, call_parameters(m))
                 for m in symbol.members.values() if _reachable_on_type(symbol, m)]
     found = value_type(index, place, symbol)
     if found is not None and isinstance(found[1], Symbol):
         type_place, struct = found
-        return [Completion(m.name, m.kind.value, describe(m, type_place), m.doc)
+        return [Completion(m.name, m.kind.value, describe(m, type_place), m.doc, call_parameters(m))
                 for m in struct.members.values() if not m.is_static and m.kind is not SymbolKind.VARIANT]
     if found is not None:
         return _builtin_method_completions([found[1]])
@@ -903,8 +906,36 @@ def _builtin_method_completions(type_names: list[str]) -> list[Completion]:
     items: dict[str, Completion] = {}
     for type_name in type_names:
         for name, entry in BUILTIN_METHODS[type_name].items():
-            items.setdefault(name, Completion(name, SymbolKind.METHOD.value, entry.signature, entry.documentation()))
+            items.setdefault(name, Completion(name, SymbolKind.METHOD.value, entry.signature, entry.documentation(),
+                                              _entry_parameters(entry)))
     return list(items.values())
+
+
+def call_parameters(symbol: Symbol) -> tuple[str, ...] | None:
+    """The parameters a call of `symbol` needs (a method's without `self`),
+    or None when it is not something to call."""
+    entry = builtin_entry(symbol)
+    if entry is not None:
+        return _entry_parameters(entry)
+    decl = symbol.decl
+    if isinstance(decl, ast.FnDecl) and symbol.kind in (SymbolKind.FUNCTION, SymbolKind.METHOD):
+        params = decl.params[0 if symbol.is_static or symbol.kind is SymbolKind.FUNCTION else 1:]
+        return tuple(param.name.name for param in params if param.default is None and not param.rest)
+    if symbol.kind is SymbolKind.STRUCT:
+        return tuple(field.name for field in struct_fields(symbol)
+                     if not (isinstance(field.decl, ast.FieldDecl) and field.decl.default is not None))
+    if symbol.kind is SymbolKind.VARIANT and getattr(decl, "fields", None) is not None:
+        return tuple(item.name for item in decl.fields)
+    return None
+
+
+def _entry_parameters(entry) -> tuple[str, ...] | None:
+    """A builtin's required parameters, read from its documented list
+    (`iterable[, key[, reverse]]` needs `iterable`; `...` none)."""
+    if entry.params is None:
+        return None
+    required = entry.params.split("[", 1)[0]
+    return tuple(name for part in required.split(",") if (name := part.strip()) and name.isidentifier())
 
 
 def _any_member_completions(index: FileIndex) -> list[Completion]:
@@ -1416,20 +1447,32 @@ def _symbol_sections(index: FileIndex, found: Occurrence) -> list[str]:
 
 
 def _builtin_method_sections(index: FileIndex, offset: int) -> list[str]:
-    """The documentation of a builtin type's method under the cursor (`xs.push`),
-    when the receiver's type is known or only one builtin type has the method."""
+    """The documentation of a builtin type's method under the cursor (`xs.push`)."""
+    entry = _builtin_method_at(index, offset)
+    return [] if entry is None else [f"```esker\n{entry.signature}\n```", entry.documentation()]
+
+
+def builtin_at(index: FileIndex, offset: int) -> Entry | None:
+    """The builtin named at `offset`: a function, a namespace or its member,
+    or a builtin type's method (see `_builtin_method_at`)."""
+    found = index.occurrence_at(offset)
+    if found is not None:
+        return builtin_entry(found.symbol) if found.symbol.span is None else None
+    return _builtin_method_at(index, offset)
+
+
+def _builtin_method_at(index: FileIndex, offset: int) -> Entry | None:
+    """The builtin type's method under the cursor (`xs.push`), when the
+    receiver's type is known or only one builtin type has the method."""
     place = index.place(offset)
     path = path_in_unit(place.unit, place.local(offset))
     if len(path) < 2 or not isinstance(path[-2], (ast.Field, ast.MethodCall)) or path[-2].name is not path[-1]:
-        return []
+        return None
     name = path[-1].name
     owners = [type_name for type_name, methods in BUILTIN_METHODS.items() if name in methods]
     known = _receiver_type(index, place, path[-2])
     owner = known if known in owners else owners[0] if len(owners) == 1 and known is None else None
-    if owner is None:
-        return []
-    entry = BUILTIN_METHODS[owner][name]
-    return [f"```esker\n{entry.signature}\n```", entry.documentation()]
+    return None if owner is None else BUILTIN_METHODS[owner][name]
 
 
 def _receiver_type(index: FileIndex, place: Placed, node: ast.Field | ast.MethodCall) -> str | None:

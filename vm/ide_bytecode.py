@@ -23,6 +23,7 @@ from .compiler import CompileError, compile_program
 from .diagnostics import Diagnostic, Severity
 from .disassembler import Options, format_proto
 from .ide import FileIndex, Occurrence, functions, path_in_unit
+from .ide_hints import hints_between
 from .incremental import Placed, Unit, moved, stub
 from .modules import ModuleLoader
 from .proto import FAR_BASE, Proto
@@ -244,6 +245,9 @@ def bytecode_section(index: FileIndex, offset: int, found: Occurrence | None) ->
             return _not_compiled(code, found.symbol.name)
         return _code_block(f"Bytecode of `{function.name}`", function.header + function.lines, FUNCTION_LINES)
     path = path_in_unit(place.unit, local)
+    keyword = _keyword_node(place.unit, path, local)
+    if keyword is not None:
+        return _keyword_section(code, keyword)
     function = code.innermost(local)
     if function is None:
         return _not_compiled(code, None) if any(isinstance(node, (ast.FnDecl, ast.FnExpr)) for node in path) \
@@ -258,6 +262,79 @@ def bytecode_section(index: FileIndex, offset: int, found: Occurrence | None) ->
     if not here:
         return None
     return _code_block(f"Bytecode of this code in `{function.name}`", here, PLACE_LINES)
+
+
+#: The keywords whose hover shows the code of their statement or expression.
+_KEYWORD_NODES = {"let": ast.Let, "const": ast.Let, "if": ast.If, "else": ast.If, "while": ast.While,
+                  "for": ast.For, "match": ast.Match, "return": ast.Return, "fn": ast.FnExpr}
+_WORD = re.compile(r"\w*")
+_WORD_END = re.compile(r"\w+\Z")
+
+
+def _keyword_node(unit: Unit, path: list[ast.Node], local: int) -> ast.Node | None:
+    """The statement or expression whose keyword is under the cursor (the
+    cursor is on no part of it but its own words)."""
+    if not path:
+        return None
+    text, at = unit.text, local - unit.start
+    before = _WORD_END.search(text, 0, at)
+    after = _WORD.match(text, at)
+    word = (before.group() if before else "") + (after.group() if after else "")
+    kind = _KEYWORD_NODES.get(word)
+    node = path[-1]
+    if kind is None or not isinstance(node, kind):
+        return None
+    return node
+
+
+def _keyword_section(code: Bytecode, node: ast.Node) -> str:
+    """The instructions compiled from a keyword's statement (a loop's or a
+    branch's own, not those of the blocks it runs), or for `fn` the
+    `CLOSURE` instruction and the closure's listing."""
+    if isinstance(node, ast.FnExpr):
+        return _closure_section(code, node)
+    holding = [f for f in code.functions if f.node is not None and f.holds(node.span.start, node.span.end)]
+    function = min(holding, key=lambda f: f.size) if holding else \
+        next((f for f in code.functions if f.node is None), None)
+    if function is None:
+        return _not_compiled(code, None)
+    inner = _inner_blocks(node)
+    # Empty spans mark code the compiler adds (a module's final RETURN0).
+    here = [line for line, span in zip(function.lines, function.proto.spans)
+            if span is not None and span.end > span.start and node.span.contains(span)
+            and not any(block.contains(span) for block in inner)]
+    if not here:
+        return f"*No instructions: `{_word_of(node)}` here compiles to nothing of its own.*"
+    return _code_block(f"Bytecode of this `{_word_of(node)}` in `{function.name}`", here, PLACE_LINES)
+
+
+def _word_of(node: ast.Node) -> str:
+    return next(word for word, kind in _KEYWORD_NODES.items() if isinstance(node, kind))
+
+
+def _inner_blocks(node: ast.Node) -> list[Span]:
+    """The spans of the code a statement runs but that is not its own: the
+    blocks of `if`, loops and match arms."""
+    if isinstance(node, ast.If):
+        return [node.then.span] + ([node.orelse.span] if node.orelse is not None else [])
+    if isinstance(node, (ast.While, ast.For)):
+        return [node.body.span]
+    if isinstance(node, ast.Match):
+        return [arm.body.span for arm in node.arms]
+    return []
+
+
+def _closure_section(code: Bytecode, node: ast.FnExpr) -> str:
+    closure = code.of(node)
+    holding = [f for f in code.functions if f is not closure and f.holds(node.span.start, node.span.end)]
+    outer = min(holding, key=lambda f: f.size) if holding else None
+    if closure is None or outer is None:
+        return _not_compiled(code, None)
+    made = [line for line, span in zip(outer.lines, outer.proto.spans)
+            if _opname(line) == "CLOSURE" and span is not None and node.span.contains(span)]
+    return "\n\n".join([_code_block(f"Bytecode of this closure in `{outer.name}`", made, PLACE_LINES),
+                        _code_block(f"Bytecode of the closure `{closure.name}`", closure.header + closure.lines,
+                                    FUNCTION_LINES)])
 
 
 def _not_compiled(code: Bytecode, name: str | None) -> str:
@@ -502,13 +579,7 @@ class RegisterHint:
 def register_hints(index: FileIndex, start: int, end: int) -> list[RegisterHint]:
     """The register each local variable and parameter lives in, shown after
     its declaration, for declarations within [start, end]."""
-    hints = []
-    for place in index.analysis.units_between(start, end):
-        for hint in _unit_register_hints(index, place):
-            offset = hint.offset + place.offset
-            if start <= offset <= end:
-                hints.append(RegisterHint(offset, hint.label, hint.tooltip))
-    return sorted(hints, key=lambda hint: hint.offset)
+    return hints_between(index, start, end, _unit_register_hints)
 
 
 def _unit_register_hints(index: FileIndex, place: Placed) -> list[RegisterHint]:

@@ -38,11 +38,12 @@ from typing import Iterable, Iterator
 from . import ast
 from .analysis import read_source
 from .checker import check, could_suggest
+from .suppressions import without_ignored
 from .diagnostics import Diagnostic, Related, Severity, make
 from .lexer import MAX_DIAGNOSTICS, MAX_SOURCE_CHARS
 from .modules import ModuleLoader, ModuleReadError
 from .parser import ParseResult, parse
-from .source import SourceText, Span
+from .source import SourceText, Span, lone_returns_as_newlines
 from .symbols import Symbol, SymbolTable, is_instance_method
 
 #: Units parsed again after an edit whose syntax error reaches past the edited ones,
@@ -809,6 +810,7 @@ def analyze_file(text: str, path: str, loader: ModuleLoader | None = None,
                  previous: FileAnalysis | None = None) -> FileAnalysis:
     """Analyse `text` unit by unit, reusing what `previous` (an earlier
     version of the same file) found for the units an edit left alone."""
+    text = lone_returns_as_newlines(text)
     loader = loader or ModuleLoader()
     if previous is not None and (not previous.reusable or previous.path != path):
         previous = None
@@ -837,7 +839,8 @@ def analyze_file(text: str, path: str, loader: ModuleLoader | None = None,
         unit = part.unit
         if not unit.notable:
             continue
-        diagnostics += [moved(d, part.offset, part.lines) for d in unit.diagnostics]
+        diagnostics += [moved(d, part.offset, part.lines)
+                        for d in without_ignored(unit.diagnostics, unit.parsed.comments)]
         imports += unit.imports
         if thrown is None and unit.parsed.throws:
             thrown = part
@@ -954,7 +957,9 @@ def _unreachable_after(placed: list[Placed], thrown: Placed | None) -> list[Diag
     for part in placed[placed.index(thrown):]:
         for stmt in part.parsed.statements:
             if found and not isinstance(stmt, (*_DECLARATIONS, ast.ErrorStmt)):
-                return [make("W0103", part.span(stmt.span), "unreachable code: it follows a `throw`")]
+                unreachable = make("W0103", stmt.span, "unreachable code: it follows a `throw`")
+                return [moved(d, part.offset, part.lines)
+                        for d in without_ignored([unreachable], part.parsed.comments)]
             found = found or isinstance(stmt, ast.Throw)
     return []
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from . import ast
 from .diagnostics import Diagnostic, make
-from .source import Span
+from .source import Span, lone_returns_as_newlines
 
 #: Longest source text the front-end accepts (in code points); longer text gets E0013.
 MAX_SOURCE_CHARS = 4 * 1024 * 1024
@@ -191,6 +191,7 @@ def gc_paused():
 
 def scan(text: str) -> Lexed:
     """The full lexer result, as the parser needs it."""
+    text = lone_returns_as_newlines(text)
     if len(text) > MAX_SOURCE_CHARS:
         start = Span(0, 0, 1, 1, 1, 1)
         message = (f"the file is too large: {len(text):,} characters, the limit is "

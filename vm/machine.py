@@ -48,7 +48,7 @@ from typing import TextIO
 from .deep import call_with_deep_stack
 from .modules import ModuleLoader, ModuleReadError, describe as describe_import, missing as missing_module, module_identity
 from .opcodes import K_IN_EXTRAARG, OFFSET_SC, OPCODES, Op, decode, opcode_of
-from .proto import FAR_BASE, LOCAL_LIMIT, Proto
+from .proto import FAR_BASE, LOCAL_LIMIT, Handler, Proto
 from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught, named_arguments_error,
                              runtime_error)
@@ -715,6 +715,8 @@ class VM:
         self._nested_opens: list[list] = []
         # The error RETHROW is throwing again (its trace has this frame already).
         self._rethrowing: EskerError | None = None
+        # Whether a finally handler's block can end an error (by proto and handler), for a debugger.
+        self._swallowing: dict[tuple, bool] = {}
         # The compiled tier (vm/tier.py): None runs everything in this loop.
         self._tier = None
         if tier_threshold is not None:
@@ -1023,11 +1025,15 @@ class VM:
         replaced the current frame has traced it and searched its handlers."""
         frames = self.frames
         exiting = type(error) is ProgramExit
-        traced = exiting or error is self._rethrowing
+        rethrown = error is self._rethrowing
+        traced = exiting or rethrown
         self._rethrowing = None
-        if self._debugger is not None and not traced:
+        if self._debugger is not None and not exiting:
             self._top = (closure, stack, base, max(pc - 1, 0))
-            self._debugger.on_throw(error)
+            if rethrown:
+                self._debugger.on_rethrow(error)
+            else:
+                self._debugger.on_throw(error)
         while True:
             proto = closure.proto
             at = max(pc - 1, 0)
@@ -1614,8 +1620,9 @@ class VM:
     # ---------------------------------------------------------- debugging hooks
 
     def attach_debugger(self, debugger) -> None:
-        """`debugger` gets on_trap(frame, pc), on_interrupt(frame), on_throw(error)
-        and on_module_loaded(root) calls on the program's thread."""
+        """`debugger` gets on_trap(frame, pc), on_interrupt(frame), on_throw(error),
+        on_rethrow(error) (a `finally` block throwing its error again) and
+        on_module_loaded(root) calls on the program's thread."""
         self._debugger = debugger
 
     @property
@@ -1784,11 +1791,31 @@ class VM:
         """The global table of the module `proto` belongs to (names to values)."""
         return self._globals_of.get(proto, {})
 
-    def error_will_be_caught(self) -> bool:
-        """Whether a `catch` handler of some frame covers where the current
-        error is (a `finally` handler runs its block and throws it again)."""
-        return any(handler.start_pc <= frame.pc < handler.end_pc and not handler.is_finally
-                   for frame in self.debug_frames() for handler in frame.proto.handlers)
+    def error_will_be_caught(self) -> bool | None:
+        """Whether the current error will be caught: True when a `catch`
+        handler of some frame covers where it is; None when none does but a
+        `finally` block on its way may end it (it returns, throws, breaks or
+        continues: only running it tells); False when it escapes (every
+        `finally` block on the way ends by throwing it again)."""
+        covering = [(frame.proto, handler) for frame in self.debug_frames() for handler in frame.proto.handlers
+                    if handler.start_pc <= frame.pc < handler.end_pc]
+        if any(not handler.is_finally for _, handler in covering):
+            return True
+        if any(self._finally_may_swallow(proto, handler) for proto, handler in covering):
+            return None
+        return False
+
+    def _finally_may_swallow(self, proto: Proto, handler: Handler) -> bool:
+        """Whether the `finally` block of `handler` has a way out other than
+        reaching its end (where the error is thrown again), from the layout
+        the compiler gives it (see `Compiler.try_finally`): the handler's
+        target stores the exit number and jumps to the block's entry; the
+        block ends where the dispatch on that number (in register `level`)
+        begins."""
+        key = (proto, handler.target_pc)
+        if key not in self._swallowing:
+            self._swallowing[key] = _leaves_finally_block(proto, handler)
+        return self._swallowing[key]
 
     def call_proto(self, proto: Proto, values: list):
         """Calls a function proto compiled on its own (a debugger's expression),
@@ -1803,6 +1830,28 @@ class VM:
         finally:
             self.max_depth, self._top, self._ticking, self.ticks = limit, top, ticking, ticks
             self._flag[0] = self._flag[0] or ticking
+
+
+#: Instructions that end a `finally` block other than by reaching its end:
+#: returning, or throwing another error in place of the one it runs for.
+_LEAVING = frozenset({Op.RETURN, Op.RETURN0, Op.TAILCALL, Op.TAILMETHOD, Op.THROW, Op.RETHROW, Op.FAIL})
+
+
+def _leaves_finally_block(proto: Proto, handler: Handler) -> bool:
+    """Whether the `finally` block of a finally handler may end other than by
+    reaching its end: a return, a throw, or a jump out of the block (`break`,
+    `continue`, a return through an enclosing `finally`)."""
+    from .disassembler import get_instructions  # only debuggers ask
+    records = get_instructions(proto)
+    jump = records[handler.target_pc + 1]
+    entry = jump.jump_target if jump.opname == "JMP" else None
+    if entry is None:
+        return True  # not the layout the compiler makes: assume it may
+    end = next((record.pc for record in records[entry:handler.target_pc]
+                if record.opname in ("EQI", "EQK") and record.args[0] == handler.level), handler.target_pc)
+    return any(opcode_of(record.word) in _LEAVING or
+               (record.jump_target is not None and not entry <= record.jump_target <= end)
+               for record in records[entry:end])
 
 
 class Redirect(Exception):

@@ -32,7 +32,7 @@ from . import ast
 from .diagnostics import Diagnostic, make
 from .lexer import (CLOSERS, KEYWORD_KINDS, KEYWORDS, MAX_DIAGNOSTICS, MAX_NESTING, MAX_SOURCE_CHARS,
                     PUNCTUATION, Lexed, Token, cap_diagnostics, gc_paused, scan)
-from .source import SourceText, Span
+from .source import SourceText, Span, lone_returns_as_newlines
 
 __all__ = ["MAX_SOURCE_CHARS", "MAX_NESTING", "MAX_EXPR_DEPTH", "ParseResult", "parse",
            "parse_expression"]
@@ -51,6 +51,7 @@ class ParseResult:
 
 def parse(text: str, path: str = "<input>") -> ParseResult:
     """Parses a whole file. Never raises: problems are reported as diagnostics."""
+    text = lone_returns_as_newlines(text)
     source = SourceText(text, path)
     if len(text) > MAX_SOURCE_CHARS:
         program = ast.Program(source.span(0, len(text)), [])

@@ -25,6 +25,7 @@ from .modules import ModuleLoader, ModuleReadError
 from .parser import parse
 from .source import Span
 from .symbols import Symbol, SymbolKind
+from .suppressions import ignore_fixes
 from .symbols import BUILTIN_NAMES
 
 
@@ -37,6 +38,10 @@ class _Meaning:
     words: str
 
 
+#: The first parameter that makes a method an instance method.
+RECEIVER = "self"
+
+
 def shadowing(index: FileIndex, found: Occurrence, new_name: str) -> RenameRefusal | None:
     """Why `new_name` cannot name the declaration of `found`: it would
     collide with a declaration of its scope or a member of its type, or
@@ -46,6 +51,10 @@ def shadowing(index: FileIndex, found: Occurrence, new_name: str) -> RenameRefus
         return None
     symbol = home.symbol
     old = symbol.name
+    if symbol.kind is SymbolKind.PARAMETER and RECEIVER in (old, new_name):
+        # A method whose first parameter is `self` is called on an instance.
+        return RenameRefusal(f"renaming `{old}` to `{new_name}` would change which methods take an instance "
+                             f"(`{RECEIVER}` marks a method's receiver)")
     if symbol.scope is None:
         owner = symbol.parent
         other = owner.members.get(new_name) if owner is not None else None
@@ -189,7 +198,7 @@ def code_actions(index: FileIndex, start: int, end: int, only: list[str] | None 
     found: list[Action] = []
     if wanted(QUICK_FIX):
         found += [Action(fix.title, QUICK_FIX, [FileEdits(None, fix.edits)], fix.diagnostic, fix.preferred)
-                  for fix in quick_fixes(index, start, end)]
+                  for fix in quick_fixes(index, start, end) + ignore_fixes(index, start, end)]
         found += _field_default_fixes(index, start, end)
     if wanted(EXTRACT):
         found += _extract_local(index, start, end)

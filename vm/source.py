@@ -9,6 +9,7 @@ server), never here.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 
@@ -50,10 +51,26 @@ class Span:
 NO_SPAN = Span(0, 0, 1, 1, 1, 1)
 
 
+#: A carriage return that is a line break on its own (not the start of `\r\n`).
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def lone_returns_as_newlines(text: str) -> str:
+    """`text` with each lone `\r` turned into `\n`.
+
+    LSP (and every editor) ends a line at `\n`, `\r\n` or a lone `\r`; the
+    front end knows only `\n` (a `\r` before it is ignored as space). The
+    replacement keeps every offset, so spans of the result are spans of
+    `text`, and the lines counted are the lines the editor shows.
+    """
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
+
+
 class SourceText:
     """Source text with a line index, to turn offsets into line:column."""
 
     def __init__(self, text: str, path: str = "<input>"):
+        text = lone_returns_as_newlines(text)
         self.text = text
         self.path = path
         self.line_starts = [0]
@@ -124,4 +141,4 @@ def decode_source(data: bytes) -> tuple[str | None, DecodeProblem | None]:
         return None, DecodeProblem(line, col, f"file is not UTF-8 text (byte 0x{data[error.start]:02x})")
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text, None
+    return lone_returns_as_newlines(text), None

@@ -198,6 +198,7 @@ class TimeTravel:
             self._journal.go_to(checkpoint.journal)
             self._restore_moment(checkpoint.extra)
             self._last_thrown = None
+            self._undecided.clear()
             if isinstance(plan, Resume):
                 self._resume_stop = plan.stop
                 self._barrier = self._history.barrier_after(checkpoint.position)

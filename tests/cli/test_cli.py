@@ -61,6 +61,15 @@ def test_check_prints_one_line_per_diagnostic(esker, tmp_path):
     assert lines[1].startswith("w.esk:5:13: error[E0101]: ")
 
 
+def test_check_reads_a_lone_carriage_return_as_a_line_break(esker, tmp_path):
+    (tmp_path / "cr.esk").write_bytes(b"fn f(a) {\r    let tmp = 1\r\n    return a\r}\rprint(f(1), totl)\r")
+    done = esker("check", "cr.esk", cwd=tmp_path)
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("cr.esk:2:9: warning[W0101]: ")
+    assert lines[1].startswith("cr.esk:5:13: error[E0101]: ")
+    assert len(lines) == 2
+
+
 def test_check_exit_zero_with_only_warnings(esker, tmp_path):
     write(tmp_path, "ok.esk", "fn f(a) { return 1 }\nprint(f(2))\n")
     done = esker("check", "ok.esk", cwd=tmp_path)
@@ -146,6 +155,16 @@ def test_bad_input_gives_diagnostics_not_tracebacks(esker, tmp_path, name):
 def test_examples_hello_runs(esker):
     done = esker("run", "examples/hello.esk", cwd=ROOT)
     assert done.status == 0 and done.stdout
+
+
+def test_check_leaves_out_the_warnings_an_ignore_comment_silences(esker, tmp_path):
+    write(tmp_path, "quiet.esk", "fn f(a, b) {  # esker: ignore[W0102]\n    let tmp = 1  # esker: ignore\n"
+                                 "    let other = 2  # note # esker: ignore[W0102]\n    return a\n}\n"
+                                 "print(f(1, 2), nope)  # esker: ignore[E0101]\n")
+    done = esker("check", "quiet.esk", cwd=tmp_path)
+    lines = done.stdout.splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["warning[W0101]", "error[E0101]"]
+    assert lines[0].startswith("quiet.esk:3:9:")
 
 
 def test_check_goes_through_every_esk_file_of_a_directory(esker, tmp_path):

@@ -183,3 +183,38 @@ def test_tcp_server_serves_sessions_one_after_another():
     finally:
         server.kill()
         server.wait()
+
+
+def test_terminate_ends_a_busy_loop_run_without_debugging():
+    """Stop (terminate, then disconnect) ends a run without the debugger,
+    whether the loop runs in the VM or compiled to Python."""
+    for launch in ({"tier": "auto", "tierThreshold": 0}, {"tier": "vm"}):
+        dap = DapClient()
+        try:
+            debuggee = Debuggee(dap)
+            debuggee.start(program("busy.esk"), noDebug=True, **launch)
+            dap.wait_event("output", lambda body: body["output"] == "started\n")
+            dap.request("terminate")
+            dap.wait_event("terminated")
+            dap.request("disconnect", {"terminateDebuggee": True})
+        finally:
+            assert dap.close() == 0 and not dap.problems
+
+
+def test_launch_reads_exactly_the_declared_launch_attributes(tmp_path):
+    """The table editors' manifests are checked against is what `launch` reads."""
+    from esker.debugadapter.capabilities import LAUNCH_ATTRIBUTES
+    from esker.debugadapter.channel import Arguments
+    from esker.debugadapter.session import _launch_config
+
+    read = set()
+
+    class Watched(dict):
+        def get(self, key, default=None):
+            read.add(key)
+            return super().get(key, default)
+
+    (tmp_path / "in.txt").write_text("line\n")
+    _launch_config(Arguments(Watched(program="main.esk", cwd=str(tmp_path), stdin="in.txt", tier="auto",
+                                     tierThreshold=3)))
+    assert read == LAUNCH_ATTRIBUTES

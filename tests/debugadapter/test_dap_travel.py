@@ -242,3 +242,29 @@ def test_a_small_budget_keeps_the_latest_history(debuggee, tmp_path):
     debuggee.client.request("setBreakpoints", {"source": {"path": str(path)}, "breakpoints": []})
     assert debuggee.run_to_end() == 0
     assert debuggee.output() == f"{sum(range(300000))}\n"
+
+
+def test_reverse_continue_stops_at_function_and_instruction_breakpoints(debuggee):
+    debuggee.start(TRAVEL, [LINES["end"]])
+    debuggee.stopped("breakpoint")
+    client = debuggee.client
+    set_lines(debuggee)
+    client.request("setFunctionBreakpoints", {"breakpoints": [{"name": "risky"}]})
+    frame = go(debuggee, "reverseContinue", "function breakpoint")
+    assert (place(frame), value(debuggee, "x")) == (("risky", LINES["throw"] - 1), "5")
+    client.request("setFunctionBreakpoints", {"breakpoints": []})
+    # An instruction breakpoint on the closure's first instruction, placed from its last run (tick()).
+    set_lines(debuggee, "closure")
+    closure = go(debuggee, "reverseContinue", "breakpoint")
+    assert value(debuggee, "count") == "1"
+    set_lines(debuggee)
+    answer = client.request("setInstructionBreakpoints", {"breakpoints": [
+        {"instructionReference": closure["instructionPointerReference"]}]})
+    assert answer["breakpoints"][0]["verified"]
+    frame = go(debuggee, "reverseContinue", "instruction breakpoint")
+    assert (place(frame), value(debuggee, "count")) == (("<fn>", LINES["closure"]), "0")
+    go(debuggee, "continue", "instruction breakpoint")
+    assert value(debuggee, "count") == "1"
+    client.request("setInstructionBreakpoints", {"breakpoints": []})
+    assert debuggee.run_to_end() == 0
+    assert debuggee.output() == OUTPUT

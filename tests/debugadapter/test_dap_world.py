@@ -57,3 +57,41 @@ def test_stepping_into_finally_on_return_and_on_error(debuggee):
     assert (debuggee.top()["name"], debuggee.top()["line"]) == ("<module>", lines["caught"])
     assert debuggee.run_to_end() == 0
     assert debuggee.output() == "cleaning 4\n8\nfailing cleans\ncaught no\n"
+
+
+def test_an_uncaught_error_through_finally_stops_where_it_was_thrown(debuggee, tmp_path):
+    path = tmp_path / "through.esk"
+    path.write_text("fn inner() {\n    try {\n        return 1 / 0\n    } finally {\n        print(\"cleaning\")\n"
+                    "    }\n}\ninner()\n")
+    debuggee.start_with_filters(path, ["uncaught"])
+    debuggee.stopped("exception")
+    assert [(f["name"], f["line"]) for f in debuggee.frames()["stackFrames"]] == [("inner", 3), ("<module>", 8)]
+    assert debuggee.output() == ""
+    assert debuggee.run_to_end() == 1
+    assert debuggee.output() == "cleaning\n"
+
+
+def test_an_error_a_finally_block_may_end_is_uncaught_only_when_it_escapes(debuggee):
+    path = program("swallow.esk")
+    lines = markers(path)
+    debuggee.start_with_filters(path, ["uncaught"])
+    stop = debuggee.stopped("exception")
+    assert stop["text"].startswith("KeyError")
+    assert (debuggee.top()["name"], debuggee.top()["line"]) == ("maybe", lines["rethrow"])
+    assert debuggee.evaluate("keep")["result"] == "false"
+    info = debuggee.client.request("exceptionInfo", {"threadId": 1})
+    assert info["breakMode"] == "unhandled"
+    assert f"swallow.esk:{lines['escapes']}:" in info["details"]["stackTrace"]
+    assert debuggee.output() == "kept\nkept too\npassing through\ncaught ZeroDivisionError\ncleaning up\n"
+    # Back to where it was thrown, and forward again to the same stop, replayed.
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(path)}, "breakpoints": [
+        {"line": lines["escapes"], "condition": "not keep"}]})
+    debuggee.resume("reverseContinue")
+    debuggee.stopped("breakpoint")
+    assert (debuggee.top()["line"], debuggee.evaluate("keep")["result"]) == (lines["escapes"], "false")
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(path)}, "breakpoints": []})
+    debuggee.resume()
+    debuggee.stopped("exception")
+    assert debuggee.top()["line"] == lines["rethrow"]
+    assert debuggee.run_to_end() == 1
+    assert debuggee.output().count("cleaning up") == 1

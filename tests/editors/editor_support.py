@@ -56,8 +56,10 @@ def _session_problem(server: subprocess.Popen, sample: str, hover_at: dict) -> s
         "uri": uri, "languageId": "esker", "version": 1, "text": sample}}})
     _send(server, {"id": 2, "method": "esker/disassemble", "params": document})
     _send(server, {"id": 3, "method": "textDocument/hover", "params": {**document, "position": hover_at}})
+    # The answers may come in either order.
+    answers = _replies(server, {2, 3})
     for request_id, method in ((2, "esker/disassemble"), (3, "textDocument/hover")):
-        error = _reply(server, request_id).get("error")
+        error = answers[request_id].get("error")
         if error:
             return f"{method} fails: {error.get('message')}"
     return None
@@ -71,7 +73,14 @@ def _send(server: subprocess.Popen, message: dict) -> None:
 
 def _reply(server: subprocess.Popen, request_id: int) -> dict:
     """The response to `request_id`, skipping the server's notifications and requests."""
-    while True:
+    return _replies(server, {request_id})[request_id]
+
+
+def _replies(server: subprocess.Popen, request_ids: set[int]) -> dict[int, dict]:
+    """The responses to `request_ids` by id, in whatever order they come,
+    skipping the server's notifications and requests."""
+    found: dict[int, dict] = {}
+    while len(found) < len(request_ids):
         length = None
         while (header := server.stdout.readline()) not in (b"\r\n", b""):
             name, _, value = header.decode().partition(":")
@@ -80,5 +89,6 @@ def _reply(server: subprocess.Popen, request_id: int) -> dict:
         if length is None:
             raise EOFError
         message = json.loads(server.stdout.read(length))
-        if message.get("id") == request_id and "method" not in message:
-            return message
+        if message.get("id") in request_ids and "method" not in message:
+            found[message["id"]] = message
+    return found

@@ -7,10 +7,10 @@ import json
 import re
 
 import pytest
-
 from editor_support import VSCODE
 
-LAUNCH_ATTRIBUTES = {"program", "args", "cwd", "env", "stopOnEntry", "noDebug", "tier", "tierThreshold"}
+from esker.debugadapter.capabilities import LAUNCH_ATTRIBUTES
+
 COMMANDS = {"esker.showBytecode", "esker.switchBytecodeView", "esker.restartServer", "esker.run", "esker.debug"}
 
 
@@ -107,3 +107,9 @@ def test_entry_point_is_the_bundle_and_dependencies_are_pinned(manifest):
     assert {**root["dependencies"], **root["devDependencies"]} == declared
     for name, version in declared.items():
         assert lock["packages"][f"node_modules/{name}"]["version"] == version
+
+
+def test_esker_files_format_on_type_and_parameter_hints_have_a_setting(contributes):
+    assert contributes["configurationDefaults"]["[esker]"]["editor.formatOnType"] is True
+    setting = contributes["configuration"]["properties"]["esker.parameterHints"]
+    assert setting["type"] == "boolean" and setting["default"] is True

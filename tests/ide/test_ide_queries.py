@@ -195,6 +195,16 @@ def test_a_unit_compiled_alone_gives_the_code_of_the_whole_file():
     assert compared > 20
 
 
+def test_rename_keeps_which_methods_take_an_instance():
+    text = "struct P {\n    x\n    fn get(self) { return self.x }\n    fn make(v) { return P(v) }\n}\n" \
+           "print(P.make(1).get())\n"
+    for needle, new_name in (("self)", "me"), ("v)", "self")):
+        found = ide.rename(index(text), at(needle, text=text), new_name)
+        assert isinstance(found, ide.RenameRefusal) and "receiver" in found.message, (needle, new_name)
+    (edits,) = ide.rename(index(text), at("v)", text=text), "value")
+    assert len(edits.edits) == 2
+
+
 def test_rename_refuses_names_that_would_change_the_program():
     text = ("let a = 1\nstruct P {\n    x\n    y\n}\nfn f(k) {\n    let b = 2\n    return a + b + k\n}\n"
             "print(f(1), P(1, 2).x)\n")

@@ -1,7 +1,8 @@
 """Rename never changes what a program computes.
 
 Generated programs declare the same few names again and again (shadowing in
-blocks, functions and closures, top-level and local); each is renamed at a
+blocks, functions and closures, top-level and local, and as the fields of a
+struct, read through values); each is renamed at a
 random declaration to a name from the same pool. The rename is either
 refused, with a message, or its result runs through `esker run` with the
 same output as the original and no new diagnostics."""
@@ -64,11 +65,17 @@ class _Scope:
 class _Generator:
     def __init__(self, seed: int):
         self.rnd = random.Random(seed)
+        #: The fields of the program's struct `S` (named from the same pool), if it has one.
+        self.fields: list[str] = []
 
     def expression(self, scope: _Scope, depth: int = 0) -> str:
         choice = self.rnd.random()
         ints = scope.visible_ints()
         functions = scope.visible_functions()
+        if depth < 2 and self.fields and choice < 0.15:
+            args = ", ".join(self.expression(scope, depth + 1) for _ in self.fields)
+            member = self.rnd.choice(self.fields + ["total()"])
+            return f"S({args}).{member}"
         if depth < 2 and functions and choice < 0.3:
             name = self.rnd.choice(sorted(functions))
             args = ", ".join(self.expression(scope, depth + 1) for _ in range(functions[name]))
@@ -114,6 +121,12 @@ class _Generator:
     def program(self) -> str:
         top = _Scope()
         lines = []
+        if self.rnd.random() < 0.5:
+            # Fields and a method whose names may collide with a rename's.
+            self.fields = self.rnd.sample(NAMES, 2)
+            first, second = self.fields
+            lines += ["struct S {", f"    {first}", f"    {second}",
+                      f"    fn total(self) {{ return self.{first} + self.{second} }}", "}"]
         for _ in range(self.rnd.randint(3, 6)):
             name = self.fresh(top)
             if name is None:

@@ -25,9 +25,16 @@ for line in io.lines("x.txt") { print(math.hypot(3, 4), sys.args) }
 
 
 async def complete(editor: Editor, doc, needle: str, delta: int) -> dict[str, types.CompletionItem]:
+    """The items offered, with their documentation resolved as the client
+    would when it shows them (clients that resolve it lazily get it then)."""
     found = await editor.client.text_document_completion_async(types.CompletionParams(
         text_document=editor.ident(doc), position=editor.at(doc, needle, delta=delta)))
-    return {item.label: item for item in found.items}
+    items = {}
+    for item in found.items:
+        if item.documentation is None and item.data is not None:
+            item = await editor.client.completion_item_resolve_async(item)
+        items[item.label] = item
+    return items
 
 
 def documentation(item: types.CompletionItem) -> str:

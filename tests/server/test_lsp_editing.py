@@ -93,7 +93,7 @@ async def test_quick_fixes(editor: Editor):
         context=types.CodeActionContext(diagnostics=diagnostics)))
     by_title = {action.title: action for action in actions}
     assert set(by_title) == {"Change to `total`", "Prefix `tmp` with `_` to mark it unused",
-                             "Add the missing match arms"}
+                             "Add the missing match arms", "Ignore W0101 on this line", "Ignore W0105 on this line"}
     fixed = apply(doc.text, by_title["Add the missing match arms"].edit.changes[doc.uri], editor)
     assert "        Shape.Dot => totl\n        Shape.Circle(_) => nil\n        Shape.Rect(_, _) => nil\n" in fixed
     assert "let _tmp = 1" in apply(doc.text, by_title["Prefix `tmp` with `_` to mark it unused"].edit.changes[doc.uri],

@@ -5,10 +5,14 @@ files — and follows files created or changed on disk."""
 
 from __future__ import annotations
 
+import os
+
+import attrs
 import pytest
 from lsprotocol import types
+from pytest_lsp import ClientServerConfig
 
-from server_support import Editor, answered, session
+from server_support import SERVER, Editor, answered, make_client, session
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -208,3 +212,56 @@ async def test_a_missing_module_is_found_when_it_is_opened(editor: Editor):
     assert found == []
     editor.close(module)
     editor.close(doc)
+
+
+def not_watching(kind: str, capabilities: types.ClientCapabilities) -> types.ClientCapabilities:
+    """What the client declares, less reporting changes to files and pulling
+    diagnostics (as older Neovim)."""
+    workspace = attrs.evolve(capabilities.workspace or types.WorkspaceClientCapabilities(),
+                             did_change_watched_files=None, diagnostics=None)
+    text_document = attrs.evolve(capabilities.text_document or types.TextDocumentClientCapabilities(),
+                                 diagnostic=None)
+    return attrs.evolve(capabilities, workspace=workspace, text_document=text_document)
+
+
+async def test_a_missing_module_created_on_disk_is_found_without_a_watcher(tmp_path):
+    other = await SERVER.start()
+    try:
+        editor = Editor(other, "neovim", tmp_path, not_watching)
+        await answered(editor.start())
+        doc = editor.open("needs_file.esk", "import created\nprint(created.value)\n")
+        assert [d.code for d in await editor.diagnostics(doc)] == ["E0110"]
+        # Answered once the workspace has been indexed, so that only looking
+        # at the disk again can find the file created next.
+        await answered(other.workspace_symbol_async(types.WorkspaceSymbolParams(query="value")))
+        seen = editor.publications(doc)
+        editor.write("created.esk", "let value = 1\n")
+        # (Publications of E0110 may still come from the indexing's end.)
+        while await editor.publication_after(doc, seen) != []:
+            seen += 1
+    finally:
+        await answered(other.shutdown_session())
+        await other.stop()
+
+
+async def test_a_module_on_esker_path_reaches_its_importers_in_the_workspace(tmp_path):
+    library, project = tmp_path / "library", tmp_path / "project"
+    library.mkdir()
+    project.mkdir()
+    (project / "main.esk").write_text("import shapes\nprint(shapes.area(2, 3))\n", encoding="utf-8")
+    config = ClientServerConfig(server_command=SERVER.server_command, client_factory=make_client,
+                                server_env={**os.environ, "ESKER_PATH": str(library)})
+    other = await config.start()
+    try:
+        editor = Editor(other, "visual-studio-code", project)
+        await answered(editor.start())
+        editor.folder = library  # the module is opened from outside the workspace
+        module = editor.open("shapes.esk", GEOMETRY)
+        await editor.diagnostics(module)
+        found = await answered(other.text_document_references_async(types.ReferenceParams(
+            text_document=editor.ident(module), position=editor.at(module, "area(w"),
+            context=types.ReferenceContext(include_declaration=True))))
+        assert names(found) == [("main.esk", 1), ("shapes.esk", 1)]
+    finally:
+        await answered(other.shutdown_session())
+        await other.stop()

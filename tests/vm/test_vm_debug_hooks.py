@@ -71,6 +71,9 @@ class _Watcher:
     def on_throw(self, error) -> None:
         """Errors are the program's own here."""
 
+    def on_rethrow(self, error) -> None:
+        """Nor are errors thrown again."""
+
     def on_module_loaded(self, root) -> None:
         """No imports."""
 

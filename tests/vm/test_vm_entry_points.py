@@ -56,6 +56,9 @@ class Recorder:
     def on_throw(self, error):
         self.stops.append(("throw", self.vm.error_will_be_caught()))
 
+    def on_rethrow(self, error):
+        self.stops.append(("rethrow", self.vm.error_will_be_caught()))
+
     def on_module_loaded(self, root):
         pass
 

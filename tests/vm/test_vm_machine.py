@@ -310,7 +310,7 @@ def test_a_return_of_a_call_inside_try_is_a_real_call():
     assert output(program, max_depth=500) == "StackOverflow\n"
 
 
-def test_the_debugger_does_not_count_a_finally_as_catching():
+def test_the_debugger_counts_a_finally_as_catching_only_if_it_may_end_the_error():
     from esker.vm.compiler import compile_program
     from esker.vm.machine import VM
     from esker.vm.parser import parse
@@ -322,14 +322,21 @@ def test_the_debugger_does_not_count_a_finally_as_catching():
         def on_throw(self, error):
             seen.append((error.value, vm.error_will_be_caught()))
 
+        def on_rethrow(self, error):
+            seen.append(("again", error.value, vm.error_will_be_caught()))
+
     text = ("fn f(x) { try { throw x } finally { } }\n"
+            "fn g(x) { for i in 0..3 { try { throw x } finally { if i < 1 { continue } } } }\n"
+            "fn h(x) { try { throw x } finally { return 0 } }\n"
             "try { f(1) } catch e { }\n"
-            "f(2)\n")
+            "h(3)\n"
+            "g(4)\n")
     parsed = parse(text, "t.esk")
     vm = VM()
     vm.attach_debugger(Watcher())
     try:
         vm.run_main(compile_program(parsed.program, parsed.source), "t.esk")
     except EskerError as error:
-        assert error.value == 2
-    assert seen == [(1, True), (2, False)]
+        assert error.value == 4
+    # A finally block that may return, break or continue decides when it throws the error again.
+    assert seen == [(1, True), ("again", 1, True), (3, None), (4, None), (4, None), ("again", 4, False)]

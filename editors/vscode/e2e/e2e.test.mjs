@@ -3,7 +3,8 @@
  * headless Chromium): activation, diagnostics, hover bytecode, inlay hints,
  * code lenses, the live bytecode view in both directions and on files that
  * do not compile, and a debug session that stops inside a closure, shows
- * Registers and Upvalues, steps one instruction in the Disassembly view,
+ * Registers and Upvalues, steps one instruction in the Disassembly view and
+ * one back, goes back to a breakpoint's previous hit with Reverse,
  * evaluates in the debug console and prints the program's output; and the
  * error, with its interpreter picker, when esker-lsp cannot be found. It saves
  * the README's pictures on the way. Run by run.sh, which installs what it needs.
@@ -60,6 +61,11 @@ test('inlay hints show registers and code lenses show instruction counts, Run an
   const shown = (await lenses.allInnerTexts()).join('|');
   assert.match(shown, /bytecode: \d+ instructions/);
   assert.match(shown, /Debug/);
+});
+
+test('parameter names show before the arguments of calls', async () => {
+  await until('a parameter-name inlay hint', async () =>
+    (await vscode.lines(source)).some((line) => /counter\(\s*start:\s*10\)/.test(line.text)));
 });
 
 test('diagnostics appear in the Problems view after an edit and go away when it is undone', async () => {
@@ -194,15 +200,34 @@ test('a step in the Disassembly view advances one instruction', async () => {
   await picture('disassembly-step');
 });
 
-test('stepping back returns to the previous instruction', async (t) => {
-  if (!(await vscode.hasCommand('Debug: Step Back'))) {
-    t.skip('the debug adapter cannot step back');
-    return;
-  }
-  const step = await stepInstruction('Debug: Step Back');
-  assert.equal(step.after, step.before - 1, step.text);
-  assert.equal(step.text, stoppedAt);
+/** A button of the debug toolbar (here docked in the Run view's title), by its icon; Step Back and
+ * Reverse are there only, not in the command palette. */
+const toolbarButton = (icon) => vscode.page.locator(`.action-label.codicon-${icon}`).first();
+
+test('Step Back in the Disassembly view returns to the previous instruction', async () => {
+  // The buttons appear because esker-dap advertises supportsStepBack.
+  await toolbarButton('debug-reverse-continue').waitFor();
+  const before = await instructionText(currentInstruction());
+  await toolbarButton('debug-step-back').click();
+  await until('Step Back to move', async () =>
+    (await instructionText(currentInstruction()).catch(() => before)) !== before);
+  assert.equal(await instructionText(currentInstruction()), stoppedAt);
+  // Back before GETUPVAL, its register holds what it held then.
+  await vscode.page.locator('.debug-variables .monaco-list-row').filter({ hasText: /r1 \(temp\)\s*=\s*nil/ }).first()
+    .waitFor();
   await picture('step-back');
+});
+
+test('Reverse goes back from the second hit of a breakpoint to the first, with the values of then', async () => {
+  source = await vscode.open('counter.esk');
+  const upvalue = (value) => vscode.page.locator('.debug-variables .monaco-list-row')
+    .filter({ hasText: new RegExp(`count\\s*=\\s*${value}\\b`) }).first();
+  await vscode.command('Debug: Continue');
+  await upvalue(11).waitFor();
+  await toolbarButton('debug-reverse-continue').click();
+  await upvalue(10).waitFor();
+  assert.equal((await vscode.lines(source)).find((line) => line.cursor)?.number, 5);
+  await picture('reverse-continue');
 });
 
 test("the debug console evaluates an expression and shows the program's output", async () => {

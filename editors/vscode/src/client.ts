@@ -75,6 +75,9 @@ export class ServerConnection implements vscode.Disposable {
         { scheme: 'untitled', language: 'esker' },
       ],
       outputChannel: this.output,
+      initializationOptions: { parameterHints: vscode.workspace.getConfiguration('esker').get('parameterHints', true) },
+      // Sends the `esker` settings when they change (the server reads `parameterHints`).
+      synchronize: { configurationSection: 'esker' },
     };
     this.output.appendLine(`Starting the language server: ${[line.command, ...line.args].join(' ')}`);
     const client = new LanguageClient('esker', 'Esker Language Server', line, clientOptions);

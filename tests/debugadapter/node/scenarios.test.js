@@ -139,3 +139,28 @@ test('steps back, continues backwards and restarts a frame from recorded history
         dc.waitForEvent('terminated'),
     ]);
 });
+
+test('an error that a finally block may end stops as uncaught only where it escapes', async () => {
+    const file = path.join(PROGRAMS, 'swallow.esk');
+    await Promise.all([
+        dc.waitForEvent('initialized').then(async () => {
+            await dc.setExceptionBreakpointsRequest({ filters: ['uncaught'] });
+            return dc.configurationDoneRequest();
+        }),
+        dc.launch({ program: file }),
+        dc.assertStoppedLocation('exception', { path: file, line: markers(file).rethrow }),
+    ]);
+    const info = await dc.exceptionInfoRequest({ threadId: 1 });
+    assert.strictEqual(info.body.exceptionId, 'KeyError');
+    assert.strictEqual(info.body.breakMode, 'unhandled');
+});
+
+test('the stop button ends a run without debugging that loops forever', async () => {
+    const file = path.join(PROGRAMS, 'busy.esk');
+    await Promise.all([
+        dc.configurationSequence(),
+        dc.launch({ program: file, noDebug: true }),
+        dc.assertOutput('stdout', 'started\n'),
+    ]);
+    await Promise.all([dc.terminateRequest({}), dc.waitForEvent('terminated')]);
+});

@@ -22,6 +22,12 @@ local defaults = {
   hover_key = 'K',
   -- Show and refresh the server's code lenses (run, debug, show bytecode).
   codelens = true,
+  -- Completion as you type (Neovim 0.11+), else the LSP omnifunc for CTRL-X CTRL-O.
+  completion = true,
+  -- Show the server's inlay hints (Neovim 0.10+).
+  inlay_hints = true,
+  -- Among the inlay hints, the names of parameters before the arguments of calls.
+  parameter_hints = true,
   bytecode = {
     -- Ex command that opens the window of the bytecode view.
     split = 'vsplit',
@@ -32,13 +38,50 @@ local defaults = {
 
 M.options = vim.deepcopy(defaults)
 
---- The command line of an Esker tool: an explicit one, else `python -m module`, else the script.
+--- Folders of a project that hold a virtual environment, in the order they are tried.
+local VENV_FOLDERS = { '.venv', 'venv' }
+
+--- `script` in a project's virtual environment: `.venv` or `venv` in the
+--- current file's folder or one above it, else in the working folder or one
+--- above it; nil when there is none.
+local function venv_program(script)
+  local program = vim.fn.has('win32') == 1 and ('Scripts/' .. script .. '.exe') or ('bin/' .. script)
+  local file = vim.api.nvim_buf_get_name(0)
+  local starts = { file ~= '' and vim.fn.fnamemodify(file, ':p:h') or nil, vim.loop.cwd() }
+  for _, start in pairs(starts) do
+    local dir = start
+    while true do
+      for _, venv in ipairs(VENV_FOLDERS) do
+        local candidate = dir .. '/' .. venv .. '/' .. program
+        if vim.fn.executable(candidate) == 1 then
+          return candidate
+        end
+      end
+      local parent = vim.fn.fnamemodify(dir, ':h')
+      if parent == dir then
+        break
+      end
+      dir = parent
+    end
+  end
+  return nil
+end
+
+--- The command line of an Esker tool: an explicit one, else `python -m
+--- module`, else the script on $PATH, else the script in the project's
+--- virtual environment (as the VS Code extension looks for it).
 function M.tool_command(explicit, module, script)
   if explicit then
     return type(explicit) == 'string' and { explicit } or explicit
   end
   if M.options.python then
     return { M.options.python, '-m', module }
+  end
+  if vim.fn.executable(script) == 0 then
+    local found = venv_program(script)
+    if found then
+      return { found }
+    end
   end
   return { script }
 end
@@ -53,10 +96,8 @@ end
 
 --- The command that runs a program with the `esker` command (for "Run" code lenses).
 function M.run_command(file)
-  if M.options.python then
-    return { M.options.python, '-m', 'esker.vm', 'run', file }
-  end
-  return { 'esker', 'run', file }
+  local command = M.tool_command(nil, 'esker.vm', 'esker')
+  return vim.list_extend(vim.deepcopy(command), { 'run', file })
 end
 
 --- Registers the adapter and launch configurations with nvim-dap; false when it is not installed.

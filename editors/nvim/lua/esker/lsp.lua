@@ -1,7 +1,9 @@
 -- Starts esker-lsp for `esker` buffers with whatever the running Neovim
 -- offers: vim.lsp.config/enable (0.11+), vim.lsp.start (0.8+) or
 -- vim.lsp.start_client (0.7). Also wires the server's code-lens commands
--- (run, debug, show bytecode) to the editor.
+-- (run, debug, show bytecode) to the editor, and turns on completion and
+-- inlay hints where the version has them (semantic highlighting, 0.9+,
+-- Neovim starts by itself).
 local M = {}
 
 local codelens_group = vim.api.nvim_create_augroup('EskerCodeLens', { clear = true })
@@ -45,10 +47,33 @@ local function show_codelenses(client, bufnr)
   vim.lsp.codelens.refresh()
 end
 
+--- Completion without setup: Neovim 0.11's built-in completion (offered as
+--- you type), else the LSP omnifunc (CTRL-X CTRL-O) unless one is set already.
+local function enable_completion(client, bufnr)
+  if vim.lsp.completion and vim.lsp.completion.enable then
+    vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = true })
+  elseif vim.bo[bufnr].omnifunc == '' then
+    vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
+  end
+end
+
+--- Inlay hints (registers, parameter names) where Neovim shows them (0.10+).
+local function show_inlay_hints(client, bufnr)
+  if vim.lsp.inlay_hint and vim.lsp.inlay_hint.enable and (client.server_capabilities or {}).inlayHintProvider then
+    vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
+  end
+end
+
 local function attach_handler(options)
   return function(client, bufnr)
     if options.hover_key and vim.fn.has('nvim-0.10') == 0 then
       vim.keymap.set('n', options.hover_key, vim.lsp.buf.hover, { buffer = bufnr, desc = 'Esker: hover' })
+    end
+    if options.completion then
+      enable_completion(client, bufnr)
+    end
+    if options.inlay_hints then
+      show_inlay_hints(client, bufnr)
     end
     if options.codelens then
       show_codelenses(client, bufnr)
@@ -138,6 +163,7 @@ function M.enable(options, cmd)
     cmd = cmd,
     filetypes = { 'esker' },
     capabilities = options.capabilities,
+    init_options = { parameterHints = options.parameter_hints },
     on_attach = attach_handler(options),
   }
   if vim.fn.has('nvim-0.11') == 1 then
