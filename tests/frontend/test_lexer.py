@@ -221,6 +221,6 @@ def test_diagnostics_stop_after_one_hundred():
     assert [d.code for d in diagnostics[-2:]] == ["E0007", "E0011"]
 
 
-def test_a_comment_ends_before_a_crlf_line_end_but_keeps_a_lone_carriage_return():
-    _, comments, _ = tokenize("let a = 1 # one\r\n# two\rstill two\r\n")
-    assert [comment.text for comment in comments] == [" one", " two\rstill two"]
+def test_a_comment_ends_before_a_crlf_line_end():
+    _, comments, _ = tokenize("let a = 1 # one\r\n# two\r\n# three")
+    assert [comment.text for comment in comments] == [" one", " two", " three"]
