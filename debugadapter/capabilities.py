@@ -87,4 +87,7 @@ CAPABILITIES = {
     "supportsStepBack": True,
     # `restartFrame` goes back to the entry of any frame on the stack, from history.
     "supportsRestartFrame": True,
+    # Data breakpoints (`dataBreakpointInfo`, `setDataBreakpoints`): stop after an instruction
+    # writes a watched local, register, upvalue, global, module member, field, element or entry.
+    "supportsDataBreakpoints": True,
 }

@@ -17,7 +17,7 @@ from debugpy.common.messaging import JsonMessageChannel, NoMoreMessages, Request
 
 from esker.vm.debug_values import EvaluationError, summary, type_name
 from esker.vm.debugger import (
-    DEFAULT_HISTORY, EVALUATION_LIMIT, Debugger, FunctionRequest, Granularity, InstructionRequest, LineRequest, NotStopped, ProgramError,
+    DEFAULT_HISTORY, EVALUATION_LIMIT, DataRequest, Debugger, FunctionRequest, Granularity, InstructionRequest, LineRequest, NotStopped, ProgramError,
     StepKind, Stop, StopReason, source_path,
 )
 from esker.vm.modules import search_path as search_path_of
@@ -48,6 +48,7 @@ _STOP_DESCRIPTIONS = {
     StopReason.FUNCTION_BREAKPOINT: "Paused on function breakpoint",
     StopReason.GOTO: "Paused after a jump",
     StopReason.RESTART: "Paused at the frame's entry",
+    StopReason.DATA_BREAKPOINT: "Paused on data breakpoint",
 }
 
 #: Requests a client may send before `initialize` has succeeded.
@@ -77,6 +78,8 @@ class DebugSession:
         #: Evaluations being answered (the controller's handles), by request seq, and those cancelled.
         self._evaluations: dict[int, object] = {}
         self._cancelled: set[int] = set()
+        #: The targets `dataBreakpointInfo` named, by the data id it answered.
+        self._data_targets: dict[str, object] = {}
         self._launch: dict | None = None
         self._configured = False
         self._started = False
@@ -136,6 +139,8 @@ class DebugSession:
         finally:
             self._restarting = False
         self.addresses = AddressSpace()
+        # What the data ids named belongs to the run that ended.
+        self._data_targets.clear()
         self._started = False
         self._load(config)
         self._launch = config
@@ -338,6 +343,46 @@ class DebugSession:
         return {"breakpoints": [{"verified": name not in problems, **({"message": problems[name]}
                                                                       if name in problems else {})}
                                 for name, _ in filters]}
+
+    def dataBreakpointInfo_request(self, request: Request, args: Arguments):
+        """What a data breakpoint on a variable (`variablesReference` and
+        `name`) or, without a reference, on an expression in frame `frameId`
+        would watch."""
+        try:
+            target = self._data_target(args)
+        except EvaluationError as error:
+            return {"dataId": None, "description": str(error)}
+        data_id = f"{len(self._data_targets) + 1}:{target.label}"
+        self._data_targets[data_id] = target
+        return {"dataId": data_id, "description": f"when `{target.label}` changes", "accessTypes": ["write"],
+                "canPersist": False}
+
+    def whoChangedThis_request(self, request: Request, args: Arguments):
+        """Esker's own request, behind the editors' "who changed this?": go back
+        to the last write of a variable (`variablesReference` and `name`, as
+        for `dataBreakpointInfo`, or an expression `name` in frame `frameId`)
+        — a reverse continue with a data breakpoint on it for this once."""
+        try:
+            target = self._data_target(args)
+        except EvaluationError as error:
+            raise RequestFailed(f"cannot watch {args.get('name', str)}: {error}") from None
+        self._travel(request, lambda: self.debugger.who_changed_plan(target))
+
+    def _data_target(self, args: Arguments):
+        """The target of a data breakpoint request (see `dataBreakpointInfo`)."""
+        self._require_stopped()
+        name = args.get("name", str)
+        reference = args.get("variablesReference", int, 0)
+        if reference:
+            return self.variables.data_target(reference, name)
+        level = self._frame_level(args.get("frameId", int)) if "frameId" in args else 0
+        return self.debugger.data_target_of(level, name)
+
+    def setDataBreakpoints_request(self, request: Request, args: Arguments):
+        specs = [DataRequest(self._data_targets.get(item.get("dataId", str)), item.get("accessType", str, "write"),
+                             _text(item, "condition"), _text(item, "hitCondition"))
+                 for item in args.objects("breakpoints")]
+        return {"breakpoints": [self._breakpoint(state) for state in self.debugger.set_data_breakpoints(specs)]}
 
     def breakpointLocations_request(self, request: Request, args: Arguments):
         path = self._source_path(args)
@@ -593,8 +638,11 @@ class DebugSession:
     def stopped(self, stop: Stop) -> None:
         self._forget_stop()
         body = {"reason": stop.reason.value, "threadId": THREAD_ID, "allThreadsStopped": True,
-                "description": f"Paused at the {stop.description}" if stop.description
-                else _STOP_DESCRIPTIONS[stop.reason]}
+                "description": _STOP_DESCRIPTIONS[stop.reason]}
+        if stop.description:
+            # A data breakpoint says what changed; travelling back, where history starts.
+            body["description"] = stop.description if stop.reason is StopReason.DATA_BREAKPOINT \
+                else f"Paused at the {stop.description}"
         if stop.description:
             body["text"] = stop.description
         if stop.breakpoint_ids:
@@ -623,6 +671,9 @@ class DebugSession:
 
     def breakpoint_changed(self, state) -> None:
         self._send("breakpoint", {"reason": "changed", "breakpoint": self._breakpoint(state)})
+
+    def breakpoint_removed(self, state) -> None:
+        self._send("breakpoint", {"reason": "removed", "breakpoint": self._breakpoint(state)})
 
 
 def _launch_config(args: Arguments) -> dict:

@@ -127,6 +127,15 @@ class VariableView:
             result["indexedVariables"] = indexed
         return result
 
+    def data_target(self, reference: int, name: str):
+        """What a data breakpoint on variable `name` of a reference watches."""
+        target = self._handles.get(reference)
+        if isinstance(target, ScopeRef):
+            return self._debugger.data_target(target.level, target.kind, name=name)
+        access = f"[{name}]" if type(target.value) in (list, dict) else f".{name}"
+        label = target.expression + access if target.expression else None
+        return self._debugger.data_target(target.level, value=target.value, name=name, label=label)
+
     def set_variable(self, reference: int, name: str, expression: str, hex: bool = False) -> dict:
         """Give variable `name` of a reference the value of an Esker expression."""
         target = self._handles.get(reference)

@@ -29,6 +29,7 @@ from typing import Callable, Protocol
 from .analysis import check_program, compile_module
 from .debug_eval import KEYWORDS, Compiled, Variable, compile_text, completion_context, syntax_problem
 from .debug_values import Child, EvaluationError, Internal, completion_kind, is_program_value, members
+from .data_breakpoints import DataBreakpoints
 from .history import Position, RecordingHost, Unrestorable, program_snapshot
 from .travel import DEFAULT_HISTORY, TimeTravel, Travel
 from .deep import RECURSION_LIMIT, STACK_BYTES
@@ -56,6 +57,7 @@ class StopReason(Enum):
     FUNCTION_BREAKPOINT = "function breakpoint"
     GOTO = "goto"
     RESTART = "restart"
+    DATA_BREAKPOINT = "data breakpoint"
 
 
 class StepKind(Enum):
@@ -100,6 +102,17 @@ class InstructionRequest:
     condition: str | None = None
     hit_condition: str | None = None
     address: str | None = None
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """A data breakpoint on `target` (a Target from `data_target`; None when
+    the front end's id named none), stopping on `access_type` "write"."""
+
+    target: object | None
+    access_type: str = "write"
+    condition: str | None = None
+    hit_condition: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +192,7 @@ class DebugEvents(Protocol):
     def ended(self) -> None: ...
     def module_loaded(self, root) -> None: ...
     def breakpoint_changed(self, state: BreakpointState) -> None: ...
+    def breakpoint_removed(self, state: BreakpointState) -> None: ...
 
 
 # ----------------------------------------------------------------- breakpoint conditions
@@ -277,6 +291,9 @@ class _Breakpoint:
     #: Why the request itself is malformed (such a breakpoint never becomes verified).
     problem: str | None = None
     hits: int = 0
+    #: A data breakpoint's watch (vm/watch.py), and the change that made it fire last.
+    watch: object = None
+    last_hit: object = None
 
 
 @dataclass(frozen=True)
@@ -318,9 +335,10 @@ _TRAVEL = "travel"
 _TERMINATE = "terminate"
 
 
-class Debugger(TimeTravel):
+class Debugger(DataBreakpoints, TimeTravel):
     """Runs one program at a time under control; see the module docstring
-    (and vm/travel.py for its time travel)."""
+    (vm/travel.py for its time travel, vm/data_breakpoints.py for its data
+    breakpoints)."""
 
     def __init__(self, events: DebugEvents):
         self._events = events
@@ -384,6 +402,7 @@ class Debugger(TimeTravel):
         #: Where a run resumed from a change made at the present stops first.
         self._resume_stop: Stop | None = None
         self._init_history()
+        self._init_data_breakpoints()
 
     # ------------------------------------------------------------ the program
 
@@ -424,12 +443,15 @@ class Debugger(TimeTravel):
         root, path = self._program
         for breakpoint in self._all_breakpoints():
             breakpoint.hits = 0
+        if self._output is not None:
+            self._forget_data_breakpoints("the program was started again")
         self._output = _Output(self._events)
         # Standard input is the protocol's channel, never the program's: it reads the launch
         # configuration's `stdin` file, if any.
         host = Host(args, stdin=io.StringIO(stdin), stdout=self._output, stderr=_ErrorOutput(self._output),
                     environ=environ)
         self._vm = VM(loader=self._loader, host=host, tier_threshold=None if debug else tier)
+        self._watches.vm = self._vm
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
         self._terminating = self._pause_requested = False
@@ -589,7 +611,10 @@ class Debugger(TimeTravel):
             return
         if self._terminating:
             raise SessionEnded()
-        if (id(frame.proto), pc) in self._imports:
+        key = (id(frame.proto), pc)
+        if self._watches.active and self._replay is None and self._watch_trap(frame, pc, key):
+            return
+        if key in self._imports:
             # The module's body runs on a nested loop: this frame is its caller on the stack.
             self._vm.enter_native(frame, pc)
         position = Position(self._vm.ticks, pc, False, frame.proto, frame.depth)
@@ -615,16 +640,19 @@ class Debugger(TimeTravel):
             reason = StopReason.STEP
         hits = self._fired(frame, pc)
         if hits:
-            reason = hits[0].reason
-        elif reason is None and self._pause_requested:
+            self._suspend(self._stop_for(hits), position)
+            return
+        if reason is None and self._pause_requested:
             reason = StopReason.PAUSE
         if reason is not None:
-            self._suspend(Stop(reason, tuple(b.id for b in hits)), position)
+            self._suspend(Stop(reason), position)
 
     def _fired(self, frame, pc: int) -> list[_Breakpoint]:
-        """The breakpoints at `pc` that fire now (conditions and hit counts checked)."""
-        return [breakpoint for breakpoint in self._at.get((id(frame.proto), pc), ())
-                if self._breakpoint_fires(breakpoint, frame)]
+        """The breakpoints at `pc` that fire now (conditions and hit counts
+        checked), data breakpoints first (the instruction before changed what they watch)."""
+        fired = self._data_hits(frame, pc) if self._watches.active else []
+        return fired + [breakpoint for breakpoint in self._at.get((id(frame.proto), pc), ())
+                        if self._breakpoint_fires(breakpoint, frame)]
 
     def on_interrupt(self, frame) -> None:
         """The interrupt flag was seen (pause, terminate, or new code to run)."""
@@ -735,6 +763,7 @@ class Debugger(TimeTravel):
             self._install()
         if self._terminating:
             raise SessionEnded()
+        self._check_watches()
         self.stop = stop
         self._output.flush()
         self._events.stopped(stop)
@@ -1020,7 +1049,7 @@ class Debugger(TimeTravel):
 
     def _all_breakpoints(self) -> list[_Breakpoint]:
         lines = [breakpoint for breakpoints in self._line_breakpoints.values() for breakpoint in breakpoints]
-        return lines + self._function_breakpoints + self._instruction_breakpoints
+        return lines + self._function_breakpoints + self._instruction_breakpoints + self._data_breakpoints
 
     def _functions_named(self, name: str) -> list:
         return [proto for root in self._loaded.values() for proto in root.walk() if _is_named(proto, name)]
@@ -1069,6 +1098,7 @@ class Debugger(TimeTravel):
                           if id(proto) == self._stop_at[0]), None)
             if owner is not None:
                 traps.setdefault(id(owner), (owner, set()))[1].add(self._stop_at[1])
+        self._add_watch_traps(traps)
         self._at = at
         self._retrap(traps)
         return changed

@@ -167,6 +167,23 @@ class Snapshot:
         raise Unrestorable(f"a {getattr(item, 'name', None) or kind.__name__} generator made by a builtin"
                            if isinstance(item, Generator) else f"a {kind.__name__} value")
 
+    def saved_ids(self) -> set[int]:
+        """The ids of the objects saved (lists, dicts, upvalues ...): what the
+        program could reach."""
+        return {id(item) for item, _ in self._saved}
+
+    def counterpart(self, other: "Snapshot", item):
+        """The object of `other` in the place of this snapshot's `item`, when
+        both were taken of the same state of a program (a replay re-makes the
+        objects made since its checkpoint; both walks meet them in the same
+        order). None when `item` was not saved here or the states differ."""
+        if len(other._saved) != len(self._saved):
+            return None
+        for (mine, _), (theirs, _) in zip(self._saved, other._saved):
+            if mine is item:
+                return theirs if type(theirs) is type(mine) else None
+        return None
+
     def changed(self) -> bool:
         """Whether any saved object's contents differ from what was saved
         (iterators aside: only the program's own stepping moves them)."""
@@ -269,6 +286,8 @@ class Checkpoint:
     #: Made where a change was made to the program at the present: re-running the past
     #: up to here must go on from this checkpoint, not from what the re-run reaches.
     barrier: bool = False
+    #: Taken by a step back where its search began (see `History.add_passing`).
+    passing: bool = False
 
     def restore(self, vm) -> tuple:
         """Put the VM back as it was; the arguments of `vm.resume_state`."""
@@ -281,12 +300,13 @@ class Checkpoint:
         return list(self.frames), closure, stack, base, loop_opens, opens, pc
 
 
-def program_snapshot(vm) -> Snapshot:
+def program_snapshot(vm, tables: list | None = None) -> Snapshot:
     """A snapshot of everything the stopped program can reach (raises
-    Unrestorable when it holds what cannot be saved)."""
+    Unrestorable when it holds what cannot be saved); `tables`: the global
+    tables to start from, when not every one the VM has made."""
     closure, stack, base, pc, loop_opens, opens = vm.current_state()
     roots = [closure, stack, loop_opens, opens, list(vm.frames), list(vm._modules.values()),
-             list(vm.globals_tables())]
+             list(vm.globals_tables()) if tables is None else tables]
     return Snapshot(roots, {id(vm), id(vm.builtins), *map(id, vm.decoded_code())})
 
 
@@ -300,6 +320,11 @@ def take_checkpoint(vm, position: Position, journal: tuple[int, int], extra: dic
                       dict(vm._modules), journal, extra, snapshot.size + sys.getsizeof(vm.frames))
 
 
+#: Checkpoints a step back takes: at most this many, each at most 1/PASSING_SHARE of the budget.
+PASSING_KEPT = 8
+PASSING_SHARE = 256
+
+
 class History:
     """The checkpoints of a run, oldest first, within a budget of bytes: when
     a new one would pass it, the oldest are dropped (the first one left is
@@ -311,12 +336,30 @@ class History:
         self.size = 0
 
     def add(self, checkpoint: Checkpoint) -> None:
-        self.checkpoints.append(checkpoint)
+        """Keep `checkpoint`, in the order of positions (usually the latest)."""
+        at = len(self.checkpoints)
+        while at > 0 and self.checkpoints[at - 1].position > checkpoint.position:
+            at -= 1
+        self.checkpoints.insert(at, checkpoint)
         self.size += checkpoint.size
         while self.size > self.budget and len(self.checkpoints) > 1:
             self.size -= self.checkpoints.pop(0).size
         if self.size > self.budget:
             self.clear()
+
+    def add_passing(self, checkpoint: Checkpoint) -> bool:
+        """Keep a checkpoint that only speeds up stepping back near it: when
+        it is small (at most PASSING_SHARE of the budget), and only the latest
+        PASSING_KEPT of them, so that it never costs older history much."""
+        if checkpoint.size * PASSING_SHARE > self.budget:
+            return False
+        passing = [kept for kept in self.checkpoints if kept.passing]
+        for old in passing[:max(len(passing) + 1 - PASSING_KEPT, 0)]:
+            self.checkpoints.remove(old)
+            self.size -= old.size
+        checkpoint.passing = True
+        self.add(checkpoint)
+        return True
 
     def clear(self) -> None:
         self.checkpoints.clear()

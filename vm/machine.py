@@ -1641,6 +1641,13 @@ class VM:
         if proto in self._codes:
             self._apply_traps(proto)
 
+    def trap_once(self, proto: Proto, pc: int) -> None:
+        """Trap instruction `pc` of `proto` for its next run only (a data
+        breakpoint looks at what the instruction before it wrote)."""
+        code = self._codes.get(proto)
+        if code is not None and code[pc][0] != H["TRAP"]:
+            code[pc] = (H["TRAP"], code[pc], 0, 0, 0)
+
     def _apply_traps(self, proto: Proto) -> None:
         code = self._codes[proto]
         pristine = self._pristine.setdefault(proto, list(code))
@@ -1748,6 +1755,17 @@ class VM:
             return isinstance(area, SpillArea) and register - FAR_BASE in area.opens
         index = frame.base + register
         return any(upval.cells is frame.stack and upval.index == index for upval in self._innermost_opens())
+
+    def open_upvalue(self, frame: "DebugFrame", register: int) -> UpVal | None:
+        """The open upvalue that points at register `register` of `frame`
+        (any frame of the stopped program), if a closure captured it."""
+        if register >= FAR_BASE:
+            area = frame.stack[frame.base]
+            return area.opens.get(register - FAR_BASE) if isinstance(area, SpillArea) else None
+        index = frame.base + register
+        lists = [*self._nested_opens, *(ret.opens for *_, ret in self.frames if type(ret) is VMGenerator)]
+        return next((upval for opens in lists for upval in opens if upval.cells is frame.stack and upval.index == index),
+                    None)
 
     def redirect(self, frame: "DebugFrame", pc: int) -> Redirect:
         """The exception that continues `frame`, the innermost frame, at `pc`

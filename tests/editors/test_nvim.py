@@ -472,3 +472,52 @@ def test_semantic_tokens_show_in_neovim(tmp_path, nvim_features):
     server_ready()
     found = run_nvim(tmp_path, SEMANTIC_TOKENS, FOLLOW_SAMPLE)
     assert "variable" in found, found
+
+
+DATA_BREAKPOINTS = """
+local sent = {}
+local answers = {
+  dataBreakpointInfo = function(arguments)
+    if arguments.name == 'nothing' then
+      return { dataId = vim.NIL, description = 'there is no variable nothing here' }
+    end
+    return { dataId = '1:' .. arguments.name, description = 'when `' .. arguments.name .. '` changes' }
+  end,
+  setDataBreakpoints = function(arguments)
+    local states = {}
+    for _ in ipairs(arguments.breakpoints) do table.insert(states, { verified = true }) end
+    return { breakpoints = states }
+  end,
+  whoChangedThis = function() return {} end,
+}
+local session = { id = 7, current_frame = { id = 3 } }
+function session:request(command, arguments, callback)
+  table.insert(sent, { command = command, arguments = arguments })
+  callback(nil, answers[command](arguments))
+end
+package.preload['dap'] = function()
+  return { adapters = {}, configurations = {}, session = function() return session end }
+end
+local notes = {}
+vim.notify = function(message) table.insert(notes, message) end
+require('esker').setup({ cmd = { 'no-such-esker-lsp' } })
+vim.api.nvim_win_set_cursor(0, { 2, 4 })
+vim.cmd('EskerWatch')
+vim.cmd('EskerWatch p.x')
+vim.cmd('EskerWatch nothing')
+vim.cmd('EskerWhoChanged total')
+vim.cmd('EskerUnwatch')
+return { sent = sent, notes = notes }
+"""
+
+
+def test_data_breakpoint_commands_ask_the_stopped_session(tmp_path):
+    found = run_nvim(tmp_path, DATA_BREAKPOINTS, "let total = 0\ntotal = total + 1\nprint(total)\n")
+    sent = [(item["command"], item["arguments"]) for item in found["sent"]]
+    assert sent[0] == ("dataBreakpointInfo", {"name": "total", "frameId": 3})  # the word under the cursor
+    assert sent[1] == ("setDataBreakpoints", {"breakpoints": [{"dataId": "1:total", "accessType": "write"}]})
+    assert sent[3] == ("setDataBreakpoints", {"breakpoints": [{"dataId": "1:total", "accessType": "write"},
+                                                              {"dataId": "1:p.x", "accessType": "write"}]})
+    assert sent[4][0] == "dataBreakpointInfo" and sent[5] == ("whoChangedThis", {"name": "total", "frameId": 3})
+    assert sent[6][0] == "setDataBreakpoints" and not sent[6][1]["breakpoints"]
+    assert any("cannot watch nothing: there is no variable nothing here" in note for note in found["notes"])

@@ -11,7 +11,8 @@ from editor_support import VSCODE
 
 from esker.debugadapter.capabilities import LAUNCH_ATTRIBUTES
 
-COMMANDS = {"esker.showBytecode", "esker.switchBytecodeView", "esker.restartServer", "esker.run", "esker.debug"}
+COMMANDS = {"esker.showBytecode", "esker.switchBytecodeView", "esker.restartServer", "esker.run", "esker.debug",
+            "esker.whoChangedThis"}
 
 
 def load(name: str) -> dict:
@@ -107,6 +108,16 @@ def test_entry_point_is_the_bundle_and_dependencies_are_pinned(manifest):
     assert {**root["dependencies"], **root["devDependencies"]} == declared
     for name, version in declared.items():
         assert lock["packages"][f"node_modules/{name}"]["version"] == version
+
+
+def test_who_changed_this_is_offered_on_the_variables_of_a_stopped_esker_program(contributes):
+    (entry,) = contributes["menus"]["debug/variables/context"]
+    assert entry["command"] == "esker.whoChangedThis"
+    assert "debugType == esker" in entry["when"] and "debugState == stopped" in entry["when"]
+    # It needs a variable: never from the command palette.
+    assert {"command": "esker.whoChangedThis", "when": "false"} in contributes["menus"]["commandPalette"]
+    sources = (VSCODE / "src" / "debug.ts").read_text(encoding="utf-8")
+    assert "customRequest('whoChangedThis', args)" in sources
 
 
 def test_esker_files_format_on_type_and_parameter_hints_have_a_setting(contributes):

@@ -1,7 +1,8 @@
 /**
  * Debugging support: the factory that starts `esker-dap` for sessions of type
  * `esker`, the provider that fills in a launch configuration when there is no
- * launch.json, and the Run and Debug commands (also used by code lenses).
+ * launch.json, the Run and Debug commands (also used by code lenses), and
+ * "Who Changed This?" on a variable of a stopped program.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -68,4 +69,34 @@ function launchConfiguration(file: vscode.Uri, noDebug: boolean): vscode.DebugCo
     cwd: path.dirname(file.fsPath),
     noDebug,
   };
+}
+
+/** What VS Code passes to a command of the Variables view's context menu. */
+interface VariableContext {
+  sessionId?: string;
+  container?: { variablesReference?: number };
+  variable?: { name: string; evaluateName?: string };
+}
+
+/**
+ * "Who Changed This?" on a variable: the program goes back through its
+ * recorded history to the last write of that variable (a data breakpoint
+ * plus reverse continue, in one request of the adapter: `whoChangedThis`),
+ * and stops right after it, saying what changed.
+ */
+export async function whoChangedThis(context?: VariableContext): Promise<void> {
+  const session = vscode.debug.activeDebugSession;
+  const variable = context?.variable;
+  if (session === undefined || session.type !== DEBUG_TYPE || variable === undefined) {
+    void vscode.window.showErrorMessage('Esker: "Who Changed This?" works on a variable of a stopped Esker program.');
+    return;
+  }
+  const reference = context?.container?.variablesReference;
+  const args = reference ? { variablesReference: reference, name: variable.name }
+    : { name: variable.evaluateName ?? variable.name };
+  try {
+    await session.customRequest('whoChangedThis', args);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Esker: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { Position } from 'vscode-languageclient';
 import { BYTECODE_SCHEME, BytecodeViews } from './bytecode';
 import { ServerConnection } from './client';
-import { AdapterFactory, ConfigurationProvider, DEBUG_TYPE, launchFile } from './debug';
+import { AdapterFactory, ConfigurationProvider, DEBUG_TYPE, launchFile, whoChangedThis } from './debug';
 
 /** What commands are about: a URI from a menu, or its string form from a code lens. */
 type Target = vscode.Uri | string;
@@ -42,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('esker.restartServer', () => server.restart()),
     vscode.commands.registerCommand('esker.run', (target?: Target) => launchFile(asUri(target), true)),
     vscode.commands.registerCommand('esker.debug', (target?: Target) => launchFile(asUri(target), false)),
+    vscode.commands.registerCommand('esker.whoChangedThis', whoChangedThis),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterFactory()),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
   );

@@ -140,6 +140,57 @@ test('steps back, continues backwards and restarts a frame from recorded history
     ]);
 });
 
+test('a data breakpoint stops after the write and, continued backwards, finds who set the value', async () => {
+    const file = path.join(PROGRAMS, 'watch.esk');
+    const lines = markers(file);
+    await dc.hitBreakpoint({ program: file }, { path: file, line: lines.end });
+    const frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    const scopes = (await dc.scopesRequest({ frameId: frame.id })).body.scopes;
+    const globals = scopes.find((scope) => scope.name === 'Globals');
+    const point = (await dc.variablesRequest({ variablesReference: globals.variablesReference })).body.variables
+        .find((variable) => variable.name === 'p');
+    const info = await dc.customRequest('dataBreakpointInfo', { variablesReference: point.variablesReference, name: 'x' });
+    assert.deepStrictEqual(info.body.accessTypes, ['write']);
+    const set = await dc.customRequest('setDataBreakpoints', { breakpoints: [{ dataId: info.body.dataId, accessType: 'write' }] });
+    assert.strictEqual(set.body.breakpoints[0].verified, true);
+    // "Who changed this?": back to the write that gave p.x its value.
+    let [, stopped] = await Promise.all([dc.reverseContinueRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
+    assert.strictEqual(stopped.body.reason, 'data breakpoint');
+    assert.match(stopped.body.description, /^`p\.x` changed: 5 → 7 \(written at line \d+\)$/);
+    assert.deepStrictEqual(stopped.body.hitBreakpointIds, [set.body.breakpoints[0].id]);
+    [, stopped] = await Promise.all([dc.reverseContinueRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
+    assert.match(stopped.body.description, /^`p\.x` changed: 1 → 5/);
+    const top = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    assert.strictEqual(top.name, 'make');
+    // Forwards, the same watch stops at the next write.
+    [, stopped] = await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
+    assert.match(stopped.body.description, /^`p\.x` changed: 5 → 7/);
+    await Promise.all([
+        dc.customRequest('setDataBreakpoints', { breakpoints: [] }),
+        dc.continueRequest({ threadId: 1 }),
+        dc.waitForEvent('stopped'),
+    ]);
+    await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+});
+
+test('"who changed this?" goes back to the last write of a variable in one request', async () => {
+    const file = path.join(PROGRAMS, 'watch.esk');
+    const lines = markers(file);
+    await dc.hitBreakpoint({ program: file }, { path: file, line: lines.end });
+    const frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    const globals = (await dc.scopesRequest({ frameId: frame.id })).body.scopes.find((scope) => scope.name === 'Globals');
+    const [, stopped] = await Promise.all([
+        dc.customRequest('whoChangedThis', { variablesReference: globals.variablesReference, name: 'scores' }),
+        dc.waitForEvent('stopped'),
+    ]);
+    assert.strictEqual(stopped.body.reason, 'data breakpoint');
+    assert.match(stopped.body.description, /^`scores` changed: 0 → 1 \(written at line \d+\)$/);
+    const top = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    assert.strictEqual(top.line, lines.scores + 1);
+    await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
+    await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+});
+
 test('an error that a finally block may end stops as uncaught only where it escapes', async () => {
     const file = path.join(PROGRAMS, 'swallow.esk');
     await Promise.all([

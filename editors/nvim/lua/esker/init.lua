@@ -120,6 +120,19 @@ function M.setup(options)
     complete = function() return { 'bytecode', 'python' } end,
     desc = 'Show the bytecode (or the compiled Python) of the current Esker buffer beside it',
   })
+  -- Data breakpoints on the expression given, or the one under the cursor.
+  local function expression(command)
+    return command.args ~= '' and command.args or vim.fn.expand('<cexpr>')
+  end
+  vim.api.nvim_create_user_command('EskerWatch', function(command)
+    require('esker.dap').watch(expression(command))
+  end, { nargs = '?', desc = 'Stop the debugged program when this variable, field or element changes' })
+  vim.api.nvim_create_user_command('EskerUnwatch', function()
+    require('esker.dap').unwatch()
+  end, { desc = 'Remove the data breakpoints of the debug session' })
+  vim.api.nvim_create_user_command('EskerWhoChanged', function(command)
+    require('esker.dap').who_changed(expression(command))
+  end, { nargs = '?', desc = 'Go back to the last write of this variable, field or element' })
   M.setup_dap()
 end
 
