@@ -40,7 +40,7 @@ from .modules import ModuleLoader, ModuleReadError, describe as describe_import,
 from .parser import parse
 from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught,
-                             named_arguments_error, runtime_error)
+                             named_arguments_error, runtime_error, stack_overflow)
 from .runtime.formatting import format_text
 from .runtime.host import Host
 from .runtime.printing import to_repr, to_str
@@ -218,7 +218,7 @@ def _leaving_frame(error: EskerError | RecursionError, name: str | None, path: s
     """The error as it leaves a frame of function `name`: a Python recursion
     overflow becomes StackOverflow, and the frame's trace entry is completed."""
     if isinstance(error, RecursionError):
-        return runtime_error("StackOverflow", "maximum recursion depth exceeded")
+        return stack_overflow()
     trace = error.trace
     if trace and trace[-1].function is None:
         trace[-1].function = name or "<fn>"

@@ -51,7 +51,7 @@ from .opcodes import K_IN_EXTRAARG, OFFSET_SC, OPCODES, Op, decode, opcode_of
 from .proto import FAR_BASE, LOCAL_LIMIT, Handler, Proto
 from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught, named_arguments_error,
-                             runtime_error)
+                             runtime_error, stack_overflow)
 from .runtime.formatting import format_text
 from .runtime.host import Host
 from .runtime.printing import to_repr, to_str
@@ -780,7 +780,7 @@ class VM:
                     self._tick()
                 return value
         except RecursionError:
-            raise runtime_error("StackOverflow", "maximum recursion depth exceeded") from None
+            raise stack_overflow() from None
         finally:
             del self.frames[depth:]
             self._nested_opens.pop()
@@ -1608,7 +1608,7 @@ class VM:
             except (EskerError, ProgramExit) as error:
                 closure, stack, base, pc, opens = self._unwind(error, closure, stack, base, pc, opens)
             except RecursionError:
-                error = runtime_error("StackOverflow", "maximum recursion depth exceeded")
+                error = stack_overflow()
                 closure, stack, base, pc, opens = self._unwind(error, closure, stack, base, pc, opens)
             except FrameLeft as left:
                 closure, stack, base, pc, opens = self._unwind(left.error, closure, stack, base, pc, opens, True)

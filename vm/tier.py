@@ -31,7 +31,8 @@ import sys
 
 from .proto import Proto
 from .runtime import builtins, ops
-from .runtime.errors import HOST_FAULTS, EskerError, ProgramExit, TraceEntry, host_fault, runtime_error
+from .runtime.errors import (HOST_FAULTS, EskerError, ProgramExit, TraceEntry, host_fault, runtime_error,
+                             stack_overflow)
 from .runtime.formatting import format_text
 from .runtime.printing import to_str
 from .runtime.values import Builtin, EnumValue, Generator, Module, StructInstance, StructType
@@ -621,7 +622,7 @@ class Tier:
             call_closure=self.call_closure, method_cached=self.method_cached, builtin_method=self.builtin_method,
             finish_tail=self.finish_tail, tail=self.tail, tail_cached=self.tail_cached, method=self.method, callx=self.callx,
             tail_method=self.tail_method, iterate=self.iterate, iterate_pairs=self.iterate_pairs,
-            resume=self.resume, to_str=to_str, format_text=format_text)
+            resume=self.resume, to_str=to_str, format_text=format_text, stack_overflow=stack_overflow)
         return names
 
 

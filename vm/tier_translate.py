@@ -518,12 +518,14 @@ class _Translator:
         """The handler table, as the VM's unwinding reads it: the frame's trace
         entry first (unless RETHROW throws an error that has it already, or
         `exit()` is on its way out), then the first handler covering the pc
-        (only `finally` handlers stop `exit()`); else the frame is left."""
+        (only `finally` handlers stop `exit()`); else the frame is left.
+        Python's recursion limit met at a pc is a StackOverflow there, as in the VM."""
         pad = " " * 12
         finally_handlers = any(handler.is_finally for handler in self.proto.handlers)
-        caught = "(EskerError, ProgramExit)" if finally_handlers else "EskerError"
-        self.line(pad + f"except {caught} as e:", -1)
+        caught = "EskerError, ProgramExit, RecursionError" if finally_handlers else "EskerError, RecursionError"
+        self.line(pad + f"except ({caught}) as e:", -1)
         self.line(pad + "    p = PCS[e.__traceback__.tb_lineno]", -1)
+        self.line(pad + "    if type(e) is RecursionError: e = stack_overflow()", -1)
         if finally_handlers:
             self.line(pad + "    exiting = type(e) is ProgramExit", -1)
             self.line(pad + "    if exiting: pass", -1)
@@ -543,34 +545,38 @@ class _Translator:
                 self.line(pad + f"        {self.reg(handler.register)} = {value}", -1)
             self.line(pad + f"        L = {handler.target_pc}", -1)
             self.line(pad + "        continue", -1)
-        self._leave(pad + "    ")
+        self._leave(pad + "    ", "raise e")  # e may be the StackOverflow made of a RecursionError
 
-    def _leave(self, pad: str) -> None:
+    def _leave(self, pad: str, raising: str = "raise") -> None:
         """The frame is left by an error: its upvalues are closed."""
         if self.captured:
             self.line(pad + "if O: close(O, 0)", -1)
         if self.proto.num_far:
             self.line(pad + "close_far(r0, 0)", -1)
-        self.line(pad + "raise", -1)
+        self.line(pad + raising, -1)
 
     def _epilogue(self) -> None:
         if not self.proto.handlers:
             self.line("    except EskerError as e:", -1)
             self.line("        leave(e, PCS[e.__traceback__.tb_lineno])", -1)
             self._leave("        ")
+        # Python's recursion limit (a deep comparison, hash or conversion) met at a pc: as in the VM.
+        # (With handlers the dispatch loop has caught it already, unless its handling met the limit again.)
+        self._converted("RecursionError", "stack_overflow()")
         if self.arithmetic:
             # Only plain arithmetic on numbers raises these here: as the runtime would.
-            self.line("    except ArithmeticError as x:", -1)
-            self.line("        e = arithmetic_error(x)", -1)
-            self.line("        leave(e, PCS[x.__traceback__.tb_lineno])", -1)
-            if self.captured:
-                self.line("        if O: close(O, 0)", -1)
-            if self.proto.num_far:
-                self.line("        close_far(r0, 0)", -1)
-            self.line("        raise e from None", -1)
+            self._converted("ArithmeticError", "arithmetic_error(x)")
         if self.deopts:
             self.line("    except Deopt as x:", -1)
             self.line("        return resume(F, D, x.pc, locals())", -1)
+
+    def _converted(self, caught: str, error: str) -> None:
+        """A Python exception `x` the frame lets out as the Esker error `error`,
+        at the pc where it was raised."""
+        self.line(f"    except {caught} as x:", -1)
+        self.line(f"        e = {error}", -1)
+        self.line("        leave(e, PCS[x.__traceback__.tb_lineno])", -1)
+        self._leave("        ", "raise e from None")
 
 
 def _identifier(proto: Proto) -> str:

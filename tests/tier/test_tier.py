@@ -63,6 +63,10 @@ GOLDEN_ADD = """\
     |     except EskerError as e:
     |         leave(e, PCS[e.__traceback__.tb_lineno])
     |         raise
+    |     except RecursionError as x:
+    |         e = stack_overflow()
+    |         leave(e, PCS[x.__traceback__.tb_lineno])
+    |         raise e from None
     |     except ArithmeticError as x:
     |         e = arithmetic_error(x)
     |         leave(e, PCS[x.__traceback__.tb_lineno])
@@ -85,7 +89,11 @@ GOLDEN_COUNT = """\
   8 |         return r1
     |     except EskerError as e:
     |         leave(e, PCS[e.__traceback__.tb_lineno])
-    |         raise"""
+    |         raise
+    |     except RecursionError as x:
+    |         e = stack_overflow()
+    |         leave(e, PCS[x.__traceback__.tb_lineno])
+    |         raise e from None"""
 
 
 # ------------------------------------------------------------------ errors and traces
@@ -113,6 +121,49 @@ def test_traces_and_handlers_through_compiled_frames():
     assert "caught ZeroDivisionError 3" in report
     assert report.endswith("error[ZeroDivisionError]: division by zero\n  at divide (test.esk:1:26)\n"
                            "  at middle (test.esk:3:13)\n  at <module> (test.esk:14:10)")
+
+
+DEEP_KEYS = """\
+fn nest(n) {
+    let t = ()
+    for i in 0..n { t = (t,) }
+    return t
+}
+fn look(m, k) {
+    let n = len(m)
+    return m[k]
+}
+fn caught(m, k) {
+    let n = len(m)
+    try { return m[k] } catch e { print("caught", e.kind) }
+    return -n
+}
+fn finished(m, k) {
+    let n = len(m)
+    try { return m[k] } finally { print("finally") }
+}
+let t = nest(200000)
+let u = nest(200000)
+let m = {}
+m[t] = 1
+for i in 0..3 { print(caught(m, u)) }
+try { finished(m, u) } catch e { print("outer", e.kind) }
+try { look(m, u) } catch e { print("outer", e.kind) }
+for i in 0..200000 { t = (t,) }
+"""
+
+
+def test_python_recursion_limit_in_compiled_code_is_a_stack_overflow_at_its_pc():
+    # Comparing two deep keys exceeds Python's recursion limit inside compiled code.
+    report = _same_everywhere(DEEP_KEYS + "print(m[u])\n")
+    assert report.count("caught StackOverflow\n-1\n") == 3
+    assert "finally\nouter StackOverflow\nouter StackOverflow\n" in report
+    assert report.endswith("error[StackOverflow]: maximum recursion depth exceeded\n  at <module> (test.esk:27:7)")
+    for source in python_sources(compile_text(DEEP_KEYS), "test.esk"):
+        compile(source.text, source.name, "exec")  # functions with handlers too: none is left to the VM
+    report = _same_everywhere(DEEP_KEYS + "print(look(m, u))\n", modes=("tier0",))
+    assert report.endswith("maximum recursion depth exceeded\n  at look (test.esk:8:12)\n"
+                           "  at <module> (test.esk:27:7)")
 
 
 def test_inline_len_str_and_concatenation_keep_the_runtime_cases():

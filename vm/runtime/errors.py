@@ -89,6 +89,12 @@ def runtime_error(kind: str, message: str) -> EskerError:
     return EskerError(StructInstance(ERROR_TYPE, [kind, message]))
 
 
+def stack_overflow() -> EskerError:
+    """The catchable error for Python's recursion limit met while running
+    Esker code (a deep comparison, hash or conversion; nested builtins)."""
+    return runtime_error("StackOverflow", "maximum recursion depth exceeded")
+
+
 def error_kind(value: object) -> str | None:
     """The `kind` of an Error instance, or None for any other thrown value."""
     if type(value) is StructInstance and value.type is ERROR_TYPE:
