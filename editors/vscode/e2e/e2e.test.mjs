@@ -230,6 +230,21 @@ test('Reverse goes back from the second hit of a breakpoint to the first, with t
   await picture('reverse-continue');
 });
 
+test('"Who Changed This?" on a variable goes back to the write that set it', async () => {
+  // count = 10 in the closure's Upvalues: it was set by `let count = start` in counter().
+  const count = vscode.page.locator('.debug-variables .monaco-list-row').filter({ hasText: /count\s*=\s*10/ }).first();
+  await count.click({ button: 'right' });
+  await vscode.page.locator('.context-view .action-label', { hasText: 'Who Changed This?' }).first().click();
+  // The program stops right after that write, in counter(), on the next line.
+  await until('the stop after the write', async () =>
+    (await vscode.lines(source)).find((line) => line.cursor)?.number === 4);
+  await vscode.page.locator('.debug-call-stack .monaco-list-row', { hasText: 'counter' }).first().waitFor();
+  await picture('who-changed-this');
+  // Forward again through the recorded past, to the breakpoint in the closure.
+  await vscode.command('Debug: Continue');
+  await until('the breakpoint again', async () => (await vscode.lines(source)).find((line) => line.cursor)?.number === 5);
+});
+
 test("the debug console evaluates an expression and shows the program's output", async () => {
   await vscode.command('Debug Console: Focus on Debug Console View');
   await vscode.page.keyboard.type('step * 100');
