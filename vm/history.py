@@ -286,6 +286,8 @@ class Checkpoint:
     #: Made where a change was made to the program at the present: re-running the past
     #: up to here must go on from this checkpoint, not from what the re-run reaches.
     barrier: bool = False
+    #: Taken by a step back where its search began (see `History.add_passing`).
+    passing: bool = False
 
     def restore(self, vm) -> tuple:
         """Put the VM back as it was; the arguments of `vm.resume_state`."""
@@ -318,6 +320,11 @@ def take_checkpoint(vm, position: Position, journal: tuple[int, int], extra: dic
                       dict(vm._modules), journal, extra, snapshot.size + sys.getsizeof(vm.frames))
 
 
+#: Checkpoints a step back takes: at most this many, each at most 1/PASSING_SHARE of the budget.
+PASSING_KEPT = 8
+PASSING_SHARE = 256
+
+
 class History:
     """The checkpoints of a run, oldest first, within a budget of bytes: when
     a new one would pass it, the oldest are dropped (the first one left is
@@ -329,12 +336,30 @@ class History:
         self.size = 0
 
     def add(self, checkpoint: Checkpoint) -> None:
-        self.checkpoints.append(checkpoint)
+        """Keep `checkpoint`, in the order of positions (usually the latest)."""
+        at = len(self.checkpoints)
+        while at > 0 and self.checkpoints[at - 1].position > checkpoint.position:
+            at -= 1
+        self.checkpoints.insert(at, checkpoint)
         self.size += checkpoint.size
         while self.size > self.budget and len(self.checkpoints) > 1:
             self.size -= self.checkpoints.pop(0).size
         if self.size > self.budget:
             self.clear()
+
+    def add_passing(self, checkpoint: Checkpoint) -> bool:
+        """Keep a checkpoint that only speeds up stepping back near it: when
+        it is small (at most PASSING_SHARE of the budget), and only the latest
+        PASSING_KEPT of them, so that it never costs older history much."""
+        if checkpoint.size * PASSING_SHARE > self.budget:
+            return False
+        passing = [kept for kept in self.checkpoints if kept.passing]
+        for old in passing[:max(len(passing) + 1 - PASSING_KEPT, 0)]:
+            self.checkpoints.remove(old)
+            self.size -= old.size
+        checkpoint.passing = True
+        self.add(checkpoint)
+        return True
 
     def clear(self) -> None:
         self.checkpoints.clear()

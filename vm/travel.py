@@ -20,6 +20,7 @@ program's thread (`Travel`) to the loop that runs it, which starts the next.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -36,6 +37,8 @@ CHECKPOINT_GAP = 0.02
 CHECKPOINT_COST_SHARE = 8
 #: Ticks before the first rate of ticks per second is known.
 FIRST_GAP = 2000
+#: How many ticks before a step back's search window it takes a checkpoint for the next step backs.
+PASSING_LEAD = 64
 #: The stop reason's description at the oldest moment that is kept.
 START_OF_HISTORY = "start of recorded history"
 #: ... and where stepping back meets a change made to the program (before it, the program was another).
@@ -182,7 +185,9 @@ class TimeTravel:
     def _back_search(self, upper: Position, depth: int, instruction: bool, protos: tuple, window: int) -> Search:
         floor = self._history.floor(upper)
         trace_from = max(upper.ticks - window, floor.position.ticks)
-        checkpoint = max(self._history.before(Position(trace_from, 0)) or floor, floor, key=lambda c: c.position)
+        # A checkpoint in tick `trace_from` itself was taken at its first moment (an alarm), where the window starts.
+        window_start = Position(trace_from, sys.maxsize)
+        checkpoint = max(self._history.before(window_start) or floor, floor, key=lambda c: c.position)
         return Search("back", checkpoint, upper, depth, instruction, trace_from, window, protos)
 
     # ------------------------------------------------------------ running a plan (the program's thread)
@@ -215,8 +220,12 @@ class TimeTravel:
     def _alarm_for(self, plan) -> int | None:
         if isinstance(plan, Goal):
             return plan.position.ticks
+        if isinstance(plan, Search) and plan.kind == "back":
+            # A little before the window too, for a checkpoint the next step backs start from.
+            lead = plan.trace_from - PASSING_LEAD
+            return lead if lead > plan.checkpoint.position.ticks else plan.trace_from
         if isinstance(plan, Search):
-            return plan.trace_from if plan.kind == "back" else plan.upper.ticks
+            return plan.upper.ticks
         return None
 
     def on_alarm(self, frame) -> None:
@@ -230,10 +239,34 @@ class TimeTravel:
             self._vm.set_alarm(None)
             self._on_live_alarm(frame)
             return
+        if isinstance(plan, Search) and plan.kind == "back":
+            if frame is not None:
+                self._keep_moment(frame)
+            if self._vm.ticks < plan.trace_from:
+                self._vm.set_alarm(plan.trace_from)
+                return
         self._travel_traps = self._plan_traps(plan, due=True)
         self._vm.set_alarm(None)
         with self._lock:
             self._install()
+
+    def _keep_moment(self, frame) -> None:
+        """A step back searches the last ticks before where it starts from the
+        checkpoint before them, then runs from that checkpoint again to the
+        place found. Checkpoints taken where the search window begins, and
+        PASSING_LEAD ticks before it, make that second run and the next step
+        backs' runs a few instructions long instead of up to a checkpoint gap."""
+        if not self._vm.restorable():
+            return
+        position = Position(self._vm.ticks, frame.pc, False, frame.proto, frame.depth)
+        latest = self._history.before(position)
+        if latest is not None and latest.position == position:
+            return
+        try:
+            checkpoint = take_checkpoint(self._vm, position, self._journal.place, self._moment())
+        except Unrestorable:
+            return
+        self._history.add_passing(checkpoint)
 
     def _plan_traps(self, plan, due: bool) -> dict:
         """The instructions a replay watches: those where a restarted frame

@@ -5,6 +5,7 @@ the start of the recorded history."""
 
 from __future__ import annotations
 
+import pytest
 from scenario import Debuggee, markers, program
 
 TRAVEL = program("travel.esk")
@@ -268,3 +269,54 @@ def test_reverse_continue_stops_at_function_and_instruction_breakpoints(debuggee
     client.request("setInstructionBreakpoints", {"breakpoints": []})
     assert debuggee.run_to_end() == 0
     assert debuggee.output() == OUTPUT
+
+
+LONG_LOOP = """\
+fn bump(x) {
+    return x + 1
+}
+let total = 0
+for i in 0..20000 {
+    total += i % 7
+    if i >= 19990 {
+        total = bump(total)
+    }
+}
+print(total)
+"""
+
+
+@pytest.mark.parametrize("where", ["travel", "long loop"])
+def test_step_back_retraces_the_steps_taken_forward(debuggee, tmp_path, where):
+    """Each Step Back undoes one Step Over: the same lines with the same
+    values, in reverse, across loop iterations and the calls stepped over
+    (and the checkpoints step backs take on the way, also many ticks after
+    the last one the run took)."""
+    if where == "travel":
+        path, line, output = TRAVEL, LINES["start"], OUTPUT
+    else:
+        path, line = tmp_path / "long.esk", {"line": 8, "condition": "i == 19994"}
+        path.write_text(LONG_LOOP)
+        output = f"{sum(i % 7 for i in range(20000)) + 10}\n"
+    debuggee.start(path, [line])
+    debuggee.stopped("breakpoint")
+    set_lines(debuggee, path=path)
+
+    def here() -> tuple:
+        seen = {name: item["value"] for scope in ("Locals", "Globals") for name, item in debuggee.scope(scope).items()}
+        return place(debuggee.top()), seen
+
+    forward = [here()]
+    for _ in range(14):
+        go(debuggee, "next", "step")
+        forward.append(here())
+    backward = [here()]
+    for _ in range(14):
+        go(debuggee, "stepBack", "step")
+        backward.append(here())
+    assert backward == forward[::-1]
+    for _ in range(14):
+        go(debuggee, "next", "step")
+    assert here() == forward[-1]
+    assert debuggee.run_to_end() == 0
+    assert debuggee.output() == output
