@@ -125,7 +125,10 @@ def _format(text: str, indent: str = INDENT) -> tuple[str, list[_Placed]] | None
         return None
     printer = _Printer(parsed.source.text, parsed.program.comments, indent)
     lines, placed = printer.top_level(parsed.program.body)
-    output = "\n".join(lines) + "\n" if lines else ""
+    # Line ends are LF throughout, also inside the text copied as written (a
+    # multi-line string, a statement kept because of its comments): the lexer
+    # reads a CRLF there as LF, so this changes no value.
+    output = ("\n".join(lines) + "\n").replace("\r\n", "\n") if lines else ""
     again = parse(output, "<format>")
     if any(item.severity == Severity.ERROR for item in again.diagnostics) or \
             not same_tree(parsed.program, again.program):

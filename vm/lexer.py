@@ -79,7 +79,7 @@ _KEPT_OPEN = frozenset({"LBRACE", "FIELD_OPEN"})
 _MASTER = re.compile(r"""
     (?P<space>[ \t\r\f]+)
   | (?P<newline>\n)
-  | (?P<comment>\#[^\n]*)
+  | (?P<comment>\#(?:[^\r\n]|\r(?!\n))*)
   | (?P<string>(?:rf|fr|r|f)?")
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<number>[0-9]|\.[0-9])

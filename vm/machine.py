@@ -819,8 +819,14 @@ class VM:
         self._flag[0] = True
 
     def cancel_stop(self) -> None:
-        """Forgets a stop asked for while no code ran (before the next entry)."""
+        """Forgets a stop asked for while no code ran (before the next entry),
+        or that a builtin has honoured itself (a read that was waiting)."""
         self._stop_requested = False
+
+    @property
+    def stop_pending(self) -> bool:
+        """Whether a stop was asked for and not yet honoured."""
+        return self._stop_requested
 
     def _load(self, root: Proto, path: str | None = None, module_globals: dict | None = None) -> dict:
         """Decodes a module's proto tree once; the module's global table (a

@@ -62,6 +62,8 @@ class ModuleLoader:
         return self.resolve(list(spec), importer)
 
     def _existing(self, candidate: str) -> str | None:
+        if "\0" in candidate:  # no file name holds one (the system refuses it): no such module
+            return None
         found = module_identity(candidate)
         return found if found in self.overrides or os.path.isfile(found) else None
 

@@ -123,8 +123,6 @@ class Session:
         parsed = self.parse(entry) if isinstance(entry, str) else entry
         self._stopping = False
         self.vm.cancel_stop()
-        if isinstance(self.vm.host, TerminalHost):
-            self.vm.host.cancel_interrupt()
         with _interrupts_calling(self.interrupt):
             return call_with_deep_stack(lambda: self._submit(parsed))
 
@@ -133,8 +131,6 @@ class Session:
         if it already runs (also while it waits for the terminal in `input()`)."""
         self._stopping = True
         self.vm.stop()
-        if isinstance(self.vm.host, TerminalHost):
-            self.vm.host.interrupt()
 
     def _submit(self, parsed: ParseResult) -> Outcome:
         problems = [d for d in parsed.diagnostics if d.severity == Severity.ERROR]
@@ -189,25 +185,21 @@ class TerminalHost(Host):
     """The host of a session at a terminal. A program's `input()` and
     `io.read_stdin()` wait for the terminal in a way Ctrl-C can stop, so
     Ctrl-C at an `input()` prompt stops the entry as it stops a loop: the
-    read raises the same ProgramExit(130, interrupted=True) as the VM's stop.
-    They read the terminal's file descriptor itself, as the line editor that
-    reads the entries does, so no typed text waits in a buffer of Python's
-    between the two. (Only where `select` works on a terminal: POSIX.)"""
+    read honours the VM's pending stop itself, raising the ProgramExit(130,
+    interrupted=True) the VM would. A stop the VM has already honoured does
+    not stop a later read (an `input()` in a `finally` block that runs on
+    the way out). The reads use the terminal's file descriptor itself, as
+    the line editor that reads the entries does, so no typed text waits in a
+    buffer of Python's between the two. (Only where `select` works on a
+    terminal: POSIX.)"""
 
     #: Seconds between looks at whether Ctrl-C was pressed while waiting.
     POLL = 0.05
 
     def __init__(self, stdin, stdout):
         super().__init__(stdin=stdin, stdout=stdout)
-        self._interrupted = threading.Event()
-        #: Set by the session: forgets the VM's own pending stop once a read has honoured it.
-        self.cancel_vm_stop: Callable[[], None] | None = None
-
-    def interrupt(self) -> None:
-        self._interrupted.set()
-
-    def cancel_interrupt(self) -> None:
-        self._interrupted.clear()
+        #: The session's VM, whose stop requests the reads honour.
+        self.vm: VM | None = None
 
     def read_line(self) -> str | None:
         self.flush()
@@ -230,10 +222,8 @@ class TerminalHost(Host):
         data = bytearray()
         while not (until_newline and data.endswith(b"\n")):
             ready, _, _ = select.select([fd], [], [], self.POLL)
-            if self._interrupted.is_set():
-                self._interrupted.clear()
-                if self.cancel_vm_stop is not None:
-                    self.cancel_vm_stop()  # this read honours the stop: the finally blocks must run undisturbed
+            if self.vm is not None and self.vm.stop_pending:
+                self.vm.cancel_stop()
                 raise ProgramExit(130, interrupted=True)
             if ready:
                 chunk = os.read(fd, 1 if until_newline else 65536)
@@ -284,7 +274,7 @@ def _session(stdin, stdout, interactive: bool, max_depth: int) -> Session:
     if interactive and os.name == "posix" and stdin is sys.stdin:
         host = TerminalHost(stdin, stdout)
         session = Session(host, max_depth)
-        host.cancel_vm_stop = session.vm.cancel_stop
+        host.vm = session.vm
         return session
     return Session(Host(stdin=stdin, stdout=stdout), max_depth)
 

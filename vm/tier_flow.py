@@ -117,9 +117,10 @@ class Structure:
             self._exit(loop)
 
     def _absorb_dead_ends(self, predecessors: dict[int, list[int]]) -> None:
-        """A loop left for two places, one of them code that only ends the
-        function (`return` or `throw` inside the loop), takes that code into
-        its body, as Python's `while` holds a `return`: the loop then exits
+        """A loop left for several places takes into its body the exits that
+        are only a jump to another of them (a `break`'s JMP) and code that
+        only ends the function (`return` or `throw` inside the loop), as
+        Python's `while` holds a `break` or a `return`: the loop then exits
         to one place. Loops around it take the same code (innermost first)."""
         absorbed: dict[int, set[int]] = {}
         for loop in sorted(self.loops.values(), key=lambda each: len(each.body)):
@@ -128,7 +129,13 @@ class Structure:
                 if inner in loop.body:
                     taken |= region
             loop.body |= taken
-            exits = {target for pc in loop.body for target in self.graph.successors[pc] if target not in loop.body}
+            exits = self._exits(loop)
+            if len(exits) > 1:
+                for target in sorted(exits):
+                    if self._forwards(target, loop.body, exits, predecessors):
+                        loop.body.add(target)
+                        taken.add(target)
+                exits = self._exits(loop)
             if len(exits) > 1:
                 for target in sorted(exits):
                     region = self._dead_end(target, loop.body, predecessors)
@@ -136,6 +143,15 @@ class Structure:
                         loop.body |= region
                         taken |= region
             absorbed[loop.header] = taken
+
+    def _exits(self, loop: Loop) -> set[int]:
+        return {target for pc in loop.body for target in self.graph.successors[pc] if target not in loop.body}
+
+    def _forwards(self, target: int, body: set[int], exits: set[int], predecessors: dict[int, list[int]]) -> bool:
+        """Whether `target` is a plain jump, entered only from `body`, to another exit."""
+        after = self.graph.successors[target]
+        return (self.graph.kinds.get(target) == "jmp" and len(after) == 1 and after[0] in exits
+                and after[0] != target and all(before in body for before in predecessors[target]))
 
     def _dead_end(self, target: int, body: set[int], predecessors: dict[int, list[int]]) -> set[int]:
         """The code from `target` if only `body` enters it, it contains no loop
@@ -162,7 +178,7 @@ class Structure:
             loop.kind, loop.start = "iter", iter_body[loop.header]
 
     def _exit(self, loop: Loop) -> None:
-        exits = {target for pc in loop.body for target in self.graph.successors[pc] if target not in loop.body}
+        exits = self._exits(loop)
         if len(exits) > 1:
             raise Unstructured("a loop exits to more than one place")
         loop.follow = next(iter(exits), None)

@@ -137,6 +137,7 @@ BAD_INPUTS = {
     "deep_blocks": b"fn f() {\n" + b"if true {\n" * 10_000 + b"}\n" * 10_000 + b"}\n",
     "deep_arrays": b"print(" + b"[" * 10_000 + b"]" * 10_000 + b")\n",
     "unterminated_string": b'print("never closed',
+    "nul_in_an_import_path": b'import "lib\\u{0}.esk"\nprint(1)\n',
     "huge": b"let x = 1\n" * 1_100_000,
 }
 

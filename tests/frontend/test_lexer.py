@@ -219,3 +219,8 @@ def test_diagnostics_stop_after_one_hundred():
     diagnostics = tokenize("$ " * 300)[2]
     assert len(diagnostics) == 101
     assert [d.code for d in diagnostics[-2:]] == ["E0007", "E0011"]
+
+
+def test_a_comment_ends_before_a_crlf_line_end():
+    _, comments, _ = tokenize("let a = 1 # one\r\n# two\r\n# three")
+    assert [comment.text for comment in comments] == [" one", " two", " three"]

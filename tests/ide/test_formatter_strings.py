@@ -73,3 +73,10 @@ def test_generated_f_strings_round_trip_and_formatting_is_idempotent(pieces, pre
     for part in pieces:
         if not part.startswith("{") or part == "{{":
             assert part in once
+
+
+def test_crlf_line_ends_become_lf_inside_multi_line_strings_too():
+    text = 'let s = """a\r\nb"""\r\nlet r = rf"""{s}\r\n"""\r\nprint(s, # why\r\n  r)\r\n'
+    formatted = format_source(text)
+    assert "\r" not in formatted
+    assert formatted == 'let s = """a\nb"""\nlet r = rf"""{s}\n"""\nprint(s, # why\n  r)\n'

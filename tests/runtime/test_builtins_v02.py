@@ -53,6 +53,26 @@ try { sorted([1, 2], fn (x) => x // 0) } catch e { print(e.kind) }
     assert output(program) == 'TypeError\n[3, "a", 1]\nZeroDivisionError\n'
 
 
+def test_a_key_function_that_changes_the_array_being_sorted_is_a_value_error():
+    program = """
+let xs = [3, 1, 2]
+try { xs.sort(fn (x) => { xs.push(x)
+return x }) } catch e { print(e.kind, e.message) }
+let ys = [3, 1, 2]
+try { ys.sort(fn (y) => { ys[0] = 9
+return y }) } catch e { print(e.kind) }
+print(xs.len(), ys)
+let zs = [3, 1, 2]
+zs.sort(fn (z) => -z)
+print(zs)
+print(sorted(zs, fn (z) => { zs.push(z)
+return z }))
+"""
+    assert output(program) == ("ValueError array.sort(): the array changed while it was being sorted "
+                               "(its key function must not change it)\n"
+                               "ValueError\n6 [9, 1, 2]\n[3, 2, 1]\n[1, 2, 3]\n")
+
+
 def test_sum_any_all():
     program = """
 print(sum([1, 2, 3]), sum([0.5, 0.25], 1), sum(0..101), sum([]), sum(range(10, 0, -3)), sum(0..=2 ** 70))

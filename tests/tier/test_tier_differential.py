@@ -123,3 +123,50 @@ def test_generated_recursive_programs_agree(program):
     assert run_mode(program, "tree") == expected, program
     for mode in ("tier0", "tier1", "tier"):
         assert run_mode(program, mode) == expected, (mode, program)
+
+
+_CONDITIONS = st.sampled_from(["i % 3 == 0", "i > 4", "j == 2", "i + j > 6", "t % 2 == 1", "false"])
+
+
+@st.composite
+def _loop_body(draw, depth: int) -> list[str]:
+    """Statements of a loop: counting, exits of every kind, and nested loops."""
+    lines = [f"t += {draw(st.sampled_from(['i', 'j', '1', 'i * j']))}"]
+    for _ in range(draw(st.integers(1, 3))):
+        condition = draw(_CONDITIONS)
+        kind = draw(st.sampled_from(["return", "break", "continue", "throw", "nested", "plain"]))
+        if kind == "return":
+            lines.append(f"if {condition} {{ return (t, {draw(st.sampled_from(['i', 'j', '-1']))}) }}")
+        elif kind == "throw":
+            lines.append(f'if {condition} {{ throw Error(kind: "Stop", message: str(t)) }}')
+        elif kind in ("break", "continue"):
+            lines.append(f"if {condition} {{ j += 1; {kind} }}")
+        elif kind == "nested" and depth < 2:
+            inner = draw(_loop_body(depth + 1))
+            loop = draw(st.sampled_from(["while j < 4", "for j in 0..3", "while true"]))
+            lines.append(f"{loop} {{ j += 1; if j > 5 {{ break }}; " + "; ".join(inner) + " }")
+        else:
+            lines.append("t = t * 2 % 1000")
+    return lines
+
+
+@st.composite
+def loop_programs(draw) -> str:
+    """Functions whose loops are left by return, break, continue and throw,
+    at several depths: the shapes the structured translation must keep."""
+    body = draw(_loop_body(0))
+    header = draw(st.sampled_from(["while i < 9", "for i in 0..9", "while true"]))
+    step = "i += 1; " if header != "for i in 0..9" else ""
+    return ("fn f(n) {\n    let (t, i, j) = (n, 0, 0)\n"
+            f"    {header} {{ {step}j = 0; if i > 12 {{ break }}; " + "; ".join(body) + " }\n"
+            "    return (t, i)\n}\n"
+            "for n in 0..4 { try { print(f(n)) } catch e { print(e) } }\n")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(loop_programs())
+def test_generated_loop_exits_agree(program):
+    expected = run_mode(program, "vm")
+    assert run_mode(program, "tree") == expected, program
+    for mode in ("tier0", "tier1", "tier"):
+        assert run_mode(program, mode) == expected, (mode, program)

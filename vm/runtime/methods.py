@@ -349,7 +349,7 @@ def _reverse(engine, array, args):
         """As `sorted`: stable; `key` (a function of one argument, or `nil`)
         gives what to compare; `reverse` true sorts descending. Values that
         cannot be ordered with `<` are a `TypeError`, and the array is left
-        unchanged.""",
+        unchanged. A key function that changes the array is a `ValueError`.""",
         """let words = ["pear", "Fig", "apple"]
            words.sort()
            print(words)
@@ -360,7 +360,13 @@ def _reverse(engine, array, args):
 def _sort(engine, array, args):
     key = args[0] if args else None
     reverse = ops.truthy(args[1]) if len(args) > 1 else False
-    array[:] = sort_values(engine, list(array), key, reverse, "array.sort()")
+    before = list(array)
+    ordered = sort_values(engine, before, key, reverse, "array.sort()")
+    # A key function that changes the array would have its changes silently lost.
+    if len(array) != len(before) or any(now is not then for now, then in zip(array, before)):
+        raise runtime_error("ValueError", "array.sort(): the array changed while it was being sorted "
+                                          "(its key function must not change it)")
+    array[:] = ordered
 
 
 @define("array.map(f)", "A new array of `f(x)` for each element `x`.", "",
