@@ -237,6 +237,8 @@ def test_who_changed_this_goes_back_to_the_last_write_without_leaving_a_breakpoi
     debuggee.stopped("breakpoint")
     point = debuggee.scope("Globals")["p"]["variablesReference"]
     debuggee.client.request("whoChangedThis", {"variablesReference": point, "name": "x"})
+    # The client learns that the program runs (backwards) until the stop.
+    assert debuggee.client.wait_event("continued")["allThreadsContinued"] is True
     body = debuggee.stopped("data breakpoint")
     assert body["description"].startswith("`p.x` changed: 5 → 7") and "hitBreakpointIds" not in body
     assert debuggee.top()["line"] == LINES["seven"] + 1
