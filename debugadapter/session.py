@@ -276,9 +276,11 @@ class DebugSession:
         level = self._frame_level(args.get("frameId", int))
         self._travel(request, lambda: self.debugger.restart_frame_plan(level))
 
-    def _travel(self, request: Request, plan) -> None:
+    def _travel(self, request: Request, plan, announce: bool = False) -> None:
         """Send the program back in time: plan it (or fail with the reason),
-        answer, then go (the `stopped` event follows the answer)."""
+        answer, then go (the `stopped` event follows the answer). With
+        `announce`, a `continued` event says so first: a client knows that
+        its standard requests resume the program, not that a custom one does."""
         self._require_stopped()
         try:
             planned = plan()
@@ -286,6 +288,8 @@ class DebugSession:
             raise RequestFailed(str(error)) from None
         self._forget_stop()
         request.respond({})
+        if announce:
+            self._send("continued", {"threadId": THREAD_ID, "allThreadsContinued": True})
         self.debugger.travel(planned)
 
     def pause_request(self, request: Request, args: Arguments):
@@ -366,7 +370,7 @@ class DebugSession:
             target = self._data_target(args)
         except EvaluationError as error:
             raise RequestFailed(f"cannot watch {args.get('name', str)}: {error}") from None
-        self._travel(request, lambda: self.debugger.who_changed_plan(target))
+        self._travel(request, lambda: self.debugger.who_changed_plan(target), announce=True)
 
     def _data_target(self, args: Arguments):
         """The target of a data breakpoint request (see `dataBreakpointInfo`)."""

@@ -83,26 +83,22 @@ class DataBreakpoints:
             return GlobalTarget(name, table, name, real_path(frame.proto.source_path))
         return _part_target(value, name, label)
 
-    def data_target_of(self, level: int | None, text: str, evaluate=None, existing: bool = True):
+    def data_target_of(self, level: int | None, text: str, frame=None, existing: bool = True):
         """The target an expression names (a client without a variables view
         asks by name): a variable in scope, or `<expression>.field`,
-        `<expression>[index]` of a value worked out without calling anything
-        (by `evaluate(text)` when given: on the program's own thread). Without
-        `existing`, an element or entry need not exist yet."""
-        from .debugger import ScopeKind
-
-        if evaluate is None:
+        `<expression>[index]` of a value worked out without calling anything,
+        in frame `level` of the stopped program — or in `frame`, on the
+        program's own thread. Without `existing`, an element or entry need
+        not exist yet."""
+        if frame is None:
+            frames = self._stopped_frames()
+            frame = self._frame(level if level is not None else 0) if frames else None
             evaluate = lambda code: self.evaluate(level, code, calls=False)  # noqa: E731
-
+        else:
+            evaluate = lambda code: self._evaluate_in(frame, code)  # noqa: E731
         text = text.strip()
         if text.isidentifier():
-            frames = self._stopped_frames()
-            here = level if level is not None else 0
-            if frames:
-                for scope in (ScopeKind.LOCALS, ScopeKind.UPVALUES, ScopeKind.GLOBALS):
-                    if any(slot.name == text for slot in self.scope(here, scope)):
-                        return self.data_target(here, scope, name=text)
-            raise EvaluationError(f"there is no variable {text!r} here")
+            return self._name_target(frame, text)
         parent, part = _split_access(text)
         if parent is None:
             raise EvaluationError(f"{text!r} names no variable, field or element (try `name`, `a.b` or `a[i]`)")
@@ -110,6 +106,21 @@ class DataBreakpoints:
         if part.startswith("."):
             return _part_target(value, part[1:], text)
         return _part_target(value, evaluate(part[1:-1]), text, by_key=True, existing=existing)
+
+    def _name_target(self, frame, name: str):
+        """The variable `name` sees in `frame`: a local, an upvalue or a global."""
+        from .debugger import _live_locals
+
+        register = _live_locals(frame.proto, frame.pc).get(name) if frame is not None else None
+        if register is not None and not self._is_global(frame, name):
+            return self._register_target(frame, register, name)
+        cell = next((cell for cell in frame.upvalues() if cell.name == name), None) if frame is not None else None
+        if cell is not None:
+            return UpvalueTarget(name, cell.upval, name)
+        table = self._vm.globals_for(frame.proto) if frame is not None else {}
+        if name in table:
+            return GlobalTarget(name, table, name, real_path(frame.proto.source_path))
+        raise EvaluationError(f"there is no variable {name!r} here")
 
     def _register_target(self, frame, register: int, label: str):
         """A local or register of `frame`: a captured one is watched as its upvalue."""
@@ -230,7 +241,7 @@ class DataBreakpoints:
                 position = Position(self._vm.ticks, pc, False, frame.proto, frame.depth)
                 if isinstance(replay, Goal):
                     if position == replay.position and breakpoint.id in replay.stop.breakpoint_ids:
-                        hit.watch.target.container = hit.container  # follow the re-made object
+                        hit.watch.target.follow(hit.container)  # the re-made object
                 elif self._data_condition_holds(breakpoint, frame):
                     self._tentative.append((position, hit))
                 continue
@@ -315,29 +326,36 @@ class DataBreakpoints:
                 continue
             why = self._gone(watch.target, reachable)
             if why is not None and self._travelled and not isinstance(watch.target, RegisterTarget):
-                why = None if self._find_again(watch.target) else why
+                why = None if self._find_again(watch, swap=True) else why
             watch.lost = why is not None
             if why is not None and not past:
                 self._remove_watch(breakpoint, why)
 
     def _find_lost(self, watch) -> bool:
-        if self._find_again(watch.target):
+        if self._find_again(watch):
             watch.lost = False
         return not watch.lost
 
-    def _find_again(self, target) -> bool:
-        """Point `target` at the object its label names now (same kind of object)."""
+    def _find_again(self, watch, swap: bool = False) -> bool:
+        """Point the watch at what its label names now: an object of the same
+        kind; with `swap`, a captured variable that is not captured yet here
+        (in the past) is watched as the local it still is."""
         frames = self._vm.debug_frames()
-        if not frames or _split_access(target.label)[0] is None:
+        target = watch.target
+        if not frames:
             return False
         try:
-            found = self.data_target_of(0, target.label, lambda code: self._evaluate_in(frames[0], code), False)
+            found = self.data_target_of(0, target.label, frames[0], existing=False)
         except EvaluationError:
             return False
-        if type(found) is not type(target) or type(found.container) is not type(target.container):
-            return False
-        target.container = found.container
-        return True
+        if type(found) is type(target) and type(found.container) is type(target.container):
+            target.follow(found.container)
+            return True
+        if swap and isinstance(target, UpvalueTarget) and isinstance(found, RegisterTarget):
+            watch.target = found
+            self._rewatch()
+            return True
+        return False
 
     def _gone(self, target, reachable: "_Reachable | None" = None) -> str | None:
         """Why `target` is gone, or None while the program can still reach it."""
@@ -399,7 +417,7 @@ class DataBreakpoints:
 
         for position, hit in tentative:
             holder = found.get(id(hit.watch))
-            if holder is not None and _holder(hit) is holder:
+            if holder is not None and hit.watch.target.same(hit.container, holder):
                 ids = () if hit.watch.breakpoint is self._question else (hit.watch.breakpoint.id,)
                 plan.candidates.append((position, Stop(StopReason.DATA_BREAKPOINT, ids,
                                                        description=self._hit_text(hit))))
@@ -423,10 +441,6 @@ class _Reachable:
                 self._ids = set()
                 self._all = True
         return self._all or id(item) in self._ids
-
-
-def _holder(hit):
-    return hit.watch.target.holder_of(hit.container)
 
 
 def _register_number(name: str) -> int:

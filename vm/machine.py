@@ -97,12 +97,14 @@ class UpVal:
     """An upvalue: `cells[index]` is the variable, in the stack while open and
     in a list of its own once closed."""
 
-    __slots__ = ("cells", "index", "open")
+    __slots__ = ("cells", "index", "open", "home")
 
     def __init__(self, cells: list, index: int):
         self.cells = cells
         self.index = index
         self.open = True
+        #: Where the variable was when it was captured (a debugger matches writes made before that).
+        self.home = (cells, index)
 
     def get(self):
         return self.cells[self.index]

@@ -168,6 +168,18 @@ class Target:
         """The object a snapshot saves for `container` (vm/history.py)."""
         return container
 
+    def same(self, container, holder) -> bool:
+        """Whether a write into `container` is a write of the target kept in `holder`."""
+        return self.holder_of(container) is holder
+
+    def noted(self, container, proto, pc: int):
+        """The value before instruction `pc` of `proto` writes the target."""
+        return self.read_in(container)
+
+    def follow(self, container) -> None:
+        """Watch `container` from now on (the object a replay made again)."""
+        self.container = container
+
 
 @dataclass(eq=False)
 class RegisterTarget(Target):
@@ -185,6 +197,13 @@ class RegisterTarget(Target):
             return area[slot] if isinstance(area, list) and slot < len(area) else GONE
         index = base + self.register
         return stack[index] if index < len(stack) else GONE
+
+    def noted(self, container, proto, pc: int):
+        # A register holds leftovers until its variable's declaration sets it.
+        if self.register < FAR_BASE and any(record.register == self.register for record in proto.locals) \
+                and not any(record.register == self.register for record in proto.locals_at(pc)):
+            return GONE
+        return self.read_in(container)
 
     def matches(self, frame) -> bool:
         stack, base = self.container
@@ -234,15 +253,42 @@ class GlobalTarget(Target):
         return table
 
 
+@dataclass(frozen=True, eq=False)
+class Place:
+    """A register (or far slot) that a closure has not captured yet: `cells[index]`."""
+
+    cells: list
+    index: int
+
+
 @dataclass(eq=False)
 class UpvalueTarget(Target):
-    """A captured variable named `name`; `container` is its upvalue cell."""
+    """A captured variable named `name`; `container` is its upvalue cell.
+    Before the closure captured it, the variable was a register of the frame
+    that declared it: a write there (found while the past is replayed) is a
+    write of the upvalue that started at that place (`UpVal.home`)."""
 
     name: str = ""
     stable = False
 
     def read_in(self, container):
+        if type(container) is Place:
+            return container.cells[container.index]
         return container.get()
+
+    def same(self, container, holder) -> bool:
+        if type(container) is Place:
+            return holder.home[0] is container.cells and holder.home[1] == container.index
+        return container is holder
+
+    def follow(self, container) -> None:
+        if type(container) is not Place:
+            self.container = container
+
+    def noted(self, container, proto, pc: int):
+        if type(container) is Place and not any(record.name == self.name for record in proto.locals_at(pc)):
+            return GONE  # the declaration is setting the variable
+        return self.read_in(container)
 
     def probes(self, proto, vm) -> dict[int, Probe]:
         found = {}
@@ -258,7 +304,8 @@ class UpvalueTarget(Target):
             register = record.register
             for pc in range(len(proto.code)):
                 if pc not in found and writes_register(proto, pc, register):
-                    found[pc] = lambda frame, register=register: vm.open_upvalue(frame, register)
+                    found[pc] = lambda frame, register=register: vm.open_upvalue(frame, register) \
+                        or _place(frame, register)
         return found
 
 
@@ -306,6 +353,12 @@ class ItemTarget(Target):
             if decoded.info.name == "SETINDEX" or _method_name(proto, pc) in MUTATING_METHODS:
                 found[pc] = _register_probe(decoded.a, wanted)
         return found
+
+
+def _place(frame, register: int) -> Place:
+    if register >= FAR_BASE:
+        return Place(frame.stack[frame.base], register - FAR_BASE)
+    return Place(frame.stack, frame.base + register)
 
 
 def _register_probe(register: int, accept: Callable[[object], object]) -> Probe:
@@ -444,11 +497,9 @@ class Watches:
                 container = probe(frame)
                 if container is None:
                     continue
-                if replaying and not watch.target.stable:
-                    noted.append((watch, container, watch.target.read_in(container)))
-                elif container is watch.target.container or watch.lost and find(watch) \
-                        and container is watch.target.container:
-                    noted.append((watch, container, watch.target.read_in(container)))
+                if replaying and not watch.target.stable or container is watch.target.container \
+                        or watch.lost and find(watch) and container is watch.target.container:
+                    noted.append((watch, container, watch.target.noted(container, frame.proto, pc)))
             if noted:
                 self._pending[place] = (frame.proto, pc, noted)
                 for following in self._next[key].get(pc, ()):

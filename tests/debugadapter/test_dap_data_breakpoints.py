@@ -237,6 +237,8 @@ def test_who_changed_this_goes_back_to_the_last_write_without_leaving_a_breakpoi
     debuggee.stopped("breakpoint")
     point = debuggee.scope("Globals")["p"]["variablesReference"]
     debuggee.client.request("whoChangedThis", {"variablesReference": point, "name": "x"})
+    # The client learns that the program runs (backwards) until the stop.
+    assert debuggee.client.wait_event("continued")["allThreadsContinued"] is True
     body = debuggee.stopped("data breakpoint")
     assert body["description"].startswith("`p.x` changed: 5 → 7") and "hitBreakpointIds" not in body
     assert debuggee.top()["line"] == LINES["seven"] + 1
@@ -278,3 +280,24 @@ def test_without_history_data_breakpoints_stop_forwards_and_going_back_says_why_
     refused = debuggee.client.response(debuggee.client.send("whoChangedThis", {"name": "scores"}))
     assert not refused["success"] and "no history is kept" in refused["message"]
     assert debuggee.run_to_end() == 0
+
+
+def test_who_changed_a_captured_variable_finds_the_write_made_before_the_closure_captured_it(debuggee):
+    captured = program("captured.esk")
+    lines = markers(captured)
+    debuggee.start(captured, [lines["bump"]])
+    debuggee.stopped("breakpoint")
+    debuggee.client.request("whoChangedThis", {"variablesReference": scope_reference(debuggee, "Upvalues"),
+                                               "name": "count"})
+    body = debuggee.stopped("data breakpoint")
+    assert body["description"] == f"`count` changed: (not set) → 10 (written at line {lines['declared']})"
+    assert debuggee.top()["name"] == "counter"
+    # A data breakpoint set here, on the local the closure will capture, follows it into the closure.
+    [state] = watch(debuggee, info(debuggee, scope_reference(debuggee, "Locals"), "count")["dataId"])
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(captured)}, "breakpoints": []})
+    description, function, _ = hit(debuggee)
+    assert description.startswith("`count` changed: 10 → 11") and function == "<fn>"
+    description, function, _ = hit(debuggee)
+    assert description.startswith("`count` changed: 11 → 13") and function == "<fn>"
+    assert debuggee.run_to_end() == 0
+    assert debuggee.output() == "11\n13\n"

@@ -230,6 +230,26 @@ test('Reverse goes back from the second hit of a breakpoint to the first, with t
   await picture('reverse-continue');
 });
 
+test('"Who Changed This?" on a variable goes back to the write that set it', async () => {
+  // count = 10 in the closure's Upvalues: it was set by `let count = start` in counter().
+  const count = vscode.page.locator('.debug-variables .monaco-list-row').filter({ hasText: /count\s*=\s*10/ }).first();
+  await count.click({ button: 'right' });
+  const item = vscode.page.locator('.context-view .action-menu-item', { hasText: 'Who Changed This?' }).first();
+  // The menu ignores a click that comes right after it opened (the right button's own release).
+  await item.hover();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await item.click();
+  // The program stops right after that write, in counter(), whose locals show it set.
+  const frames = vscode.page.locator('.debug-call-stack .monaco-list-row');
+  await frames.filter({ hasText: /counter\s*counter\.esk\s*4/ }).first().waitFor();
+  await vscode.page.locator('.debug-variables .monaco-list-row').filter({ hasText: /start\s*=\s*10/ }).first()
+    .waitFor();
+  await picture('who-changed-this');
+  // Forward again through the recorded past, to the breakpoint in the closure.
+  await vscode.command('Debug: Continue');
+  await frames.filter({ hasText: /counter\.esk\s*5/ }).first().waitFor();
+});
+
 test("the debug console evaluates an expression and shows the program's output", async () => {
   await vscode.command('Debug Console: Focus on Debug Console View');
   await vscode.page.keyboard.type('step * 100');
