@@ -560,9 +560,8 @@ class _Translator:
             self.line("    except EskerError as e:", -1)
             self.line("        leave(e, PCS[e.__traceback__.tb_lineno])", -1)
             self._leave("        ")
-        # Python's recursion limit (a deep comparison, hash or conversion) met at a pc: as in the VM.
-        # (With handlers the dispatch loop has caught it already, unless its handling met the limit again.)
-        self._converted("RecursionError", "stack_overflow()")
+            # Python's recursion limit (a deep comparison, hash or conversion) met at a pc: as in the VM.
+            self._converted("RecursionError", "stack_overflow()")
         if self.arithmetic:
             # Only plain arithmetic on numbers raises these here: as the runtime would.
             self._converted("ArithmeticError", "arithmetic_error(x)")
