@@ -210,8 +210,8 @@ def test_ctrl_c_stops_an_entry_waiting_in_input_and_typed_lines_still_reach_it(t
     terminal.type("half a li")
     shown = terminal.interrupt(">>> ")
     assert "cleaned up" in shown and "error[KeyboardInterrupt]: interrupted" in shown
-    terminal.type('try { while true {} } finally { print("saved", input("save? ")) }\n')
-    terminal.expect("\n")
+    terminal.type('try { print("loop" + "ing"); while true {} } finally { print("saved", input("save? ")) }\n')
+    terminal.expect("looping")  # the entry runs: the Ctrl-C below cannot land while it is still being read
     terminal.interrupt("save? ")  # the loop is stopped; the read in its finally block still waits
     terminal.type("yes\n")
     assert "saved yes" in terminal.expect("error[KeyboardInterrupt]: interrupted")
