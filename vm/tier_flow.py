@@ -137,12 +137,21 @@ class Structure:
                         taken.add(target)
                 exits = self._exits(loop)
             if len(exits) > 1:
-                for target in sorted(exits):
+                for target in sorted(exits - self._counted_exits(loop)):
                     region = self._dead_end(target, loop.body, predecessors)
                     if region:
                         loop.body |= region
                         taken |= region
             absorbed[loop.header] = taken
+
+    def _counted_exits(self, loop: Loop) -> set[int]:
+        """Where the FORITER and FORLOOP instructions of the loop's body go
+        when their loop is done. A Python `for` takes that edge by itself,
+        so the code there is never absorbed into the body: it runs after
+        the loop, even when it only ends the function."""
+        kinds = self.graph.kinds
+        return {target for pc in loop.body if kinds.get(pc) in ("foriter", "forloop")
+                for target in self.graph.successors[pc] if target not in loop.body}
 
     def _exits(self, loop: Loop) -> set[int]:
         return {target for pc in loop.body for target in self.graph.successors[pc] if target not in loop.body}

@@ -52,6 +52,20 @@ def test_loops_left_by_return_and_break_stay_structured():
     assert _same_everywhere(text) == "4 0 -1 -1\n"
 
 
+
+def test_code_after_a_for_loop_whose_body_can_throw_still_runs():
+    # The loop's throw is absorbed into its body; the code after the loop,
+    # which only ends the function, must stay after it (the for's exit).
+    text = ("fn pairs(n) {\n    let log = []\n    for (a, b) in [(1, n), [2, 0]] {\n"
+            "        log.push(a + b)\n        if n == 0 { throw \"zero\" }\n    }\n"
+            "    log.push(n)\n    return log\n}\n"
+            "fn counted(n) {\n    let log = []\n    for i in 0..n {\n        if i > 5 { throw \"big\" }\n"
+            "        log.push(i)\n    }\n    return log\n}\n"
+            "print(pairs(1), counted(3))\n"
+            "try { pairs(0) } catch e { print(e) }\n")
+    assert _same_everywhere(text) == "[2, 2, 1] [0, 1, 2]\nzero\n"
+
+
 GOLDEN_ADD = """\
     | def add_1(F, D, r0, r1):
   0 |     if D > host_depth: return deep(F, D, [r0, r1])
