@@ -106,7 +106,7 @@ def test_unsaved_buffers_take_precedence_and_modules_are_parsed_once(tmp_path):
 
 
 def test_the_conformance_modules_resolve():
-    folder = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "13_modules"
+    folder = (Path(__file__).resolve().parents[3] / "shared" / "conformance" / "13_modules").resolve()
     if not folder.is_dir():
         pytest.skip("the shared conformance suite is not beside this checkout")
     result = check_file(folder / "main.esk")
