@@ -252,20 +252,27 @@ class FileIndex:
                 not isinstance(path[-2], (ast.Field, ast.MethodCall)) or path[-2].name is not path[-1]:
             return None
         name = path[-1]
-        members = self.members_named(name.name)
+        # Only whether exactly one type has it matters: two found are enough.
+        members = self.members_named(name.name, most=2)
         return Occurrence(place.span(name.span), members[0].symbol, False, members[0].place) \
             if len(members) == 1 else None
 
-    def members_named(self, name: str) -> list[Home]:
+    def members_named(self, name: str, most: int | None = None) -> list[Home]:
         """The fields and instance methods called `name` of the types in reach
-        (this file's and those of the modules it imports)."""
+        (this file's and those of the modules it imports); the first `most`
+        of them when `most` is given (a name many types share would
+        otherwise cost a lookup per type, in a file with thousands)."""
         found: list[Home] = []
         for type_name, ordinal in self._member_index().get(name, ()):
+            if most is not None and len(found) >= most:
+                return found
             home = self._top_home(type_name, ordinal)
             member = home.symbol.members.get(name) if home is not None else None
             if member is not None and member.kind in (SymbolKind.FIELD, SymbolKind.METHOD) and not member.is_static:
                 found.append(Home(home.place, member))
         for module in self.imported_modules():
+            if most is not None and len(found) >= most:
+                return found
             for export in module.members.values():
                 member = export.members.get(name) if export.kind is SymbolKind.STRUCT else None
                 if member is not None and member.kind in (SymbolKind.FIELD, SymbolKind.METHOD) \
