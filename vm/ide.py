@@ -556,8 +556,10 @@ def _member_accesses(index: FileIndex, found: Occurrence) -> list[Occurrence]:
 
 
 def _member_accesses_by_name(index: FileIndex, name: str, key: tuple) -> list[Occurrence]:
-    if len(index.members_named(name)) != 1:
+    members = index.members_named(name, most=2)
+    if len(members) != 1:
         return []
+    home = members[0]
     found = []
     for place in index.units:
         unit = place.unit
@@ -567,7 +569,6 @@ def _member_accesses_by_name(index: FileIndex, name: str, key: tuple) -> list[Oc
             for node in walk(stmt):
                 member = node.name if isinstance(node, (ast.Field, ast.MethodCall)) else None
                 if member is not None and member.name == name and unit.table.symbol_at(member.span.start) is None:
-                    home = index.members_named(name)[0]
                     found.append(Occurrence(place.span(member.span), home.symbol, False, place))
     return found
 
@@ -577,7 +578,7 @@ def member_is_shared(index: FileIndex, found: Occurrence) -> bool:
     `found`'s (so its `obj.name` uses cannot be told apart)."""
     symbol = found.symbol
     return symbol.kind in (SymbolKind.FIELD, SymbolKind.METHOD) and not symbol.is_static \
-        and len(index.members_named(symbol.name)) > 1
+        and len(index.members_named(symbol.name, most=2)) > 1
 
 
 def references(index: FileIndex, offset: int, include_declaration: bool,

@@ -61,13 +61,19 @@ def test_example_program(path, monkeypatch):
 
 # ------------------------------------------------------------------ generated programs
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(vm_programs())
-def test_generated_programs_agree(program):
+def _agree_on_every_engine(program: str) -> None:
+    """The tree-walker and the tier at thresholds 0, 1 and the default print
+    what the VM alone prints."""
     expected = run_mode(program, "vm")
     assert run_mode(program, "tree") == expected, program
     for mode in ("tier0", "tier1", "tier"):
         assert run_mode(program, mode) == expected, (mode, program)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(vm_programs())
+def test_generated_programs_agree(program):
+    _agree_on_every_engine(program)
 
 
 _OPERANDS = st.sampled_from(["n", "k", "acc", "p.x", "p.y", "1", "2", "0.5", "-3", '"s"', "nil", "[1, 2]"])
@@ -119,10 +125,7 @@ def recursive_programs(draw) -> str:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recursive_programs())
 def test_generated_recursive_programs_agree(program):
-    expected = run_mode(program, "vm")
-    assert run_mode(program, "tree") == expected, program
-    for mode in ("tier0", "tier1", "tier"):
-        assert run_mode(program, mode) == expected, (mode, program)
+    _agree_on_every_engine(program)
 
 
 _CONDITIONS = st.sampled_from(["i % 3 == 0", "i > 4", "j == 2", "i + j > 6", "t % 2 == 1", "false"])
@@ -166,7 +169,4 @@ def loop_programs(draw) -> str:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(loop_programs())
 def test_generated_loop_exits_agree(program):
-    expected = run_mode(program, "vm")
-    assert run_mode(program, "tree") == expected, program
-    for mode in ("tier0", "tier1", "tier"):
-        assert run_mode(program, mode) == expected, (mode, program)
+    _agree_on_every_engine(program)
