@@ -717,6 +717,8 @@ class VM:
         self._nested_opens: list[list] = []
         # The error RETHROW is throwing again (its trace has this frame already).
         self._rethrowing: EskerError | None = None
+        # A stop honoured between instructions, on its way to `_unwind`.
+        self._between: ProgramExit | None = None
         # Whether a finally handler's block can end an error (by proto and handler), for a debugger.
         self._swallowing: dict[tuple, bool] = {}
         # The compiled tier (vm/tier.py): None runs everything in this loop.
@@ -812,16 +814,26 @@ class VM:
 
     def stop(self) -> None:
         """Asks the running code to stop soon (from any thread; Ctrl-C in the
-        REPL): at its next call, return or backward jump it raises
-        ProgramExit(130, interrupted=True), which runs the finally blocks on
-        its way out and is never caught. Builtins finish first."""
+        REPL and in `esker run`): at its next call, return or backward jump
+        (in compiled code too) it raises ProgramExit(130, interrupted=True),
+        which runs the finally blocks on its way out and is never caught.
+        Builtins finish first."""
         self._stop_requested = True
         self._flag[0] = True
+        if self._tier is not None:
+            self._tier.stop()
 
     def cancel_stop(self) -> None:
         """Forgets a stop asked for while no code ran (before the next entry),
         or that a builtin has honoured itself (a read that was waiting)."""
         self._stop_requested = False
+        if self._tier is not None:
+            self._tier.cancel_stop()
+
+    def stopping(self) -> ProgramExit:
+        """The stop asked for is honoured now: the exception that carries it out."""
+        self.cancel_stop()
+        return ProgramExit(130, interrupted=True)
 
     @property
     def stop_pending(self) -> bool:
@@ -1027,6 +1039,11 @@ class VM:
         replaced the current frame has traced it and searched its handlers."""
         frames = self.frames
         exiting = type(error) is ProgramExit
+        if error is self._between:
+            # Honoured before the instruction at pc ran (at a loop's header, say,
+            # which may be the first instruction of a `try`): that one's handlers apply.
+            self._between = None
+            pc += 1
         rethrown = error is self._rethrowing
         traced = exiting or rethrown
         self._rethrowing = None
@@ -1172,7 +1189,7 @@ class VM:
                                 stack[base + a + 2] = value
                                 pc = d
                                 if flag[0]:
-                                    self._service(closure, stack, base, pc)
+                                    self._service(closure, stack, base, pc, True)
                             else:
                                 pc += 1
                         elif op == SUB:
@@ -1248,7 +1265,7 @@ class VM:
                         if op == JMPBACK:
                             pc = d
                             if flag[0]:
-                                self._service(closure, stack, base, pc)
+                                self._service(closure, stack, base, pc, True)
                         elif op == LT:
                             x = stack[base + a]
                             y = stack[base + b]
@@ -1341,7 +1358,7 @@ class VM:
                                 stack[base + a + 2] = item
                             pc = d
                             if flag[0]:
-                                self._service(closure, stack, base, pc)
+                                self._service(closure, stack, base, pc, True)
                     elif op < 32:
                         if op == TAILCALL:
                             f = stack[base + a]
@@ -1617,7 +1634,12 @@ class VM:
             code = closure.code
             upvals = closure.upvals
             if flag[0]:
-                self._service(closure, stack, base, pc)
+                try:
+                    self._service(closure, stack, base, pc, True)
+                except ProgramExit as error:  # a stop as the handler begins: the handlers around it run
+                    closure, stack, base, pc, opens = self._unwind(error, closure, stack, base, pc, opens)
+                    code = closure.code
+                    upvals = closure.upvals
 
     # ---------------------------------------------------------- debugging hooks
 
@@ -1668,10 +1690,12 @@ class VM:
             self._disarmed.append((closure.proto, code, pc))
             self._flag[0] = True
 
-    def _service(self, closure: VMClosure, stack: list, base: int, pc: int) -> None:
+    def _service(self, closure: VMClosure, stack: list, base: int, pc: int, between: bool = False) -> None:
         """The interrupt flag was seen: count the tick (while a debugger keeps
         history, the flag stays set), re-arm traps, sound the debugger's alarm
-        when its tick has come, then honour a pause request and a stop."""
+        when its tick has come, then honour a pause request and a stop.
+        `between`: seen after a backward jump or as a handler begins, so
+        before the instruction at `pc` ran (else after the one before it)."""
         self._flag[0] = self._ticking
         if self._tier is not None and self._tier.disarmed:
             self._tier.rearm()
@@ -1686,8 +1710,10 @@ class VM:
             self._top = (closure, stack, base, pc)
             self._debugger.on_interrupt(DebugFrame(closure, stack, base, pc, len(self.frames)))
         if self._stop_requested:
-            self._stop_requested = False
-            raise ProgramExit(130, interrupted=True)
+            error = self.stopping()
+            if between:
+                self._between = error  # see _unwind
+            raise error
 
     def _rearm(self) -> None:
         """Put back the traps that ran once since the last flag test."""
