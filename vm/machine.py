@@ -255,11 +255,23 @@ class _Decoder:
         return proto.constants[field]
 
     def target(self, proto: Proto, pc: int) -> int:
-        """Where the JMP after the test at `pc` goes."""
+        """Where the JMP after the test (or loop instruction) at `pc` goes."""
         following = pc + 1
         if decode(proto.code[following]).op == Op.EXTRAARG:
             following += 1
         return following + 1 + decode(proto.code[following]).sj
+
+    def branch(self, proto: Proto, pc: int) -> int:
+        """Where the test at `pc` jumps: the JMP's target, or for a backward
+        JMP the JMP itself, whose JMPBACK tests the flag as every loop's back
+        edge must (a stop, a debugger's pause, the tier's entry points). (Not
+        after an EXTRAARG, where the JMP is a NOP, see `proto`: such a loop is
+        then seen at its other back edges only.)"""
+        target = self.target(proto, pc)
+        following = pc + 1
+        if target > following or decode(proto.code[following]).op == Op.EXTRAARG:
+            return target
+        return following
 
 
 def _simple(function):
@@ -453,17 +465,17 @@ def _decode_fused(name: str):
     """Tests fused with their jump: (handler, a, b, k, target)."""
     def decode_test(ctx, proto, pc, d):
         b = d.b - OFFSET_SC if d.info.b == "I" else ctx.constant(proto, pc, d.b) if d.info.b == "K" else d.b
-        return (H[name], d.a, b, bool(d.k), ctx.target(proto, pc))
+        return (H[name], d.a, b, bool(d.k), ctx.branch(proto, pc))
     return decode_test
 
 
 def _decode_eqk(ctx, proto, pc, d):
     value = d.sb if d.op == Op.EQI else ctx.constant(proto, pc, d.b)
     if type(value) in (type(None), bool, int, float, str):
-        return (H["EQK"], d.a, value, bool(d.k), ctx.target(proto, pc))
+        return (H["EQK"], d.a, value, bool(d.k), ctx.branch(proto, pc))
     if d.k:
-        return (H["PTEST"], d.a, d.a, lambda item, _: not ops.equals(item, value), ctx.target(proto, pc))
-    return (H["PTEST"], d.a, d.a, lambda item, _: ops.equals(item, value), ctx.target(proto, pc))
+        return (H["PTEST"], d.a, d.a, lambda item, _: not ops.equals(item, value), ctx.branch(proto, pc))
+    return (H["PTEST"], d.a, d.a, lambda item, _: ops.equals(item, value), ctx.branch(proto, pc))
 
 
 def _decode_pattern(make_test):
@@ -471,8 +483,8 @@ def _decode_pattern(make_test):
     def decode_pattern(ctx, proto, pc, d):
         if d.info.format == "iABx":
             operand = proto.constants[d.bx] if d.info.bx == "K" else d.bx
-            return (H["PTEST"], d.a, d.a, make_test(operand), ctx.target(proto, pc))
-        return (H["PTEST"], d.a, d.b, make_test(ctx.constant(proto, pc, d.c)), ctx.target(proto, pc))
+            return (H["PTEST"], d.a, d.a, make_test(operand), ctx.branch(proto, pc))
+        return (H["PTEST"], d.a, d.b, make_test(ctx.constant(proto, pc, d.c)), ctx.branch(proto, pc))
     return decode_pattern
 
 
@@ -643,7 +655,7 @@ _DECODERS = {
     "GEK": _decode_fused("GEI"),
     "TEST": _decode_fused("TEST"),
     "TESTSET": _decode_fused("TESTSET"),
-    "TESTARG": lambda ctx, proto, pc, d: (H["PTEST"], d.a, d.a, _is_absent, ctx.target(proto, pc)),
+    "TESTARG": lambda ctx, proto, pc, d: (H["PTEST"], d.a, d.a, _is_absent, ctx.branch(proto, pc)),
     "JMP": _decode_jump,
     "TESTTUPLE": _decode_pattern(lambda count: _sized(tuple, count, False)),
     "TESTARRAY": _decode_pattern(lambda count: _sized(list, count, False)),
