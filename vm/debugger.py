@@ -1030,6 +1030,8 @@ class Debugger(DataBreakpoints, TimeTravel):
 
     def _note_loaded(self, root) -> None:
         path = _normal(root.source_path)
+        if self._loaded.get(path) is root:
+            return  # imported again by a replay: the same code, already known
         self._loaded[path] = root
         self._line_tables.pop(path, None)
         self.source_text(path)  # the text it was compiled from, read now, before the file can change
