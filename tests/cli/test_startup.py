@@ -31,7 +31,7 @@ def test_run_loads_only_the_vm_path(tmp_path):
     printed, modules = _modules_after_run(tmp_path)
     assert printed == "hi"
     unused = {"esker.vm.interpreter", "esker.vm.debugger", "esker.vm.formatter", "esker.vm.disassembler",
-              "esker.vm.repl", "esker.vm.ide", "esker.vm.bytecode_file",
+              "esker.vm.repl", "esker.vm.ide", "esker.vm.bytecode_file", "esker.vm.tier_translate",
               "json", "difflib"}
     assert not modules & unused
     assert not {name for name in modules if name.split(".")[0] == "lark"}
