@@ -43,13 +43,13 @@ def table_source(text: str) -> str:
         "do not edit (a test fails when it is out of date with the grammar).",
         "",
         "SYMBOLS: the grammar's terminal and rule names. RULES: per rule, the parser",
-        "callback's name (None: a `_rule`, whose children are spliced into its parent,",
-        "or a `?rule` of one child, which is that child),",
-        "the number of children, the index of the rule's name in SYMBOLS, whether one",
-        "child stands for the rule itself (a `?rule`), and the positions of children to",
-        "splice. STATES: per state, pairs `symbol action`, where an action below",
-        "len(STATES) shifts to (or, after a rule, goes to) that state and any other",
-        "reduces by rule `action - len(STATES)`.",
+        "callback's name (`-`: none, for a `_rule`, whose children are spliced into",
+        "its parent, or a `?rule` of one child, which is that child), the number of",
+        "children, the index of the rule's name in SYMBOLS, 1 if one child stands for",
+        "the rule itself (a `?rule`), then the positions of the children to splice.",
+        "STATES: per state, pairs `symbol action`, where an action below len(STATES)",
+        "shifts to (or, after a rule, goes to) that state and any other reduces by",
+        "rule `action - len(STATES)`. Both are strings, which Python compiles fast.",
         '"""',
         "",
         f"GRAMMAR_CHECKSUM = {checksum(text)}",
@@ -133,7 +133,7 @@ def _canonical_numbers(actions: dict, starts: list[int], shift) -> dict[int, int
     return numbers
 
 
-def _rule_entry(rule, index: dict[str, int]) -> tuple:
+def _rule_entry(rule, index: dict[str, int]) -> str:
     """How lark shapes a rule's children (parse_tree_builder's rules, for an
     LALR parser keeping all tokens, without placeholders): a `?rule` with one
     child is that child, and a child that is a `_rule` is spliced into its parent."""
@@ -145,7 +145,8 @@ def _rule_entry(rule, index: dict[str, int]) -> tuple:
                    if not symbol.is_term and symbol.name.startswith("_"))
     # No callback for a `_rule` (its children go to its parent) or a `?rule` of one child (it is that child).
     calls = not (name.startswith("_") and not rule.alias) and not (expand1 and len(rule.expansion) == 1 and not splice)
-    return (name if calls else None, len(rule.expansion), index[rule.origin.name], expand1, splice)
+    return " ".join([name if calls else "-", str(len(rule.expansion)), str(index[rule.origin.name]),
+                     str(int(expand1)), *map(str, splice)])
 
 
 def main(argv: list[str] | None = None) -> int:

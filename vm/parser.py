@@ -1089,30 +1089,31 @@ def _table_module():
 def _load_grammar(tables) -> _Grammar:
     """The `_Grammar` of a table in grammar_table.py's form."""
     builder = _AstBuilder()
-    reductions = [(size, tables.SYMBOLS[goal], _callback(builder, name, expand1, splice))
-                  for name, size, goal, expand1, splice in tables.RULES]
+    reductions = [_reduction(builder, tables.SYMBOLS, rule.split()) for rule in tables.RULES]
     actions = [(True, state) for state in range(len(tables.STATES))] + [(False, rule) for rule in reductions]
     return _Grammar(builder, _Table(tables.STATES, tables.SYMBOLS, actions), dict(tables.START_STATES),
                     dict(tables.END_STATES), threading.Lock())
 
 
-def _callback(builder: _AstBuilder, name: str | None, expand1: bool, splice: tuple[int, ...]):
-    """The reduction callback of one rule, shaping its children as lark's tree
-    builder does: the children at positions `splice` (`_rule`s, built as plain
-    lists) are spliced in first; then a `?rule` left with one child is that child."""
-    build = list if name is None else getattr(builder, name)
-    if expand1:
+def _reduction(builder: _AstBuilder, symbols: tuple[str, ...], fields: list[str]) -> tuple:
+    """(size, goal, callback) of one of grammar_table.RULES. The callback shapes
+    the rule's children as lark's tree builder does: the children at the
+    splice positions (`_rule`s, built as plain lists) are spliced in first;
+    then a `?rule` left with one child is that child."""
+    name, size, goal, expand1, *splice = fields
+    build = list if name == "-" else getattr(builder, name)
+    if expand1 == "1":
         build = functools.partial(_one_or_built, build)
     if splice:
-        build = functools.partial(_spliced, splice, build)
-    return build
+        build = functools.partial(_spliced, frozenset(map(int, splice)), build)
+    return int(size), symbols[int(goal)], build
 
 
 def _one_or_built(build, children: list):
     return children[0] if len(children) == 1 else build(children)
 
 
-def _spliced(splice: tuple[int, ...], build, children: list):
+def _spliced(splice: frozenset[int], build, children: list):
     shaped: list = []
     for position, child in enumerate(children):
         if position in splice:
