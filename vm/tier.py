@@ -666,7 +666,7 @@ class Tier:
             Builtin=Builtin, HOST_FAULTS=HOST_FAULTS, host_fault=host_fault,
             missing_global=machine._missing_global, assign_missing=machine._assign_missing,
             unpack=machine._unpack, UpVal=machine.UpVal, capture=machine._capture, capture_far=machine._capture_far,
-            close=machine._close, close_far=machine._close_far, field_slot=field_slot,
+            close=machine._close, close_all=_close_all, close_far=machine._close_far, field_slot=field_slot,
             set_field_slot=set_field_slot, deep=self.deep, call_cached=self.call_cached,
             call_closure=self.call_closure, method_cached=self.method_cached, builtin_method=self.builtin_method,
             finish_tail=self.finish_tail, tail=self.tail, tail_cached=self.tail_cached, method=self.method, callx=self.callx,
@@ -690,6 +690,15 @@ def _next_or_leave(vm, stack, base, a, body, c) -> None:
         raise machine.FrameLeft(error) from None
     finally:
         del frames[depth:]
+
+
+def _close_all(opens: list) -> None:
+    """`machine._close(opens, 0)` for a frame that ends: every open upvalue is
+    closed, with no level to compare (the commonest close, at each return of
+    a function whose variables a closure captured)."""
+    for upval in opens:
+        upval.close()
+    opens.clear()
 
 
 def _not_end(value, _) -> bool:

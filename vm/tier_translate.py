@@ -553,7 +553,7 @@ class _Translator:
     def _leave(self, pad: str, raising: str = "raise") -> None:
         """The frame is left by an error: its upvalues are closed."""
         if self.captured:
-            self.line(pad + "if O: close(O, 0)", -1)
+            self.line(pad + "if O: close_all(O)", -1)
         if self.proto.num_far:
             self.line(pad + "close_far(r0, 0)", -1)
         self.line(pad + raising, -1)
@@ -1480,7 +1480,7 @@ def _tailcall(t, pc, d, out):
     chain further tail calls, so the host stack stays bounded); any other
     closure is left to the caller (TAIL), which makes the call."""
     listed = ", ".join(t.reg(index) for index in range(d.a + 1, d.a + 1 + d.b))
-    close = ["  if O: close(O, 0)"] if t.captured else []
+    close = ["  if O: close_all(O)"] if t.captured else []
     out.append(f"f = {t.reg(d.a)}")
     if t.generator:
         out.append("if type(f) is VMClosure:")
@@ -1501,7 +1501,7 @@ def _tailcall(t, pc, d, out):
     out.append("else:")
     out.append(f"  v = call_native(vm, f, [{listed}])")
     if t.captured:
-        out.append("if O: close(O, 0)")
+        out.append("if O: close_all(O)")
     out.append("return" if t.generator else "return v")
     return _STOP
 
@@ -1568,7 +1568,7 @@ def _tailmethod(t, pc, d, out):
     else:
         t.tails = True
     if t.captured:
-        out.append("if O: close(O, 0)")
+        out.append("if O: close_all(O)")
     out.append("return" if t.generator else "return v")
     return _STOP
 
@@ -1582,7 +1582,7 @@ def _callx(t, pc, d, out):
 def _return(t, pc, d, out):
     if t.captured:
         out.append(f"v = {t.reg(d.a)}")
-        out.append("if O: close(O, 0)")
+        out.append("if O: close_all(O)")
         out.append("return" if t.generator else "return v")
     else:
         out.append("return" if t.generator else f"return {t.reg(d.a)}")
@@ -1591,7 +1591,7 @@ def _return(t, pc, d, out):
 
 def _return0(t, pc, d, out):
     if t.captured:
-        out.append("if O: close(O, 0)")
+        out.append("if O: close_all(O)")
     out.append("return")
     return _STOP
 

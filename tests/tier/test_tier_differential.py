@@ -167,9 +167,10 @@ def _try_statement(draw, depth: int) -> str:
     body = "; ".join(draw(_loop_body(depth + 1)))
     condition = draw(_CONDITIONS)
     statement = f"try {{ {body}; if {condition} {{ {draw(_EXITS)} }}; t += risky(t) }}"
-    if draw(st.booleans()):
+    caught = draw(st.booleans())
+    if caught:
         statement += f" catch e {{ t += 3; if {draw(_CONDITIONS)} {{ {draw(_EXITS)} }} }}"
-    if draw(st.booleans()) or "catch" not in statement:
+    if draw(st.booleans()) or not caught:
         statement += f' finally {{ t += 5; if {draw(_CONDITIONS)} {{ {draw(_EXITS)} }} }}'
     return statement
 
