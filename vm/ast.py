@@ -20,7 +20,6 @@ Design notes:
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Union
 
 from .source import Span
 
@@ -273,8 +272,9 @@ class ErrorExpr(Node):
     """Placeholder where an expression failed to parse."""
 
 
-Expr = Union[Literal, Name, Unary, Binary, Logical, Conditional, RangeExpr, Call, MethodCall,
-             Field, Index, Slice, TupleExpr, ArrayExpr, MapExpr, FnExpr, Match, FString, ErrorExpr]
+Expr = (Literal | Name | Unary | Binary | Logical | Conditional | RangeExpr | Call | MethodCall |
+        Field | Index | Slice | TupleExpr | ArrayExpr | MapExpr | FnExpr | Match | FString |
+        ErrorExpr)
 
 
 # ------------------------------------------------------------------ patterns
@@ -356,7 +356,7 @@ class PStruct(Node):
     fields: list[PFieldPattern]
 
 
-Pattern = Union[PWildcard, PBind, PLiteral, PRange, POr, PTuple, PArray, PVariant, PStruct]
+Pattern = PWildcard | PBind | PLiteral | PRange | POr | PTuple | PArray | PVariant | PStruct
 
 
 # --------------------------------------------------------------- statements
@@ -376,7 +376,7 @@ class BindTuple(Node):
     items: list["Binding"]
 
 
-Binding = Union[BindName, BindTuple]
+Binding = BindName | BindTuple
 
 
 @_node
@@ -577,8 +577,8 @@ class ErrorStmt(Node):
     """Placeholder for a statement the parser skipped after a syntax error."""
 
 
-Stmt = Union[Let, Assign, ExprStmt, If, While, For, Break, Continue, Return, Yield, Throw, Try,
-             Import, FnDecl, StructDecl, EnumDecl, Block, ErrorStmt]
+Stmt = (Let | Assign | ExprStmt | If | While | For | Break | Continue | Return | Yield | Throw |
+        Try | Import | FnDecl | StructDecl | EnumDecl | Block | ErrorStmt)
 
 
 @_node
@@ -596,7 +596,7 @@ class Program(Node):
     comments: list[Comment] = field(default_factory=list)
 
 
-Declaration = Union[FnDecl, StructDecl, EnumDecl]
+Declaration = FnDecl | StructDecl | EnumDecl
 
 
 def _make_inits(classes: list[type]) -> None:
