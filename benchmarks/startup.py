@@ -6,7 +6,12 @@ and how long the language server and the debug adapter take to answer
 
 Each figure is the median wall time of several runs of a fresh process,
 taken in turn so that a change in the machine's load affects all alike; the
-ratio to `python -c pass` is what to compare between machines.
+ratio to `python -c pass` is what to compare between machines. The first
+line says whether Python writes bytecode files (PYTHONDONTWRITEBYTECODE
+unset): without them every module of a source checkout is compiled at every
+start. In an editable install `python -c pass` itself imports the install's
+path finder (about 10 ms); a regular install has no such cost, so the same
+esker start-up is a larger multiple of its `python -c pass`.
 """
 
 from __future__ import annotations
@@ -91,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, measure in measures.items():
                 times[name].append(measure())
     base = statistics.median(times["python -c pass"])
+    caching = "off (PYTHONDONTWRITEBYTECODE)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
+    print(f"writing bytecode files: {caching}; median of {args.runs} runs")
     print(f"{'command':<34} {'median':>8} {'min':>8} {'max':>8} {'/ python -c pass':>17}")
     for name, values in times.items():
         median = statistics.median(values)
