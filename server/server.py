@@ -14,7 +14,6 @@ import gc
 import logging
 import os
 import traceback
-from importlib import metadata
 from pathlib import Path
 from typing import Awaitable, Callable, Optional, TypeVar
 
@@ -25,15 +24,17 @@ from pygls.exceptions import (JsonRpcContentModified, JsonRpcException, JsonRpcI
                               JsonRpcInvalidParams)
 from pygls.lsp.server import LanguageServer
 
-from esker.vm.modules import ModuleLoader, ModuleReadError
+from esker.vm import __version__
 
-from . import convert
+from . import convert, deferred
 from .analyses import Analyses, Snapshot
 from .convert import LineIndex
 from .documents import DocumentStore
 from .workspace import Workspace
 from .protocol import EskerProtocol
 from .workers import Workers
+
+modules = deferred.module("esker.vm.modules")
 
 logger = logging.getLogger(__name__)
 
@@ -66,16 +67,9 @@ def _default_docs_url() -> str | None:
     return page.as_uri() if page.is_file() else None
 
 
-def _version() -> str:
-    try:
-        return metadata.version("esker")
-    except metadata.PackageNotFoundError:
-        return "0"
-
-
 class EskerServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("esker-lsp", _version(), protocol_cls=EskerProtocol)
+        super().__init__("esker-lsp", __version__, protocol_cls=EskerProtocol)
         self.options = Options()
         self.store = DocumentStore()
         self.analysis_workers = Workers(2)
@@ -249,8 +243,8 @@ class EskerServer(LanguageServer):
         if entry is not None:
             return entry.lines(self.store.encoding)
         try:
-            return LineIndex(ModuleLoader().read(path), self.store.encoding)
-        except ModuleReadError:
+            return LineIndex(modules.ModuleLoader().read(path), self.store.encoding)
+        except modules.ModuleReadError:
             return None
 
     def collect_when_idle(self) -> None:
@@ -510,7 +504,8 @@ def _workspace_report(uri: str, version: int | None, result_id: str, previous: d
 
 
 def initialize(server: EskerServer, params: types.InitializeParams) -> None:
-    """Settle the position encoding, the options and how diagnostics travel."""
+    """Settle the position encoding, the options and how diagnostics travel,
+    and have the analysis modules imported once the answer is sent."""
     server.store.encoding = convert.negotiate(params.capabilities)
     server.options, problem = parse_options(params.initialization_options)
     if problem is not None:
@@ -520,3 +515,7 @@ def initialize(server: EskerServer, params: types.InitializeParams) -> None:
         server.docs_url = server.options.docs_url
     text_document = params.capabilities.text_document
     server.pull_diagnostics = bool(text_document and text_document.diagnostic)
+    # The analysis modules are imported as soon as this answer is sent, on the
+    # index worker (which indexes the workspace after that), so the answer
+    # need not wait for them and the first document finds them loaded.
+    asyncio.get_running_loop().call_soon(server.index_workers.submit, deferred.load_all)
