@@ -13,12 +13,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import sys
 import tempfile
 import threading
 from typing import TYPE_CHECKING
 
-from . import deferred
+from . import codecache, deferred
 
 if TYPE_CHECKING:
     from esker.vm.runtime.library import Entry
@@ -69,7 +68,7 @@ def _document(text: str) -> str | None:
     """The read-only file holding `text`, written when it is not there yet."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     with _writing:
-        folder = os.path.join(_cache_folder(), "esker")
+        folder = os.path.join(codecache.user_cache_folder(), "esker")
         path = os.path.join(folder, f"builtins-{digest}.md")
         try:
             if not os.path.exists(path):
@@ -83,8 +82,3 @@ def _document(text: str) -> str | None:
             return None
         return path
 
-
-def _cache_folder() -> str:
-    if sys.platform == "win32":
-        return os.environ.get("LOCALAPPDATA") or tempfile.gettempdir()
-    return os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")

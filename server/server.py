@@ -26,7 +26,7 @@ from pygls.lsp.server import LanguageServer
 
 from esker.vm import __version__
 
-from . import convert, deferred
+from . import codecache, convert, deferred
 from .analyses import Analyses, Snapshot
 from .convert import LineIndex
 from .documents import DocumentStore
@@ -504,8 +504,7 @@ def _workspace_report(uri: str, version: int | None, result_id: str, previous: d
 
 
 def initialize(server: EskerServer, params: types.InitializeParams) -> None:
-    """Settle the position encoding, the options and how diagnostics travel,
-    and have the analysis modules imported once the answer is sent."""
+    """Settle the position encoding, the options and how diagnostics travel."""
     server.store.encoding = convert.negotiate(params.capabilities)
     server.options, problem = parse_options(params.initialization_options)
     if problem is not None:
@@ -515,7 +514,18 @@ def initialize(server: EskerServer, params: types.InitializeParams) -> None:
         server.docs_url = server.options.docs_url
     text_document = params.capabilities.text_document
     server.pull_diagnostics = bool(text_document and text_document.diagnostic)
-    # The analysis modules are imported as soon as this answer is sent, on the
-    # index worker (which indexes the workspace after that), so the answer
-    # need not wait for them and the first document finds them loaded.
-    asyncio.get_running_loop().call_soon(server.index_workers.submit, deferred.load_all)
+    asyncio.get_running_loop().call_soon(_after_initialize, server)
+
+
+def _after_initialize(server: EskerServer) -> None:
+    """Once the `initialize` answer is sent: stop caching generated code,
+    then, on the index worker (which indexes the workspace after that),
+    import the analysis modules, so the first document finds them loaded,
+    and save the generated code for the next start."""
+    cache = codecache.finish()
+
+    def prepare() -> None:
+        deferred.load_all()
+        if cache is not None:
+            cache.save()
+    server.index_workers.submit(prepare)
