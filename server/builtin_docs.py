@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import tempfile
 import threading
 from typing import TYPE_CHECKING
 
@@ -66,6 +65,8 @@ def _reference() -> tuple[str, source.SourceText] | None:
 
 def _document(text: str) -> str | None:
     """The read-only file holding `text`, written when it is not there yet."""
+    import tempfile  # not at start-up (see `codecache.user_cache_folder`)
+
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     with _writing:
         folder = os.path.join(codecache.user_cache_folder(), "esker")

@@ -29,7 +29,6 @@ import importlib
 import marshal
 import os
 import sys
-import tempfile
 from importlib.util import MAGIC_NUMBER
 from types import CodeType
 
@@ -45,7 +44,10 @@ _active: "CodeCache | None" = None
 
 def user_cache_folder() -> str:
     """Where the user's programs keep their caches."""
+    # `tempfile` is imported only where it is used: it brings `shutil`,
+    # `random` and the compression modules, which start-up does not need.
     if sys.platform == "win32":
+        import tempfile
         return os.environ.get("LOCALAPPDATA") or tempfile.gettempdir()
     return os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
 
@@ -97,6 +99,7 @@ class CodeCache:
         and the file is not written again for them."""
         if self.compiled * 10 <= len(self.used):
             return
+        import tempfile
         try:
             folder = os.path.dirname(self.path)
             os.makedirs(folder, exist_ok=True)
