@@ -5,24 +5,24 @@ features; the front end, checker, compiler and editor queries behind the
 features (`esker.vm.ide` and all it imports) are needed once a document is
 analysed. The server modules therefore name those modules through
 `module(name)`, an object that imports the module on its first attribute
-access, and `load_all` imports every one of them on a worker thread once the
+access, and `load_all` imports every one of them on a thread of its own once the
 `initialize` answer is sent, so that the first analysis finds them ready.
 
 Written here rather than taken from `importlib.util.LazyLoader` because the
 first use may come from several worker threads at once, which LazyLoader
-does not allow before Python 3.12.3: here one lock makes the imports happen
-one after another, and a thread that arrives second waits for the module.
+does not allow before Python 3.12.3. `importlib.import_module` does: a
+thread that asks for a module another thread is importing waits for that
+module alone (Python's lock per module), and a module already imported is
+returned at once, so an analysis never waits for modules it does not use
+(`esker.vm`'s modules import each other without cycles, so two threads
+never wait for each other).
 """
 
 from __future__ import annotations
 
 import importlib
-import threading
 from types import ModuleType
 
-#: Held while a deferred module is imported: two threads never import
-#: parts of the same circle of modules at once.
-_importing = threading.RLock()
 _modules: dict[str, "Deferred"] = {}
 
 
@@ -42,8 +42,7 @@ class Deferred:
     def load(self) -> ModuleType:
         module = self._module
         if module is None:
-            with _importing:
-                module = self._module = importlib.import_module(self._name)
+            module = self._module = importlib.import_module(self._name)
         return module
 
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ import asyncio
 import gc
 import logging
 import os
+import threading
 import traceback
 from pathlib import Path
 from typing import Awaitable, Callable, Optional, TypeVar
@@ -518,14 +519,14 @@ def initialize(server: EskerServer, params: types.InitializeParams) -> None:
 
 
 def _after_initialize(server: EskerServer) -> None:
-    """Once the `initialize` answer is sent: stop caching generated code,
-    then, on the index worker (which indexes the workspace after that),
-    import the analysis modules, so the first document finds them loaded,
-    and save the generated code for the next start."""
+    """Once the `initialize` answer is sent: import the analysis modules on
+    a thread of its own, so the first document finds them loaded, and stop
+    caching generated code. Not on a worker: the workspace index lists the
+    files at `initialized`, as it always has, and a worker that needs a
+    module being imported waits for that module alone. The generated code is
+    saved on the index worker, before it indexes (only after a start that
+    had to compile it does that take any time)."""
+    threading.Thread(target=deferred.load_all, name="esker-imports", daemon=True).start()
     cache = codecache.finish()
-
-    def prepare() -> None:
-        deferred.load_all()
-        if cache is not None:
-            cache.save()
-    server.index_workers.submit(prepare)
+    if cache is not None:
+        server.index_workers.submit(cache.save)

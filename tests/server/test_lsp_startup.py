@@ -59,10 +59,10 @@ def test_answering_initialize_loads_no_analysis_module():
 # ------------------------------------------------------------------ the code cache
 
 def start_and_settle(environment: dict[str, str]) -> dict:
-    """Start the real server, initialise it and wait until what it does
-    after answering (importing, saving the code cache) is done: a workspace
-    symbol request is answered only after the workspace is indexed, which
-    the index worker does after that. The `initialize` answer."""
+    """Start the real server, initialise it and wait until it has saved the
+    code cache: a workspace symbol request is answered only after the
+    workspace is indexed, which the index worker does after saving. The
+    `initialize` answer."""
     process = subprocess.Popen([sys.executable, "-m", "esker.server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, env=environment)
     try:
