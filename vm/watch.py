@@ -502,16 +502,15 @@ class Watches:
         probes = writers.get(pc) if writers else None
         if probes:
             noted = []
-            ticks = self.vm.ticks
             for watch, probe in probes:
                 container = probe(frame)
                 if container is None:
                     continue
                 if replaying and not watch.target.stable or container is watch.target.container \
-                        or watch.lost and find(watch, container, (ticks, pc)):
+                        or watch.lost and find(watch, container, (self.vm.ticks, pc)):
                     noted.append((watch, container, watch.target.noted(container, frame.proto, pc)))
             if noted:
-                self._pending[place] = (frame.proto, pc, ticks, noted)
+                self._pending[place] = (frame.proto, pc, self.vm.ticks, noted)
                 for following in self._next[key].get(pc, ()):
                     trap_once(frame.proto, following)
         leaving = self._leaving.get(key)
