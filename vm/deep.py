@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Callable, TypeVar
+from collections.abc import Callable
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing's, without importing typing (start-up time); type checkers take it as true
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 #: Bytes of C stack for the worker thread; generous, since frames are cheap to reserve.
 STACK_BYTES = 512 * 1024 * 1024
