@@ -1072,10 +1072,14 @@ def _grammar() -> _Grammar:
 def _table_module():
     """grammar_table.py, or the same table built in memory when vm/grammar.lark
     has been edited since that file was written (then lark analyses the grammar
-    at every start until `python -m esker.vm.grammar_build` writes it again)."""
+    at every start until `python -m esker.vm.grammar_build` writes it again).
+    An installation without the grammar file has only the table to go by."""
     from . import grammar_build, grammar_table
 
-    text = grammar_build.grammar_text()
+    try:
+        text = grammar_build.grammar_text()
+    except OSError:
+        return grammar_table
     if grammar_table.GRAMMAR_CHECKSUM == grammar_build.checksum(text):
         return grammar_table
     from types import SimpleNamespace
