@@ -10,20 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from esker.vm.interpreter import python_recursion_limit
-
-# Running a program on the tree-walker raises Python's recursion limit; raising
-# it once up front keeps it steady for tests that watch it.
-sys.setrecursionlimit(max(sys.getrecursionlimit(), python_recursion_limit()))
-
-
-def pytest_configure(config):
-    # Hypothesis lowers the limit while a test runs; the engines raise it again
-    # (each to what it needs), so hypothesis cannot restore it and says so.
-    # That is expected here, not a problem of the test.
-    config.addinivalue_line("filterwarnings",
-                            "ignore:The recursion limit will not be reset:hypothesis.errors.HypothesisWarning")
-
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 

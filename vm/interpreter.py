@@ -301,12 +301,18 @@ class Interpreter:
         The program runs on a thread with a large stack (`deep.call_with_deep_stack`),
         with Python's recursion limit raised to match `max_depth`: Esker calls
         recurse in Python, and resuming nested generators uses the C stack.
+        The limit is put back afterwards, since it is process-wide and the VM
+        counts on its own (its deep comparisons end in StackOverflow there).
         """
-        needed = python_recursion_limit(self.max_depth)
-        if sys.getrecursionlimit() < needed:
+        previous, needed = sys.getrecursionlimit(), python_recursion_limit(self.max_depth)
+        if previous < needed:
             sys.setrecursionlimit(needed)
         self._modules[module_identity(source.path)] = _LOADING
-        call_with_deep_stack(lambda: self._run_module(program, source.path, source.path))
+        try:
+            call_with_deep_stack(lambda: self._run_module(program, source.path, source.path))
+        finally:
+            if previous < needed and sys.getrecursionlimit() == needed:
+                sys.setrecursionlimit(previous)
 
     def run_interactive(self, program: ast.Program, source: SourceText, scope: Scope | None) -> tuple[Scope, object]:
         """Runs one REPL entry in a module scope kept between entries.
