@@ -737,12 +737,12 @@ class _Checker:
 
     def _report_broken_module(self, info: _Module, label: str, where: Span) -> None:
         """E0114: the module does not parse, so it cannot run; its members are
-        not checked (the broken statements may declare them)."""
+        not checked (the broken statements may declare them). The module's file
+        is named relative to the working directory, as `esker run` and error
+        traces name imported files, so that it opens from the terminal."""
         error = info.syntax_error
-        here = os.path.dirname(self.graph.importer) if self.graph.importer else os.getcwd()
-        shown = os.path.relpath(info.path, here)
         self._report("E0114", where, f"module {_quoted(label)} has syntax errors; the first: "
-                                     f"{error.format(shown)}",
+                                     f"{error.format(os.path.relpath(info.path))}",
                      related=(Related(error.span, error.message, info.path),))
 
     def _check_cycle(self, path: str, dotted: str, where: Span) -> None:
