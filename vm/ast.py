@@ -25,12 +25,20 @@ from typing import Union
 from .source import Span
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Node:
+    """What every node has: the source it was parsed from. Nodes compare by
+    identity; their repr is the one a dataclass would have."""
+
     span: Span
 
+    def __repr__(self) -> str:
+        # One method for all node classes: generating a __repr__ for each costs start-up time.
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__dataclass_fields__)
+        return f"{type(self).__qualname__}({fields})"
 
-@dataclass(eq=False)
+
+@dataclass(eq=False, repr=False)
 class Ident(Node):
     """A name as written at a declaration or member position."""
 
@@ -39,25 +47,29 @@ class Ident(Node):
 
 # ---------------------------------------------------------------- expressions
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Literal(Node):
     """`nil`, `true`, `false`, an int, a float or a string (escapes decoded)."""
 
     value: None | bool | int | float | str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Name(Node):
+    """A use of a variable, function, type or module by its name."""
+
     name: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Unary(Node):
+    """`-x`, `~x` or `not x`."""
+
     op: str  # "-", "~", "not"
     operand: "Expr"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Binary(Node):
     """Arithmetic, bitwise and comparison operators (not `and`/`or`, not ranges)."""
 
@@ -66,14 +78,16 @@ class Binary(Node):
     right: "Expr"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Logical(Node):
+    """`a and b`, `a or b`: the right operand is evaluated only when needed."""
+
     op: str  # "and", "or"
     left: "Expr"
     right: "Expr"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Conditional(Node):
     """`cond ? then : orelse`"""
 
@@ -82,7 +96,7 @@ class Conditional(Node):
     orelse: "Expr"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class RangeExpr(Node):
     """`start..end` or `start..=end`."""
 
@@ -91,7 +105,7 @@ class RangeExpr(Node):
     inclusive: bool
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class NamedArg(Node):
     """`name: value` in a call's argument list."""
 
@@ -99,14 +113,16 @@ class NamedArg(Node):
     value: "Expr"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Call(Node):
+    """`callee(args, name: value)`."""
+
     callee: "Expr"
     args: list["Expr"]
     kwargs: list[NamedArg] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class MethodCall(Node):
     """`receiver.name(args)`: a method, a static method or variant constructor
     on a type, a member function of a module, or a callable field."""
@@ -117,7 +133,7 @@ class MethodCall(Node):
     kwargs: list[NamedArg] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Field(Node):
     """`obj.name`: a struct field, a module member, an enum variant or a static
     method of a type."""
@@ -126,13 +142,15 @@ class Field(Node):
     name: Ident
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Index(Node):
+    """`obj[index]`."""
+
     obj: "Expr"
     index: "Expr"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Slice(Node):
     """`obj[start:stop]`; a bound left out is None. Never an assignment target."""
 
@@ -141,35 +159,45 @@ class Slice(Node):
     stop: "Expr | None"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class TupleExpr(Node):
+    """`()`, `(a,)`, `(a, b)`: a tuple."""
+
     items: list["Expr"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class ArrayExpr(Node):
+    """`[a, b]`."""
+
     items: list["Expr"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class MapEntry(Node):
+    """`key: value` in a map literal."""
+
     key: "Expr"
     value: "Expr"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class MapExpr(Node):
+    """`{key: value, ...}`."""
+
     entries: list[MapEntry]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Param(Node):
+    """A parameter: `name`, `name = default` or `...name` (rest)."""
+
     name: Ident
     default: "Expr | None" = None
     rest: bool = False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class FnExpr(Node):
     """An anonymous function `fn (a, b) { ... }` or `fn (a) => expr`."""
 
@@ -178,27 +206,31 @@ class FnExpr(Node):
     arrow: bool = False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class MatchArm(Node):
+    """`pattern if guard => body` in a `match`."""
+
     pattern: "Pattern"
     guard: "Expr | None"
     body: "Expr | Block"  # a Block arm evaluates to nil
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Match(Node):
+    """`match subject { arms }`."""
+
     subject: "Expr"
     arms: list[MatchArm]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class FStringText(Node):
     """Literal text of an f-string, escapes decoded and `{{`/`}}` as braces."""
 
     value: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class FormatSpec(Node):
     """The spec after the `:` of a replacement field, as written (the span
     leaves out the `:`)."""
@@ -206,7 +238,7 @@ class FormatSpec(Node):
     text: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class FormatField(Node):
     """`{expr}` or `{expr:spec}` in an f-string: the value converted with
     `str`, or formatted by the spec. The span covers the braces."""
@@ -215,7 +247,7 @@ class FormatField(Node):
     spec: FormatSpec | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class FString(Node):
     """`f"..."` (also raw `rf"..."` and triple-quoted): literal texts and
     replacement fields, in order."""
@@ -223,7 +255,7 @@ class FString(Node):
     parts: list[FStringText | FormatField]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class ErrorExpr(Node):
     """Placeholder where an expression failed to parse."""
 
@@ -234,26 +266,26 @@ Expr = Union[Literal, Name, Unary, Binary, Logical, Conditional, RangeExpr, Call
 
 # ------------------------------------------------------------------ patterns
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class PWildcard(Node):
     """`_`"""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class PBind(Node):
     """A plain name: matches anything and binds it."""
 
     name: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class PLiteral(Node):
     """`0`, `-1`, `2.5`, `"s"`, `true`, `nil`: matches by `==`."""
 
     value: None | bool | int | float | str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class PRange(Node):
     """`1..=9` / `1..10`: matches ints in the range."""
 
@@ -262,17 +294,21 @@ class PRange(Node):
     inclusive: bool
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class POr(Node):
+    """`p | q`: a pattern that matches when one of its alternatives does."""
+
     alternatives: list["Pattern"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class PTuple(Node):
+    """`()`, `(p,)`, `(p, q)`: a tuple pattern."""
+
     items: list["Pattern"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class PArray(Node):
     """`[a, b]`, `[]`, `[first, ...rest]` (`rest` binds the remaining items as
     an array; `..._` or `...` ignores them)."""
@@ -281,7 +317,7 @@ class PArray(Node):
     rest: "PBind | PWildcard | None" = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class PVariant(Node):
     """`Shape.Rect(w, _)` or `Shape.Empty`; `path` is the enum's dotted name
     (e.g. [Shape] or [geometry, Shape]), `variant` the variant."""
@@ -291,7 +327,7 @@ class PVariant(Node):
     args: "list[Pattern] | None"  # None: written without parentheses
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class PFieldPattern(Node):
     """`x: pattern` or plain `x` (binds the field to the name `x`)."""
 
@@ -299,7 +335,7 @@ class PFieldPattern(Node):
     pattern: "Pattern | None"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class PStruct(Node):
     """`Point(x: 0, y)`: `path` is the struct's dotted name."""
 
@@ -312,14 +348,14 @@ Pattern = Union[PWildcard, PBind, PLiteral, PRange, POr, PTuple, PArray, PVarian
 
 # --------------------------------------------------------------- statements
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class BindName(Node):
     """A name bound by `let`, `const`, `for` or `catch`."""
 
     name: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class BindTuple(Node):
     """`(a, b)` on the left of `let` or in `for`: destructures a tuple or array
     of exactly that length."""
@@ -330,12 +366,14 @@ class BindTuple(Node):
 Binding = Union[BindName, BindTuple]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Block(Node):
+    """`{ statements }`."""
+
     body: list["Stmt"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Let(Node):
     """`let target = value`, `let x` (value None: nil) or `const NAME = value`."""
 
@@ -345,7 +383,7 @@ class Let(Node):
     doc: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Assign(Node):
     """`target = value` or `target op= value` (op is "+", "-", ... or None).
 
@@ -357,25 +395,31 @@ class Assign(Node):
     value: Expr
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class ExprStmt(Node):
+    """An expression used as a statement."""
+
     expr: Expr
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class If(Node):
+    """`if cond { then } else ...`; `orelse` is a Block, an If (`else if`) or None."""
+
     cond: Expr
     then: Block
     orelse: "Block | If | None" = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class While(Node):
+    """`while cond { body }`."""
+
     cond: Expr
     body: Block
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class For(Node):
     """`for x in it` (index None) or `for i, x in it`."""
 
@@ -385,32 +429,38 @@ class For(Node):
     body: Block
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Break(Node):
-    pass
+    """`break`."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Continue(Node):
-    pass
+    """`continue`."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Return(Node):
+    """`return` or `return value`."""
+
     value: Expr | None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Yield(Node):
+    """`yield` or `yield value` (makes its function a generator)."""
+
     value: Expr | None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Throw(Node):
+    """`throw value`."""
+
     value: Expr
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Try(Node):
     """`try body catch name handler finally finalizer`: at least one of
     `handler` and `finalizer` is present."""
@@ -421,7 +471,7 @@ class Try(Node):
     finalizer: Block | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class ImportPath(Node):
     """The string of `import "lib/text.esk"`, as written (escapes decoded)."""
 
@@ -439,7 +489,7 @@ def path_stem(path: str) -> str:
     return name[:-4] if name.endswith(".esk") else name
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Import(Node):
     """`import a.b as c`: parts [a, b], alias c (None: binds the last part);
     or `import "path/file.esk" as c`: no parts, `path` set (None alias: binds
@@ -463,43 +513,53 @@ class Import(Node):
         return ".".join(part.name for part in self.parts) if self.path is None else f'"{self.path.value}"'
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class FnDecl(Node):
+    """`fn name(params) { body }`; `doc` is the comment block above it."""
+
     name: Ident
     params: list[Param]
     body: Block
     doc: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class FieldDecl(Node):
+    """A struct field: `name` or `name = default`."""
+
     name: Ident
     default: Expr | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class StructDecl(Node):
+    """`struct Name { fields and methods }`."""
+
     name: Ident
     fields: list[FieldDecl]
     methods: list[FnDecl]
     doc: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class VariantDecl(Node):
+    """An enum variant: `Name` or `Name(fields)`."""
+
     name: Ident
     fields: list[Ident] | None  # None: a variant without payload
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class EnumDecl(Node):
+    """`enum Name { variants and methods }`."""
+
     name: Ident
     variants: list[VariantDecl]
     methods: list[FnDecl]
     doc: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class ErrorStmt(Node):
     """Placeholder for a statement the parser skipped after a syntax error."""
 
@@ -508,13 +568,17 @@ Stmt = Union[Let, Assign, ExprStmt, If, While, For, Break, Continue, Return, Yie
              Import, FnDecl, StructDecl, EnumDecl, Block, ErrorStmt]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Comment(Node):
+    """A `#` comment, kept for the formatter and for declaration docs."""
+
     text: str  # without the leading '#'
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Program(Node):
+    """A whole file: its statements and its comments."""
+
     body: list[Stmt]
     comments: list[Comment] = field(default_factory=list)
 

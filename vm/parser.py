@@ -1,9 +1,11 @@
 """The Esker parser: tokens to the AST of `ast.py`, with syntax-error recovery.
 
-lark compiles vm/grammar.lark into an LALR(1) table and wraps the AST-building
-callbacks of `_AstBuilder`; the tree is built in those reduction callbacks,
-never by a recursive walk, so deeply nested input cannot exhaust Python's
-stack. The loop that runs the table over the tokens of vm/lexer.py is our
+lark compiles vm/grammar.lark into an LALR(1) table, which grammar_build.py
+writes out as grammar_table.py (so that parsing starts without analysing the
+grammar or importing lark); each of the table's rules calls an AST-building
+callback of `_AstBuilder`, shaped as lark would call it. The tree is built in
+those reduction callbacks, never by a recursive walk, so deeply nested input
+cannot exhaust Python's stack. The loop that runs the table over the tokens of vm/lexer.py is our
 own (`_Run`) rather than lark's, for three reasons: it checks that a token
 fits before making the reductions it calls for (LALR merges lookaheads, so
 lark may reduce on a token that then fails, which leaves no good state to
@@ -21,12 +23,7 @@ import bisect
 import functools
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import get_args
-
-from lark import Lark
-from lark.lexer import Lexer as LarkLexer
-from lark.parsers.lalr_analysis import Shift
 
 from . import ast
 from .diagnostics import Diagnostic, make
@@ -106,24 +103,11 @@ class _Item:
         return self.type is None and self.extent is not self.node.span
 
 
-class _TokenStream(LarkLexer):
-    """The lexer lark is configured with (an LALR parser needs one): it hands
-    over the tokens esker.vm.lexer has made, then the end of file. `_Run`
-    reads `items` directly."""
-
-    __future_interface__ = 2
-
-    def __init__(self, lexer_conf):
-        self.lexer_conf = lexer_conf
-
-    def lex(self, lexer_state, parser_state):
-        return self.items(lexer_state.text)
-
-    @staticmethod
-    def items(lexed: Lexed):
-        for index, token in enumerate(lexed.tokens):
-            yield _Item(token.kind, token, token.span, 0, index)
-        yield _Item("$END", None, lexed.end, 0, len(lexed.tokens))
+def _items(lexed: Lexed):
+    """The parser's input: the tokens esker.vm.lexer has made, then the end of file."""
+    for index, token in enumerate(lexed.tokens):
+        yield _Item(token.kind, token, token.span, 0, index)
+    yield _Item("$END", None, lexed.end, 0, len(lexed.tokens))
 
 
 def _extent(children: list[_Item]) -> Span:
@@ -704,7 +688,8 @@ class _Run:
     """One parse: runs lark's LALR table over the tokens and recovers from errors.
 
     The loop is ours rather than lark's so that it can save and restore its
-    stacks cheaply; lark provides the table and the callbacks."""
+    stacks cheaply; lark computed the table (grammar_table.py), and the
+    callbacks are `_AstBuilder`'s."""
 
     def __init__(self, text: str, lexed: Lexed, grammar: "_Grammar", recover: bool):
         self.text = text
@@ -733,7 +718,7 @@ class _Run:
         self.end_state = self.grammar.end_states[start]
         if self.recovering:
             self.snapshots.append(_Snapshot(list(self.states), [], -1, 0))
-        stream = _TokenStream.items(self.lexed)
+        stream = _items(self.lexed)
         item = next(stream)
         while True:
             self.index = item.index
@@ -814,7 +799,7 @@ class _Run:
 
     def starts_statement(self, item: _Item) -> bool:
         """Whether the token just shifted begins a statement."""
-        return (self.states[-2] in self.grammar.statement_states and item.type not in _NOT_STATEMENTS
+        return ("ERRSTMT" in self.table[self.states[-2]] and item.type not in _NOT_STATEMENTS
                 and len(self.snapshots) <= MAX_NESTING)
 
     def save(self, first: int) -> None:
@@ -841,7 +826,7 @@ class _Run:
             self.snapshots.pop()
         self.prune(item.index)
         snapshot = self.snapshots[-1]
-        if not repeated and self.states[-1] in self.grammar.statement_states:
+        if not repeated and "ERRSTMT" in self.table[self.states[-1]]:
             # The token cannot begin a statement: the statements before it stay.
             snapshot = _Snapshot(self.states, self.values, self.lexed.enclosing[item.index], item.index)
         if not repeated:
@@ -1046,18 +1031,34 @@ def _bracket_label(tokens: list[Token], index: int) -> str:
 
 # ------------------------------------------------------------------ the grammar
 
-@dataclass
-class _Grammar:
+class _Table(dict):
     """The LALR table lark computes from vm/grammar.lark, in the form `_Run` reads:
     table[state][symbol] is (True, next state) for a shift or a goto, and
-    (False, (size, goal, callback)) for a reduction."""
+    (False, (size, goal, callback)) for a reduction. A statement may begin in
+    the states where ERRSTMT can be shifted.
+
+    A state's row is decoded from grammar_table.py when a parse first reaches
+    it: a short program visits a few dozen of the table's hundreds of states."""
+
+    def __init__(self, rows: tuple[str, ...], symbols: tuple[str, ...], actions: list[tuple]):
+        super().__init__()
+        self.rows, self.symbols, self.actions = rows, symbols, actions
+
+    def __missing__(self, state: int) -> dict[str, tuple]:
+        numbers = self.rows[state].split()
+        row = self[state] = dict(zip(map(self.symbols.__getitem__, map(int, numbers[0::2])),
+                                     map(self.actions.__getitem__, map(int, numbers[1::2]))))
+        return row
+
+
+@dataclass
+class _Grammar:
+    """The table, its callbacks, and what parses share."""
 
     builder: _AstBuilder
-    table: dict[int, dict[str, tuple]]
+    table: _Table
     start_states: dict[str, int]
     end_states: dict[str, int]
-    #: States in which a statement may begin (ERRSTMT can be shifted).
-    statement_states: frozenset[int]
     #: The builder holds the state of one parse at a time.
     lock: threading.Lock
     #: Memo of `_Run.fits`: (terminal, top states...) -> whether the terminal fits.
@@ -1066,19 +1067,57 @@ class _Grammar:
 
 @functools.cache
 def _grammar() -> _Grammar:
+    return _load_grammar(_table_module())
+
+
+def _table_module():
+    """grammar_table.py, or the same table built in memory when vm/grammar.lark
+    has been edited since that file was written (then lark analyses the grammar
+    at every start until `python -m esker.vm.grammar_build` writes it again)."""
+    from . import grammar_build, grammar_table
+
+    text = grammar_build.grammar_text()
+    if grammar_table.GRAMMAR_CHECKSUM == grammar_build.checksum(text):
+        return grammar_table
+    from types import SimpleNamespace
+
+    namespace: dict = {}
+    exec(grammar_build.table_source(text), namespace)
+    return SimpleNamespace(**namespace)
+
+
+def _load_grammar(tables) -> _Grammar:
+    """The `_Grammar` of a table in grammar_table.py's form."""
     builder = _AstBuilder()
-    lark = Lark(Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8"),
-                parser="lalr", lexer=_TokenStream, start=["program", "expression"],
-                transformer=builder, keep_all_tokens=True, strict=True, cache=True)
-    confs = {start: lark.parse_interactive(None, start).parser_state.parse_conf
-             for start in ("program", "expression")}
-    conf = confs["program"]
-    reductions = {rule: (len(rule.expansion), str(rule.origin.name), callback)
-                  for rule, callback in conf.callbacks.items()}
-    table = {state: {str(symbol): (True, arg) if action is Shift else (False, reductions[arg])
-                     for symbol, (action, arg) in actions.items()}
-             for state, actions in conf.states.items()}
-    statement_states = frozenset(state for state, actions in table.items() if "ERRSTMT" in actions)
-    return _Grammar(builder, table, {start: c.start_state for start, c in confs.items()},
-                    {start: c.end_state for start, c in confs.items()}, statement_states,
-                    threading.Lock())
+    reductions = [_reduction(builder, tables.SYMBOLS, rule.split()) for rule in tables.RULES]
+    actions = [(True, state) for state in range(len(tables.STATES))] + [(False, rule) for rule in reductions]
+    return _Grammar(builder, _Table(tables.STATES, tables.SYMBOLS, actions), dict(tables.START_STATES),
+                    dict(tables.END_STATES), threading.Lock())
+
+
+def _reduction(builder: _AstBuilder, symbols: tuple[str, ...], fields: list[str]) -> tuple:
+    """(size, goal, callback) of one of grammar_table.RULES. The callback shapes
+    the rule's children as lark's tree builder does: the children at the
+    splice positions (`_rule`s, built as plain lists) are spliced in first;
+    then a `?rule` left with one child is that child."""
+    name, size, goal, expand1, *splice = fields
+    build = list if name == "-" else getattr(builder, name)
+    if expand1 == "1":
+        build = functools.partial(_one_or_built, build)
+    if splice:
+        build = functools.partial(_spliced, frozenset(map(int, splice)), build)
+    return int(size), symbols[int(goal)], build
+
+
+def _one_or_built(build, children: list):
+    return children[0] if len(children) == 1 else build(children)
+
+
+def _spliced(splice: frozenset[int], build, children: list):
+    shaped: list = []
+    for position, child in enumerate(children):
+        if position in splice:
+            shaped += child
+        else:
+            shaped.append(child)
+    return build(shaped)

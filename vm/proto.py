@@ -120,3 +120,11 @@ class Proto:
     def locals_at(self, pc: int) -> list[LocalVar]:
         """The local variables live at `pc`, outer ones first."""
         return [record for record in self.locals if record.start_pc <= pc < record.end_pc]
+
+
+def entry_registers(proto: Proto) -> int:
+    """How many registers a call fills before pc 0 (parameters, rest, spill area)."""
+    count = proto.num_params + proto.has_rest
+    if proto.num_far:
+        return 1 + min(count, LOCAL_LIMIT - 1)
+    return count

@@ -28,8 +28,9 @@ again without that guard when it is hot again.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from .proto import Proto
+from .proto import Proto, entry_registers
 from .runtime import builtins, ops
 from .runtime.errors import (HOST_FAULTS, EskerError, ProgramExit, TraceEntry, host_fault, runtime_error,
                              stack_overflow)
@@ -37,9 +38,12 @@ from .runtime.formatting import format_text
 from .runtime.printing import to_str
 from .runtime.values import Builtin, EnumValue, Generator, Module, StructInstance, StructType
 from . import machine
-from .tier_translate import NO_CLOSURE, REPLACES_FRAME, TRANSLATIONS, NotCompilable, Source, entry_registers, translate
+if TYPE_CHECKING:
+    from .tier_translate import Source
+# The translator (tier_translate) is imported when the first proto is compiled:
+# a run that compiles nothing never loads it.
 
-__all__ = ["DEFAULT_THRESHOLD", "TRANSLATIONS", "Tier", "python_source", "python_sources", "translate"]
+__all__ = ["DEFAULT_THRESHOLD", "Tier", "python_source", "python_sources"]
 
 #: A compiled body returns this after a tail call it left to its caller (`Tier.pending` holds it).
 TAIL = type("TailCall", (), {"__repr__": lambda self: "<tail call>"})()
@@ -302,10 +306,14 @@ class Tier:
     # ---------------------------------------------------------- compiling
 
     def _translate(self, state: _State, entry: int | None = None) -> Source:
+        from .tier_translate import translate
+
         return translate(state.proto, state.pristine(), entry, state.speculate, frozenset(state.blacklist))
 
     def compile(self, state: _State) -> bool:
         """Compiles a proto; on failure it stays in the VM for good."""
+        from .tier_translate import NotCompilable
+
         try:
             source = self._translate(state)
             body = self._load(source)
@@ -325,6 +333,8 @@ class Tier:
         return True
 
     def _load(self, source: Source):
+        from .tier_translate import REPLACES_FRAME, NotCompilable, translate
+
         proto = source.proto
         namespace = dict(self.shared)
         namespace.update(source.namespace)
@@ -689,6 +699,8 @@ def source_code(tier: Tier, proto: Proto) -> list:
 def python_sources(proto: Proto, path: str | None = None) -> list[Source]:
     """The Python each function of a module (or of a function and the
     functions nested in it) compiles to: `esker dis --python`, editors' views."""
+    from .tier_translate import translate
+
     vm = machine.VM()
     vm._load(proto, path)
     return [translate(each, vm._codes[each], speculate=True) for each in proto.walk()]

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .opcodes import K_IN_EXTRAARG, Op, decode, opcode_of
-from .proto import FAR_BASE, LOCAL_LIMIT, Proto
+from .proto import FAR_BASE, Proto, entry_registers
 from .runtime.values import Builtin, Module, StructType
 from . import machine
 from .machine import H
@@ -582,14 +582,6 @@ def _identifier(proto: Proto) -> str:
     name = proto.name or "fn"
     cleaned = "".join(char if char.isalnum() or char == "_" else "_" for char in name).strip("_") or "module"
     return f"{cleaned}_{proto.line_defined}"
-
-
-def entry_registers(proto: Proto) -> int:
-    """How many registers a call fills before pc 0 (parameters, rest, spill area)."""
-    count = proto.num_params + proto.has_rest
-    if proto.num_far:
-        return 1 + min(count, LOCAL_LIMIT - 1)
-    return count
 
 
 # ================================================================== structured emission

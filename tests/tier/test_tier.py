@@ -8,7 +8,8 @@ import pytest
 
 from esker.vm.opcodes import OPCODES
 from esker.vm.symbols import BUILTIN_NAMES
-from esker.vm.tier import TRANSLATIONS, python_sources
+from esker.vm.tier import python_sources
+from esker.vm.tier_translate import TRANSLATIONS
 from tier_support import run_mode
 from vm_support import compile_text
 
