@@ -278,7 +278,8 @@ def _range(engine, args):
 
 @define("array(iterable)", "A new array of the values `for` would visit.",
         """Map keys for a map, characters for a string, the remaining values of a
-        generator.""",
+        generator. Past 2**28 elements it stops with a `ValueError`, so a
+        generator that never ends is an error, not a machine out of memory.""",
         """print(array(1..=3), array("hé"), array({"a": 1, "b": 2}))""",
         """[1, 2, 3] ["h", "é"] ["a", "b"]""")
 def _array(engine, args):
