@@ -46,7 +46,7 @@ from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, f
                              named_arguments_error, runtime_error, stack_overflow, too_many_calls)
 from .runtime.formatting import format_text
 from .runtime.host import Host
-from .runtime.printing import to_repr, to_str
+from .runtime.printing import brief_repr, to_str
 from .runtime.values import (EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
                              StructType)
 from .source import SourceText, Span
@@ -1224,7 +1224,7 @@ def _undefined(name: str) -> EskerError:
 
 
 def _no_arm(subject) -> EskerError:
-    return runtime_error("MatchError", f"no match arm matches {to_repr(subject)}")
+    return runtime_error("MatchError", f"no match arm matches {brief_repr(subject)}")
 
 
 def _arm_block_value(signal) -> None:

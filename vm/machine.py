@@ -54,7 +54,7 @@ from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, f
                              runtime_error, stack_overflow, too_many_calls)
 from .runtime.formatting import format_text
 from .runtime.host import Host
-from .runtime.printing import to_repr, to_str
+from .runtime.printing import brief_repr, to_str
 from .runtime.values import (Builtin, EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
                              StructType)
 
@@ -403,7 +403,7 @@ def _op_not(vm, stack, base, a, b, c):
 
 
 def _op_matcherror(vm, stack, base, a, b, c):
-    raise runtime_error("MatchError", f"no match arm matches {to_repr(stack[base + a])}")
+    raise runtime_error("MatchError", f"no match arm matches {brief_repr(stack[base + a])}")
 
 
 def _op_fail(vm, stack, base, a, b, c):
