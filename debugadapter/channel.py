@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
+import traceback
 from typing import Callable
 
 from debugpy.common import log
-from debugpy.common.messaging import NO_RESPONSE, JsonIOStream, JsonMessageChannel, NoMoreMessages, Request
+from debugpy.common.messaging import (
+    NO_RESPONSE, JsonIOError, JsonIOStream, JsonMessageChannel, NoMoreMessages, Request,
+)
 
 #: The command of the synthetic request that stands for unreadable input; no
 #: DAP command can contain a space, so it never collides with a real one.
@@ -246,36 +250,56 @@ class Dispatcher:
     `Arguments` that returns the response body, or None after responding
     itself. `fallback` handles every other command. Every exception becomes a
     failure response, so the channel never sees one it would treat as fatal.
+    `after` runs once each request, or the client's going away, has been
+    dealt with completely (failures reported too).
     """
 
     def __init__(self, handlers: dict[str, Callable[[Request, Arguments], object]],
-                 fallback: Callable[[Request, Arguments], object], on_disconnect: Callable[[], None]):
+                 fallback: Callable[[Request, Arguments], object], on_disconnect: Callable[[], None],
+                 after: Callable[[], None] = lambda: None):
         self._handlers = handlers
         self._fallback = fallback
         self._on_disconnect = on_disconnect
+        self._after = after
 
     def request(self, request: Request):
+        """Answer `request`. Nothing may escape to the channel: debugpy ends
+        the process on a handler's exception, so the answer, also a body the
+        handler returns, is sent here."""
         handler = self._handlers.get(request.command, self._fallback)
         try:
             body = handler(request, Arguments(request.arguments))
-        except NoMoreMessages:
-            return None if request.response is not None else NO_RESPONSE  # the client has gone
+            if body is not None and body is not NO_RESPONSE and request.response is None:
+                request.respond(body)
+        except JsonIOError:
+            pass  # the client has gone (or its end of the stream broke): nobody is left to answer
         except RequestFailed as failure:
-            return self._fail(request, str(failure), failure.show_user, failure.code)
-        except Exception as error:  # a bug of ours must not end the session
-            return self._fail(request, f"internal error in {request.command!r}: {error!r}", True)
-        if body is None:
-            return None if request.response is not None else NO_RESPONSE
-        return body
+            self._fail(request, str(failure), failure.show_user, failure.code)
+        except BaseException as error:  # a bug of ours must not end the session
+            report_internal_error(f"request {request.command!r}")
+            self._fail(request, f"internal error in {request.command!r}: {error!r}", True)
+        finally:
+            self._after()
+        return None if request.response is not None else NO_RESPONSE
 
-    def _fail(self, request: Request, text: str, show_user: bool, code: str | None = None):
-        if request.response is not None:
-            return None
-        send_failure(request, text, show_user, code)
-        return NO_RESPONSE
+    def _fail(self, request: Request, text: str, show_user: bool, code: str | None = None) -> None:
+        if request.response is None:
+            send_failure(request, text, show_user, code)
 
     def disconnect(self):
-        self._on_disconnect()
+        try:
+            self._on_disconnect()
+        except BaseException:
+            report_internal_error("the end of the session")
+        finally:
+            self._after()
+
+
+def report_internal_error(where: str) -> None:
+    """Say on standard error that a fault of the adapter's own happened
+    while `where`, with its traceback (the client gets a short message)."""
+    print(f"esker-dap: internal error while handling {where}:\n{traceback.format_exc()}", file=sys.stderr,
+          flush=True)
 
 
 def send_failure(request: Request, text: str, show_user: bool = False, code: str | None = None) -> None:
@@ -291,7 +315,7 @@ def send_failure(request: Request, text: str, show_user: bool = False, code: str
     try:
         with request.channel._send_message(failure):
             pass
-    except NoMoreMessages:
+    except JsonIOError:
         pass  # the client has gone; nobody is left to tell
 
 
@@ -304,7 +328,8 @@ def respond_later(request: Request, work: Callable[[], object]):
             body = work()
         except RequestFailed as failure:
             send_failure(request, str(failure), failure.show_user, failure.code)
-        except Exception as error:  # a bug of ours must not end the session
+        except BaseException as error:  # a bug of ours must not end the session
+            report_internal_error(f"request {request.command!r}")
             send_failure(request, f"internal error in {request.command!r}: {error!r}", True)
         else:
             # Written directly, like failures: debugpy's `respond` from another thread could
@@ -315,7 +340,7 @@ def respond_later(request: Request, work: Callable[[], object]):
             try:
                 with request.channel._send_message(answer):
                     pass
-            except NoMoreMessages:
+            except JsonIOError:
                 pass  # the client has gone
     threading.Thread(target=run, name=f"esker-dap {request.command}", daemon=True).start()
     return NO_RESPONSE
@@ -324,9 +349,10 @@ def respond_later(request: Request, work: Callable[[], object]):
 def make_channel(stream: JsonIOStream, dispatcher: Dispatcher) -> JsonMessageChannel:
     """A channel from `stream` to `dispatcher`, not yet started (call `start()`
     once the handlers can send on it)."""
-    # debugpy logs every failed request to stderr with a traceback; failures
-    # here are answered to the client, which is where they belong.
-    log.stderr.levels = ()
+    # Failed requests are answered to the client, which is where they belong;
+    # debugpy's own log keeps only errors, which come before it ends the
+    # process (a fault of the channel itself), so that such an end says why.
+    log.stderr.levels = ("error",)
     return JsonMessageChannel(stream, dispatcher, name="esker-dap")
 
 

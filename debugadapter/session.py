@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 
-from debugpy.common.messaging import JsonMessageChannel, NoMoreMessages, Request
+from debugpy.common.messaging import JsonIOError, JsonMessageChannel, Request
 
 from esker.vm.debug_values import EvaluationError, summary, type_name
 from esker.vm.debugger import (
@@ -62,6 +62,7 @@ class DebugSession:
         self.channel: JsonMessageChannel | None = None
         #: Set when the session is over (disconnect, or the client went away).
         self.done = threading.Event()
+        self._ending = False
         self.coordinates = Coordinates()
         self.paths = Paths()
         self.initialized = False
@@ -90,7 +91,7 @@ class DebugSession:
                     if name.endswith("_request")}
         handlers[MALFORMED] = self.malformed
         gated = {command: self._gate(command, handler) for command, handler in handlers.items()}
-        return Dispatcher(gated, self._gate("", self.unknown), self.client_gone)
+        return Dispatcher(gated, self._gate("", self.unknown), self.client_gone, self._after_request)
 
     def _gate(self, command: str, handler):
         if command in _UNGATED:
@@ -138,6 +139,10 @@ class DebugSession:
             self.debugger.terminate()
         finally:
             self._restarting = False
+        if self.debugger.running:
+            # Two runs at once would share the controller's state; the late end of this one ends the session.
+            raise RequestFailed("cannot restart: the program did not stop in time (a builtin may still be "
+                                "running); stop the session instead", show_user=True)
         self.addresses = AddressSpace()
         # What the data ids named belongs to the run that ended.
         self._data_targets.clear()
@@ -155,13 +160,20 @@ class DebugSession:
             self._send("terminated")
 
     def disconnect_request(self, request: Request, args: Arguments):
+        self._ending = True
         self.debugger.terminate()
         request.respond({})
-        self.done.set()
 
     def client_gone(self) -> None:
+        self._ending = True
         self.debugger.terminate()
-        self.done.set()
+
+    def _after_request(self) -> None:
+        """The session is over once the request that ended it has been dealt
+        with completely (its failure, if any, reported): only then may the
+        process exit."""
+        if self._ending:
+            self.done.set()
 
     def malformed(self, request: Request, args: Arguments):
         reason = args.get("reason", str)
@@ -636,7 +648,7 @@ class DebugSession:
     def _send(self, event: str, body: dict | None = None) -> None:
         try:
             self.channel.send_event(event, body)
-        except NoMoreMessages:
+        except JsonIOError:
             pass  # the client has gone; the session is ending
 
     def stopped(self, stop: Stop) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from esker.vm.debug_values import Child, child_counts, children, set_child, summary, type_name
 from esker.vm.debugger import Debugger, ScopeKind, Slot
 
+from .channel import RequestFailed
 from .handles import Handles
 
 #: Characters of a value shown in the variables view; the rest is elided.
@@ -67,7 +68,7 @@ class VariableView:
         return result
 
     def variables(self, reference: int, which: str | None, start: int, count: int, hex: bool = False) -> list[dict]:
-        target = self._handles.get(reference)
+        target = self._reference(reference)
         if isinstance(target, ScopeRef):
             if which == "indexed":
                 return []
@@ -129,7 +130,7 @@ class VariableView:
 
     def data_target(self, reference: int, name: str):
         """What a data breakpoint on variable `name` of a reference watches."""
-        target = self._handles.get(reference)
+        target = self._reference(reference)
         if isinstance(target, ScopeRef):
             return self._debugger.data_target(target.level, target.kind, name=name)
         access = f"[{name}]" if type(target.value) in (list, dict) else f".{name}"
@@ -138,7 +139,7 @@ class VariableView:
 
     def set_variable(self, reference: int, name: str, expression: str, hex: bool = False) -> dict:
         """Give variable `name` of a reference the value of an Esker expression."""
-        target = self._handles.get(reference)
+        target = self._reference(reference)
         value = self._debugger.evaluate(target.level, expression)
         if isinstance(target, ScopeRef):
             slot = name.split(" ")[0] if target.kind is ScopeKind.REGISTERS else name
@@ -148,6 +149,13 @@ class VariableView:
         shown = self.variable(name, value, target.level, None, hex=hex)
         shown.pop("name")
         return shown
+
+    def _reference(self, reference: int) -> "ScopeRef | ValueRef":
+        """What a variables reference stands for (a frame id is no such reference)."""
+        target = self._handles.get(reference)
+        if not isinstance(target, (ScopeRef, ValueRef)):
+            raise RequestFailed(f"{reference} is not a variables reference (it names a frame)")
+        return target
 
     def _slot_variable(self, scope: ScopeRef, slot: Slot, hex: bool) -> dict:
         if scope.kind is ScopeKind.REGISTERS:

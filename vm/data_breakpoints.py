@@ -390,7 +390,7 @@ class DataBreakpoints:
 
     def _live_snapshot(self):
         """A snapshot of the program from the global tables of the modules
-        loaded now (a replay that imports a module again makes a new table)."""
+        loaded now (not those of the debugger's own expressions)."""
         tables = [self._vm.globals_for(root) for root in self._loaded.values()]
         return program_snapshot(self._vm, tables)
 

@@ -470,28 +470,30 @@ class Debugger(DataBreakpoints, TimeTravel):
                 self._vm.set_traps(root, frozenset(placed | {0}))
         self._debugging = debug
         self._stoppable = True
-        self._thread = _deep_thread(lambda: self._run(root, path))
-        self._thread.start()
+        output = self._output
+        self._thread = _start_deep_thread(lambda: self._run(root, path, output))
 
-    def _run(self, root, path: str) -> None:
+    def _run(self, root, path: str, output: "_Output") -> None:
+        """The program's thread. `output` is this run's own: a run that ends
+        late must not close the next one's."""
         status = None
         try:
             self._run_plans(lambda: self._vm.run_main(root, path))
             status = 0
         except EskerError as error:
-            self._output.emit("stderr", format_uncaught(error) + "\n")
+            output.emit("stderr", format_uncaught(error) + "\n")
             status = 1
         except ProgramExit as leaving:
             status = leaving.status
         except SessionEnded:
             pass
         except Exception as error:  # a fault of the VM must still end the session
-            self._output.emit("stderr", f"internal error of the Esker VM: {error!r}\n")
+            output.emit("stderr", f"internal error of the Esker VM: {error!r}\n")
             status = 1
         finally:
             self.stop = None
             self._frames = []
-            self._output.close()
+            output.close()
             if status is not None:
                 self._events.exited(status)
             self._events.ended()
@@ -1030,6 +1032,8 @@ class Debugger(DataBreakpoints, TimeTravel):
 
     def _note_loaded(self, root) -> None:
         path = _normal(root.source_path)
+        if self._loaded.get(path) is root:
+            return  # imported again by a replay: the same code, already known
         self._loaded[path] = root
         self._line_tables.pop(path, None)
         self.source_text(path)  # the text it was compiled from, read now, before the file can change
@@ -1519,15 +1523,17 @@ def _raise_in(thread_id: int, exception: type[BaseException] | None) -> None:
                                                ctypes.py_object(exception) if exception else None)
 
 
-def _deep_thread(target: Callable[[], None]) -> threading.Thread:
-    """A daemon thread with room for the front-end's and the VM's recursion."""
+def _start_deep_thread(target: Callable[[], None]) -> threading.Thread:
+    """Start a daemon thread with room for the front-end's and the VM's
+    recursion (the stack size applies to threads as they start)."""
     previous = threading.stack_size()
     threading.stack_size(STACK_BYTES)
     try:
         thread = threading.Thread(target=target, name="esker-program", daemon=True)
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+        thread.start()
     finally:
         threading.stack_size(previous)
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     return thread
 
 

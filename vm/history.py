@@ -293,8 +293,7 @@ class Checkpoint:
         """Put the VM back as it was; the arguments of `vm.resume_state`."""
         self.snapshot.restore()
         vm.ticks = self.position.ticks - 1  # resuming is entering a nested loop: one tick
-        vm._modules.clear()
-        vm._modules.update(self.modules)
+        vm.rewind_modules(self.modules)
         closure, stack, base, pc = self.top
         loop_opens, opens = self.opens
         return list(self.frames), closure, stack, base, loop_opens, opens, pc

@@ -696,8 +696,14 @@ class VM:
         self.builtins = builtins.make_globals(self)
         self.frames: list[tuple] = []
         self._modules: dict[str, object] = {}
+        #: The root proto of every module imported, by path, and those a debugger rewound to
+        #: before their import (see `rewind_modules`): importing one again reuses its code.
+        self._roots: dict[str, Proto] = {}
+        self._rewound: set[str] = set()
         self._codes: dict[Proto, list] = {}
         self._globals_of: dict[Proto, dict] = {}
+        #: The one global table of every debugger expression (they declare no globals of their own).
+        self._expression_globals: dict = {}
         # Debugging state; all idle unless a debugger is attached.
         self._flag = [False]
         self._debugger = None
@@ -859,7 +865,7 @@ class VM:
             raise runtime_error("ImportError", f"circular import of module {dotted}")
         if known is not None:
             return known
-        root = self._compile_module(path, dotted)
+        root = self._module_root(path, dotted)
         self._modules[path] = _LOADING
         try:
             module_globals = self._load(root, path)
@@ -871,6 +877,27 @@ class VM:
         module = Module(name, path, ModuleMembers(module_globals, root.exports))
         self._modules[path] = module
         return module
+
+    def _module_root(self, path: str, dotted: str) -> Proto:
+        """The compiled module at `path`: compiled now, or the code of a module
+        a debugger rewound (its global table emptied, to be filled again)."""
+        if path in self._rewound:
+            self._rewound.discard(path)
+            root = self._roots[path]
+            self._globals_of[root].clear()
+            return root
+        root = self._roots[path] = self._compile_module(path, dotted)
+        return root
+
+    def rewind_modules(self, modules: dict) -> None:
+        """Puts the table of loaded modules back to `modules`, as a debugger
+        travelling back in time found it. A module imported since then is
+        imported again by the re-run: with the code and the global table it
+        has now, so that going back and forth over an import does not make
+        another copy of the module each time (nor another table to save)."""
+        self._rewound.update(path for path in self._roots if path not in modules)
+        self._modules.clear()
+        self._modules.update(modules)
 
     def _compile_module(self, path: str, dotted: str) -> Proto:
         from .compiler import CompileError, compile_program
@@ -1840,7 +1867,7 @@ class VM:
         """Calls a function proto compiled on its own (a debugger's expression),
         with room for EVALUATION_HEADROOM frames above the program's, so that
         expressions work also where the program overflowed its stack."""
-        self._load(proto)
+        self._load(proto, module_globals=self._expression_globals)
         limit, top, ticking, ticks = self.max_depth, self._top, self._ticking, self.ticks
         self.max_depth = max(limit, len(self.frames) + EVALUATION_HEADROOM)
         self._ticking = False  # an expression is no part of the program's history

@@ -225,8 +225,9 @@ class RegisterTarget(Target):
 @dataclass(eq=False)
 class GlobalTarget(Target):
     """Top-level name `name` of the module in file `path`; `container` is
-    its table of bindings (a module imported again while the past is
-    replayed gets a new one: the target follows it)."""
+    its table of bindings (the same table however often time travel
+    re-runs the module's import; the target follows the table it is
+    written in)."""
 
     name: str = ""
     path: str = ""

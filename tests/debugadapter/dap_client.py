@@ -188,7 +188,10 @@ class DapClient:
                 with self._changed:
                     assert self._changed.wait_for(lambda: self._eof, TIMEOUT), "the adapter kept the connection"
                 return 0
-            self._writer.close()
+            try:
+                self._writer.close()
+            except OSError:
+                pass  # the adapter has exited already (the disconnect above could not be written)
             try:
                 return self.process.wait(TIMEOUT)
             except subprocess.TimeoutExpired:

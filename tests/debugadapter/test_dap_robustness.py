@@ -4,7 +4,9 @@ sessions cleanly, never with a crash or a leftover process."""
 from __future__ import annotations
 
 import json
+import sys
 
+from dap_client import DapClient
 from scenario import markers, program
 
 
@@ -123,3 +125,47 @@ def test_a_wrong_content_length_costs_only_its_own_frame(client):
     client.send_raw(b"", header=b"Content-Type: nothing\r\n\r\n")
     client.send_raw(b'{"seq": 80, "type": "request", "command": "threads"}', header=b"")
     assert client.request("threads")["threads"][0]["id"] == 1
+
+
+def test_a_frame_id_is_no_variables_reference(debuggee):
+    path = program("last.esk")
+    frame = debuggee.run_to(path, markers(path)["last"])
+    for command, extra in (("variables", {}), ("setVariable", {"name": "x", "value": "1"}),
+                           ("dataBreakpointInfo", {"name": "x"})):
+        message = debuggee.client.failure(command, {"variablesReference": frame["id"], **extra})
+        assert "not a variables reference" in message and "internal" not in message, (command, message)
+    assert debuggee.run_to_end() == 0
+
+
+def faulty_adapter(fault: str) -> DapClient:
+    """An adapter process whose session has a bug planted by `fault` (Python
+    run before it starts), for the paths that only a bug of the adapter takes."""
+    script = f"import sys\nfrom esker.debugadapter.session import DebugSession\n{fault}\n" \
+             "from esker.debugadapter.__main__ import main\nsys.exit(main())\n"
+    return DapClient([sys.executable, "-c", script])
+
+
+def test_a_fault_in_a_handler_is_answered_and_told_on_stderr():
+    # An answer that cannot be written as JSON: debugpy would end the process without a word.
+    dap = faulty_adapter("loop = {}\nloop['self'] = loop\n"
+                         "DebugSession.threads_request = lambda self, request, args: {'threads': [loop]}")
+    try:
+        dap.request("initialize", {"adapterID": "esker"})
+        assert "internal error in 'threads'" in dap.failure("threads")
+        assert "already" in dap.failure("initialize", {"adapterID": "esker"})  # still serving
+    finally:
+        status = dap.close()
+    stderr = b"".join(dap.stderr).decode()
+    assert status == 0 and "esker-dap: internal error while handling request 'threads'" in stderr, stderr
+    assert "Circular reference" in stderr
+
+
+def test_a_fault_while_ending_the_session_is_told_on_stderr():
+    dap = faulty_adapter("from esker.vm.debugger import Debugger\n"
+                         "def broken(self):\n    raise RuntimeError('planted')\n"
+                         "Debugger.terminate = broken")
+    dap.request("initialize", {"adapterID": "esker"})
+    status = dap.close()
+    stderr = b"".join(dap.stderr).decode()
+    assert status == 0, stderr
+    assert "request 'disconnect'" in stderr and "RuntimeError: planted" in stderr

@@ -320,3 +320,25 @@ def test_step_back_retraces_the_steps_taken_forward(debuggee, tmp_path, where):
     assert here() == forward[-1]
     assert debuggee.run_to_end() == 0
     assert debuggee.output() == output
+
+
+def test_travelling_across_an_import_loads_the_module_once(debuggee):
+    main, helper = program("modules/main.esk"), program("modules/helper.esk")
+    debuggee.start(main, [markers(main)["call"] + 1])
+    debuggee.stopped("breakpoint")
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(main)}, "breakpoints": []})
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(helper)},
+                                               "breakpoints": [{"line": markers(helper)["double"]}]})
+    first = go(debuggee, "reverseContinue", "breakpoint")
+    for _ in range(3):
+        go(debuggee, "stepBack", "step")
+        assert go(debuggee, "continue", "breakpoint")["instructionPointerReference"] == \
+            first["instructionPointerReference"]
+        go(debuggee, "reverseContinue", "step")
+        go(debuggee, "continue", "breakpoint")
+    loaded = [event["body"]["module"]["name"] for event in debuggee.client.events if event["event"] == "module"]
+    assert loaded == ["main", "helper"]
+    assert debuggee.client.request("modules")["totalModules"] == 2
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(helper)}, "breakpoints": []})
+    assert debuggee.run_to_end() == 0
+    assert debuggee.output() == "helper loaded\n42\n"
