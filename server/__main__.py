@@ -13,8 +13,8 @@ import os
 import sys
 from typing import NoReturn
 
-from pygls.exceptions import (JsonRpcContentModified, JsonRpcException, JsonRpcInternalError,
-                              JsonRpcRequestCancelled)
+# pygls, and with it lsprotocol, is imported once the code cache is in place.
+from . import codecache
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -26,13 +26,16 @@ def main(argv: list[str] | None = None) -> NoReturn:
     logging.basicConfig(level=args.log_level, stream=sys.stderr, format="esker-lsp %(levelname)s %(message)s")
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_routine_answers)
 
-    from .features import create_server
-
     # The server keeps whole syntax trees and symbol tables alive, so each of
     # the cycle collector's full scans costs a good part of an analysis;
     # collecting less often keeps edit-to-diagnostics latency steady (and the
-    # server collects fully when idle: `EskerServer.collect_when_idle`).
+    # server collects fully when idle: `EskerServer.collect_when_idle`). Set
+    # before the protocol's types are created, which would otherwise set
+    # off a collection every few hundred objects.
     gc.set_threshold(50_000, 20, 20)
+    codecache.start()
+    from .features import create_server
+
     server = create_server()
     if args.tcp:
         host, port = args.tcp
@@ -66,6 +69,9 @@ def _routine_answers(record: logging.LogRecord) -> bool:
     the refusals a user meets (a rename of a keyword, an unknown command, a
     document that is not open). Internal errors are real faults: they are
     logged, and reported to the client where they happen."""
+    from pygls.exceptions import (JsonRpcContentModified, JsonRpcException, JsonRpcInternalError,
+                                  JsonRpcRequestCancelled)
+
     error = record.exc_info[1] if record.exc_info else None
     return not isinstance(error, (JsonRpcContentModified, JsonRpcRequestCancelled)) and \
         not (isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError))

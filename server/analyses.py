@@ -17,16 +17,20 @@ import asyncio
 import logging
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pygls.exceptions import JsonRpcContentModified
 
-from esker.vm import ide
-from esker.vm.incremental import FileAnalysis, analyze_file
-from esker.vm.modules import ModuleLoader
-
+from . import deferred
 from .documents import Document, DocumentStore
 from .workers import Workers
+
+if TYPE_CHECKING:
+    from esker.vm.incremental import FileAnalysis
+
+ide = deferred.module("esker.vm.ide")
+incremental = deferred.module("esker.vm.incremental")
+modules = deferred.module("esker.vm.modules")
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +214,6 @@ class Analyses:
 
 def _analyse(document: Document, generation: int, overrides: dict[str, str],
              previous: FileAnalysis | None) -> Snapshot:
-    loader = ModuleLoader(overrides=overrides)
-    analysis = analyze_file(document.text, document.analysis_path, loader, previous)
+    loader = modules.ModuleLoader(overrides=overrides)
+    analysis = incremental.analyze_file(document.text, document.analysis_path, loader, previous)
     return Snapshot(document, generation, analysis, ide.FileIndex(analysis, loader))

@@ -13,14 +13,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import sys
-import tempfile
 import threading
+from typing import TYPE_CHECKING
 
-from esker.vm import ide
-from esker.vm.runtime.library import NAMESPACE, Entry
-from esker.vm.runtime.reference import render_markdown
-from esker.vm.source import SourceText
+from . import codecache, deferred
+
+if TYPE_CHECKING:
+    from esker.vm.runtime.library import Entry
+
+ide = deferred.module("esker.vm.ide")
+library = deferred.module("esker.vm.runtime.library")
+reference = deferred.module("esker.vm.runtime.reference")
+source = deferred.module("esker.vm.source")
 
 _writing = threading.Lock()
 
@@ -38,32 +42,34 @@ def definition(index: ide.FileIndex, offset: int) -> list[ide.Location]:
 def reference_location(entry: Entry) -> ide.Location | None:
     """The heading of `entry` in the reference document (None when the
     document cannot be written)."""
-    reference = _reference()
-    if reference is None:
+    found = _reference()
+    if found is None:
         return None
-    path, source = reference
-    wanted = f"### The `{entry.name}` namespace" if entry.kind == NAMESPACE else None
-    for number in range(1, source.line_count + 1):
-        line = source.line_text(number)
+    path, document = found
+    wanted = f"### The `{entry.name}` namespace" if entry.kind == library.NAMESPACE else None
+    for number in range(1, document.line_count + 1):
+        line = document.line_text(number)
         if line == wanted or (wanted is None and line.startswith("#") and line.endswith(f" `{entry.signature}`")):
-            start = source.offset(number, 1)
-            return ide.Location(path, source.span(start, start + len(line)))
+            start = document.offset(number, 1)
+            return ide.Location(path, document.span(start, start + len(line)))
     return None
 
 
 @functools.lru_cache(maxsize=1)
-def _reference() -> tuple[str, SourceText] | None:
+def _reference() -> tuple[str, source.SourceText] | None:
     """The reference document's path and text (written once per process)."""
-    text = render_markdown() + "\n"
+    text = reference.render_markdown() + "\n"
     path = _document(text)
-    return (path, SourceText(text, path)) if path is not None else None
+    return (path, source.SourceText(text, path)) if path is not None else None
 
 
 def _document(text: str) -> str | None:
     """The read-only file holding `text`, written when it is not there yet."""
+    import tempfile  # not at start-up (see `codecache.user_cache_folder`)
+
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     with _writing:
-        folder = os.path.join(_cache_folder(), "esker")
+        folder = os.path.join(codecache.user_cache_folder(), "esker")
         path = os.path.join(folder, f"builtins-{digest}.md")
         try:
             if not os.path.exists(path):
@@ -77,8 +83,3 @@ def _document(text: str) -> str | None:
             return None
         return path
 
-
-def _cache_folder() -> str:
-    if sys.platform == "win32":
-        return os.environ.get("LOCALAPPDATA") or tempfile.gettempdir()
-    return os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")

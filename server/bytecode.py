@@ -15,11 +15,13 @@ import os
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from esker.vm import ide, ide_bytecode, ide_hints
-
-from . import protocol
+from . import deferred, protocol
 from .analyses import Snapshot
 from .server import EskerServer
+
+ide = deferred.module("esker.vm.ide")
+ide_bytecode = deferred.module("esker.vm.ide_bytecode")
+ide_hints = deferred.module("esker.vm.ide_hints")
 
 RUN, DEBUG = "esker.run", "esker.debug"
 

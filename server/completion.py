@@ -15,10 +15,11 @@ import re
 
 from lsprotocol import types
 
-from esker.vm import ide
-
+from . import deferred
 from .analyses import Snapshot
 from .server import EskerServer
+
+ide = deferred.module("esker.vm.ide")
 
 KINDS = {"variable": types.CompletionItemKind.Variable, "constant": types.CompletionItemKind.Constant,
          "parameter": types.CompletionItemKind.Variable, "function": types.CompletionItemKind.Function,

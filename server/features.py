@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from esker.vm import formatter, ide, refactor
-
-from . import builtin_docs, bytecode, completion, convert, outlines, tokens
+from . import builtin_docs, bytecode, completion, convert, deferred, outlines, tokens
 from .protocol import Encoded, RequestFailed
 from .analyses import Snapshot
 from .server import EskerServer, register_lifecycle
+
+formatter = deferred.module("esker.vm.formatter")
+ide = deferred.module("esker.vm.ide")
+refactor = deferred.module("esker.vm.refactor")
 
 SYMBOL_KINDS = outlines.SYMBOL_KINDS
 
@@ -90,10 +92,12 @@ def text_edit(lines: convert.LineIndex, edit: ide.Edit) -> types.TextEdit:
 # --------------------------------------------------------------- navigation
 
 def register_navigation(server: EskerServer) -> None:
+    # `ide`'s functions are looked up when called: the module is imported
+    # once the server has answered `initialize`.
     for method, find in ((types.TEXT_DOCUMENT_DEFINITION, builtin_docs.definition),
-                         (types.TEXT_DOCUMENT_DECLARATION, ide.declaration),
-                         (types.TEXT_DOCUMENT_TYPE_DEFINITION, ide.type_definition),
-                         (types.TEXT_DOCUMENT_IMPLEMENTATION, ide.implementations)):
+                         (types.TEXT_DOCUMENT_DECLARATION, lambda index, at: ide.declaration(index, at)),
+                         (types.TEXT_DOCUMENT_TYPE_DEFINITION, lambda index, at: ide.type_definition(index, at)),
+                         (types.TEXT_DOCUMENT_IMPLEMENTATION, lambda index, at: ide.implementations(index, at))):
         register_locations(server, method, find)
 
     @server.request(types.TEXT_DOCUMENT_REFERENCES)

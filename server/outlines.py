@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
-from esker.vm import ide
-from esker.vm.incremental import Placed, Unit
-from esker.vm.source import Span
-
+from . import deferred
 from .convert import Encoding
+
+if TYPE_CHECKING:
+    from esker.vm.incremental import Placed, Unit
+    from esker.vm.source import Span
+
+ide = deferred.module("esker.vm.ide")
 
 SYMBOL_KINDS = {"variable": types.SymbolKind.Variable, "constant": types.SymbolKind.Constant,
                 "parameter": types.SymbolKind.Variable, "function": types.SymbolKind.Function,

@@ -13,8 +13,8 @@ import asyncio
 import gc
 import logging
 import os
+import threading
 import traceback
-from importlib import metadata
 from pathlib import Path
 from typing import Awaitable, Callable, Optional, TypeVar
 
@@ -25,15 +25,17 @@ from pygls.exceptions import (JsonRpcContentModified, JsonRpcException, JsonRpcI
                               JsonRpcInvalidParams)
 from pygls.lsp.server import LanguageServer
 
-from esker.vm.modules import ModuleLoader, ModuleReadError
+from esker.vm import __version__
 
-from . import convert
+from . import codecache, convert, deferred
 from .analyses import Analyses, Snapshot
 from .convert import LineIndex
 from .documents import DocumentStore
 from .workspace import Workspace
 from .protocol import EskerProtocol
 from .workers import Workers
+
+modules = deferred.module("esker.vm.modules")
 
 logger = logging.getLogger(__name__)
 
@@ -66,16 +68,9 @@ def _default_docs_url() -> str | None:
     return page.as_uri() if page.is_file() else None
 
 
-def _version() -> str:
-    try:
-        return metadata.version("esker")
-    except metadata.PackageNotFoundError:
-        return "0"
-
-
 class EskerServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("esker-lsp", _version(), protocol_cls=EskerProtocol)
+        super().__init__("esker-lsp", __version__, protocol_cls=EskerProtocol)
         self.options = Options()
         self.store = DocumentStore()
         self.analysis_workers = Workers(2)
@@ -249,8 +244,8 @@ class EskerServer(LanguageServer):
         if entry is not None:
             return entry.lines(self.store.encoding)
         try:
-            return LineIndex(ModuleLoader().read(path), self.store.encoding)
-        except ModuleReadError:
+            return LineIndex(modules.ModuleLoader().read(path), self.store.encoding)
+        except modules.ModuleReadError:
             return None
 
     def collect_when_idle(self) -> None:
@@ -520,3 +515,18 @@ def initialize(server: EskerServer, params: types.InitializeParams) -> None:
         server.docs_url = server.options.docs_url
     text_document = params.capabilities.text_document
     server.pull_diagnostics = bool(text_document and text_document.diagnostic)
+    asyncio.get_running_loop().call_soon(_after_initialize, server)
+
+
+def _after_initialize(server: EskerServer) -> None:
+    """Once the `initialize` answer is sent: import the analysis modules on
+    a thread of its own, so the first document finds them loaded, and stop
+    caching generated code. Not on a worker: the workspace index lists the
+    files at `initialized`, as it always has, and a worker that needs a
+    module being imported waits for that module alone. The generated code is
+    saved on the index worker, before it indexes (only after a start that
+    had to compile it does that take any time)."""
+    threading.Thread(target=deferred.load_all, name="esker-imports", daemon=True).start()
+    cache = codecache.finish()
+    if cache is not None:
+        server.index_workers.submit(cache.save)

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import json
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
-from esker.vm import ide
-from esker.vm.incremental import Placed, Unit
 
+from . import deferred
 from .convert import Encoding
 from .protocol import Encoded
+
+if TYPE_CHECKING:
+    from esker.vm.incremental import Placed, Unit
+
+ide = deferred.module("esker.vm.ide")
 
 #: LSP token types and modifiers, indexed by position in the legend.
 TOKEN_TYPES = {"variable": "variable", "constant": "variable", "parameter": "parameter",

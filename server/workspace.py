@@ -15,13 +15,17 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from esker.vm import ide
-from esker.vm.incremental import FileAnalysis, analyze_file
-from esker.vm.modules import ModuleLoader, ModuleReadError
-
+from . import deferred
 from .convert import Encoding, LineIndex
+
+if TYPE_CHECKING:
+    from esker.vm.incremental import FileAnalysis
+
+ide = deferred.module("esker.vm.ide")
+incremental = deferred.module("esker.vm.incremental")
+modules = deferred.module("esker.vm.modules")
 
 #: Folders never indexed: hidden ones, and those of other tools.
 SKIPPED = {"node_modules", "__pycache__", "build", "dist"}
@@ -147,14 +151,14 @@ class Workspace:
             self._stale.update(path for path in paths if path in self._entries)
 
     def _analyse(self, path: str, stamp: tuple[float, int], previous: Entry | None) -> Entry | None:
-        loader = ModuleLoader(overrides=self.overrides())
+        loader = modules.ModuleLoader(overrides=self.overrides())
         try:
-            text = ModuleLoader().read(path)
-        except ModuleReadError:
+            text = modules.ModuleLoader().read(path)
+        except modules.ModuleReadError:
             self.forget(path)
             return None
         base = previous.analysis if previous is not None else None
-        analysis = analyze_file(text, path, loader, base)
+        analysis = incremental.analyze_file(text, path, loader, base)
         with self._lock:
             self._serials += 1
             entry = self._entries[path] = Entry(path, stamp, ide.FileIndex(analysis, loader), self._serials)

@@ -19,13 +19,25 @@ Design notes:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Union
+from dataclasses import MISSING, dataclass, field, fields
 
 from .source import Span
 
 
-@dataclass(eq=False, repr=False)
+#: Node classes whose __init__ `_make_inits` has yet to write.
+_PENDING: list[type] = []
+
+
+def _node(cls: type) -> type:
+    """A syntax-tree dataclass: nodes compare by identity and share Node's
+    repr; their __init__ methods, the ones a dataclass would have, are made
+    together by `_make_inits` once every node class is defined."""
+    cls = dataclass(cls, eq=False, repr=False, init=False)
+    _PENDING.append(cls)
+    return cls
+
+
+@_node
 class Node:
     """What every node has: the source it was parsed from. Nodes compare by
     identity; their repr is the one a dataclass would have."""
@@ -38,7 +50,7 @@ class Node:
         return f"{type(self).__qualname__}({fields})"
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Ident(Node):
     """A name as written at a declaration or member position."""
 
@@ -47,21 +59,21 @@ class Ident(Node):
 
 # ---------------------------------------------------------------- expressions
 
-@dataclass(eq=False, repr=False)
+@_node
 class Literal(Node):
     """`nil`, `true`, `false`, an int, a float or a string (escapes decoded)."""
 
     value: None | bool | int | float | str
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Name(Node):
     """A use of a variable, function, type or module by its name."""
 
     name: str
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Unary(Node):
     """`-x`, `~x` or `not x`."""
 
@@ -69,7 +81,7 @@ class Unary(Node):
     operand: "Expr"
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Binary(Node):
     """Arithmetic, bitwise and comparison operators (not `and`/`or`, not ranges)."""
 
@@ -78,7 +90,7 @@ class Binary(Node):
     right: "Expr"
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Logical(Node):
     """`a and b`, `a or b`: the right operand is evaluated only when needed."""
 
@@ -87,7 +99,7 @@ class Logical(Node):
     right: "Expr"
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Conditional(Node):
     """`cond ? then : orelse`"""
 
@@ -96,7 +108,7 @@ class Conditional(Node):
     orelse: "Expr"
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class RangeExpr(Node):
     """`start..end` or `start..=end`."""
 
@@ -105,7 +117,7 @@ class RangeExpr(Node):
     inclusive: bool
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class NamedArg(Node):
     """`name: value` in a call's argument list."""
 
@@ -113,7 +125,7 @@ class NamedArg(Node):
     value: "Expr"
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Call(Node):
     """`callee(args, name: value)`."""
 
@@ -122,7 +134,7 @@ class Call(Node):
     kwargs: list[NamedArg] = field(default_factory=list)
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class MethodCall(Node):
     """`receiver.name(args)`: a method, a static method or variant constructor
     on a type, a member function of a module, or a callable field."""
@@ -133,7 +145,7 @@ class MethodCall(Node):
     kwargs: list[NamedArg] = field(default_factory=list)
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Field(Node):
     """`obj.name`: a struct field, a module member, an enum variant or a static
     method of a type."""
@@ -142,7 +154,7 @@ class Field(Node):
     name: Ident
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Index(Node):
     """`obj[index]`."""
 
@@ -150,7 +162,7 @@ class Index(Node):
     index: "Expr"
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Slice(Node):
     """`obj[start:stop]`; a bound left out is None. Never an assignment target."""
 
@@ -159,21 +171,21 @@ class Slice(Node):
     stop: "Expr | None"
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class TupleExpr(Node):
     """`()`, `(a,)`, `(a, b)`: a tuple."""
 
     items: list["Expr"]
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class ArrayExpr(Node):
     """`[a, b]`."""
 
     items: list["Expr"]
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class MapEntry(Node):
     """`key: value` in a map literal."""
 
@@ -181,14 +193,14 @@ class MapEntry(Node):
     value: "Expr"
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class MapExpr(Node):
     """`{key: value, ...}`."""
 
     entries: list[MapEntry]
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Param(Node):
     """A parameter: `name`, `name = default` or `...name` (rest)."""
 
@@ -197,7 +209,7 @@ class Param(Node):
     rest: bool = False
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class FnExpr(Node):
     """An anonymous function `fn (a, b) { ... }` or `fn (a) => expr`."""
 
@@ -206,7 +218,7 @@ class FnExpr(Node):
     arrow: bool = False
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class MatchArm(Node):
     """`pattern if guard => body` in a `match`."""
 
@@ -215,7 +227,7 @@ class MatchArm(Node):
     body: "Expr | Block"  # a Block arm evaluates to nil
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Match(Node):
     """`match subject { arms }`."""
 
@@ -223,14 +235,14 @@ class Match(Node):
     arms: list[MatchArm]
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class FStringText(Node):
     """Literal text of an f-string, escapes decoded and `{{`/`}}` as braces."""
 
     value: str
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class FormatSpec(Node):
     """The spec after the `:` of a replacement field, as written (the span
     leaves out the `:`)."""
@@ -238,7 +250,7 @@ class FormatSpec(Node):
     text: str
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class FormatField(Node):
     """`{expr}` or `{expr:spec}` in an f-string: the value converted with
     `str`, or formatted by the spec. The span covers the braces."""
@@ -247,7 +259,7 @@ class FormatField(Node):
     spec: FormatSpec | None = None
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class FString(Node):
     """`f"..."` (also raw `rf"..."` and triple-quoted): literal texts and
     replacement fields, in order."""
@@ -255,37 +267,38 @@ class FString(Node):
     parts: list[FStringText | FormatField]
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class ErrorExpr(Node):
     """Placeholder where an expression failed to parse."""
 
 
-Expr = Union[Literal, Name, Unary, Binary, Logical, Conditional, RangeExpr, Call, MethodCall,
-             Field, Index, Slice, TupleExpr, ArrayExpr, MapExpr, FnExpr, Match, FString, ErrorExpr]
+Expr = (Literal | Name | Unary | Binary | Logical | Conditional | RangeExpr | Call | MethodCall |
+        Field | Index | Slice | TupleExpr | ArrayExpr | MapExpr | FnExpr | Match | FString |
+        ErrorExpr)
 
 
 # ------------------------------------------------------------------ patterns
 
-@dataclass(eq=False, repr=False)
+@_node
 class PWildcard(Node):
     """`_`"""
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class PBind(Node):
     """A plain name: matches anything and binds it."""
 
     name: str
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class PLiteral(Node):
     """`0`, `-1`, `2.5`, `"s"`, `true`, `nil`: matches by `==`."""
 
     value: None | bool | int | float | str
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class PRange(Node):
     """`1..=9` / `1..10`: matches ints in the range."""
 
@@ -294,21 +307,21 @@ class PRange(Node):
     inclusive: bool
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class POr(Node):
     """`p | q`: a pattern that matches when one of its alternatives does."""
 
     alternatives: list["Pattern"]
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class PTuple(Node):
     """`()`, `(p,)`, `(p, q)`: a tuple pattern."""
 
     items: list["Pattern"]
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class PArray(Node):
     """`[a, b]`, `[]`, `[first, ...rest]` (`rest` binds the remaining items as
     an array; `..._` or `...` ignores them)."""
@@ -317,7 +330,7 @@ class PArray(Node):
     rest: "PBind | PWildcard | None" = None
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class PVariant(Node):
     """`Shape.Rect(w, _)` or `Shape.Empty`; `path` is the enum's dotted name
     (e.g. [Shape] or [geometry, Shape]), `variant` the variant."""
@@ -327,7 +340,7 @@ class PVariant(Node):
     args: "list[Pattern] | None"  # None: written without parentheses
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class PFieldPattern(Node):
     """`x: pattern` or plain `x` (binds the field to the name `x`)."""
 
@@ -335,7 +348,7 @@ class PFieldPattern(Node):
     pattern: "Pattern | None"
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class PStruct(Node):
     """`Point(x: 0, y)`: `path` is the struct's dotted name."""
 
@@ -343,19 +356,19 @@ class PStruct(Node):
     fields: list[PFieldPattern]
 
 
-Pattern = Union[PWildcard, PBind, PLiteral, PRange, POr, PTuple, PArray, PVariant, PStruct]
+Pattern = PWildcard | PBind | PLiteral | PRange | POr | PTuple | PArray | PVariant | PStruct
 
 
 # --------------------------------------------------------------- statements
 
-@dataclass(eq=False, repr=False)
+@_node
 class BindName(Node):
     """A name bound by `let`, `const`, `for` or `catch`."""
 
     name: str
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class BindTuple(Node):
     """`(a, b)` on the left of `let` or in `for`: destructures a tuple or array
     of exactly that length."""
@@ -363,17 +376,17 @@ class BindTuple(Node):
     items: list["Binding"]
 
 
-Binding = Union[BindName, BindTuple]
+Binding = BindName | BindTuple
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Block(Node):
     """`{ statements }`."""
 
     body: list["Stmt"]
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Let(Node):
     """`let target = value`, `let x` (value None: nil) or `const NAME = value`."""
 
@@ -383,7 +396,7 @@ class Let(Node):
     doc: str | None = None
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Assign(Node):
     """`target = value` or `target op= value` (op is "+", "-", ... or None).
 
@@ -395,14 +408,14 @@ class Assign(Node):
     value: Expr
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class ExprStmt(Node):
     """An expression used as a statement."""
 
     expr: Expr
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class If(Node):
     """`if cond { then } else ...`; `orelse` is a Block, an If (`else if`) or None."""
 
@@ -411,7 +424,7 @@ class If(Node):
     orelse: "Block | If | None" = None
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class While(Node):
     """`while cond { body }`."""
 
@@ -419,7 +432,7 @@ class While(Node):
     body: Block
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class For(Node):
     """`for x in it` (index None) or `for i, x in it`."""
 
@@ -429,38 +442,38 @@ class For(Node):
     body: Block
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Break(Node):
     """`break`."""
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Continue(Node):
     """`continue`."""
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Return(Node):
     """`return` or `return value`."""
 
     value: Expr | None
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Yield(Node):
     """`yield` or `yield value` (makes its function a generator)."""
 
     value: Expr | None
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Throw(Node):
     """`throw value`."""
 
     value: Expr
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Try(Node):
     """`try body catch name handler finally finalizer`: at least one of
     `handler` and `finalizer` is present."""
@@ -471,7 +484,7 @@ class Try(Node):
     finalizer: Block | None = None
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class ImportPath(Node):
     """The string of `import "lib/text.esk"`, as written (escapes decoded)."""
 
@@ -489,7 +502,7 @@ def path_stem(path: str) -> str:
     return name[:-4] if name.endswith(".esk") else name
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Import(Node):
     """`import a.b as c`: parts [a, b], alias c (None: binds the last part);
     or `import "path/file.esk" as c`: no parts, `path` set (None alias: binds
@@ -513,7 +526,7 @@ class Import(Node):
         return ".".join(part.name for part in self.parts) if self.path is None else f'"{self.path.value}"'
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class FnDecl(Node):
     """`fn name(params) { body }`; `doc` is the comment block above it."""
 
@@ -523,7 +536,7 @@ class FnDecl(Node):
     doc: str | None = None
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class FieldDecl(Node):
     """A struct field: `name` or `name = default`."""
 
@@ -531,7 +544,7 @@ class FieldDecl(Node):
     default: Expr | None = None
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class StructDecl(Node):
     """`struct Name { fields and methods }`."""
 
@@ -541,7 +554,7 @@ class StructDecl(Node):
     doc: str | None = None
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class VariantDecl(Node):
     """An enum variant: `Name` or `Name(fields)`."""
 
@@ -549,7 +562,7 @@ class VariantDecl(Node):
     fields: list[Ident] | None  # None: a variant without payload
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class EnumDecl(Node):
     """`enum Name { variants and methods }`."""
 
@@ -559,23 +572,23 @@ class EnumDecl(Node):
     doc: str | None = None
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class ErrorStmt(Node):
     """Placeholder for a statement the parser skipped after a syntax error."""
 
 
-Stmt = Union[Let, Assign, ExprStmt, If, While, For, Break, Continue, Return, Yield, Throw, Try,
-             Import, FnDecl, StructDecl, EnumDecl, Block, ErrorStmt]
+Stmt = (Let | Assign | ExprStmt | If | While | For | Break | Continue | Return | Yield | Throw |
+        Try | Import | FnDecl | StructDecl | EnumDecl | Block | ErrorStmt)
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Comment(Node):
     """A `#` comment, kept for the formatter and for declaration docs."""
 
     text: str  # without the leading '#'
 
 
-@dataclass(eq=False, repr=False)
+@_node
 class Program(Node):
     """A whole file: its statements and its comments."""
 
@@ -583,7 +596,44 @@ class Program(Node):
     comments: list[Comment] = field(default_factory=list)
 
 
-Declaration = Union[FnDecl, StructDecl, EnumDecl]
+Declaration = FnDecl | StructDecl | EnumDecl
+
+
+def _make_inits(classes: list[type]) -> None:
+    """Gives each class the __init__ a dataclass would have (fields in order,
+    defaults, a fresh value from each default factory), all compiled as one
+    piece of source: dataclasses compiles every method on its own, which for
+    the tree's 60-odd classes was most of this module's import time. Node
+    classes have no __post_init__, InitVar or init=False fields."""
+    namespace: dict = {"FACTORY": _FACTORY}
+    source = []
+    for number, cls in enumerate(classes):
+        params, body = ["self"], []
+        for item in fields(cls):
+            name = item.name
+            if item.default_factory is not MISSING:
+                namespace[f"make_{number}_{name}"] = item.default_factory
+                params.append(f"{name}=FACTORY")
+                body.append(f"self.{name} = make_{number}_{name}() if {name} is FACTORY else {name}")
+                continue
+            if item.default is not MISSING:
+                namespace[f"default_{number}_{name}"] = item.default
+                params.append(f"{name}=default_{number}_{name}")
+            else:
+                params.append(name)
+            body.append(f"self.{name} = {name}")
+        source.append(f"def init_{number}({', '.join(params)}):\n    " + "\n    ".join(body))
+    exec("\n".join(source), namespace)
+    for number, cls in enumerate(classes):
+        init = namespace[f"init_{number}"]
+        init.__name__, init.__qualname__ = "__init__", f"{cls.__qualname__}.__init__"
+        cls.__init__ = init
+    classes.clear()
+
+
+#: The default of a parameter whose field has a default factory (shown as dataclasses shows it).
+_FACTORY = type("Factory", (), {"__repr__": lambda self: "<factory>"})()
+_make_inits(_PENDING)
 
 
 def children(node: Node):

@@ -21,7 +21,7 @@ raises CompileError, naming the limit and the place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Container
+from collections.abc import Callable, Container
 
 from . import ast
 from .deep import call_with_deep_stack

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Callable, TypeVar
+from collections.abc import Callable
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing's, without importing typing (start-up time); type checkers take it as true
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 #: Esker frames allowed before `StackOverflow`, on every engine (LANGUAGE.md §5;
 #: `esker run --max-depth` changes it).

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
 
 from .deep import DEFAULT_MAX_DEPTH, call_with_deep_stack
 from .modules import ModuleLoader, ModuleReadError, describe as describe_import, missing as missing_module, module_identity
@@ -57,6 +56,10 @@ from .runtime.host import Host
 from .runtime.printing import brief_repr, to_str
 from .runtime.values import (Builtin, EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
                              StructType)
+
+TYPE_CHECKING = False  # typing's, without importing typing (start-up time); type checkers take it as true
+if TYPE_CHECKING:
+    from typing import TextIO
 
 #: Frames a debugger's expression may use above the program's, however deep it is.
 EVALUATION_HEADROOM = 10_000

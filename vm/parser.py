@@ -23,7 +23,6 @@ import bisect
 import functools
 import threading
 from dataclasses import dataclass, field
-from typing import get_args
 
 from . import ast
 from .diagnostics import Diagnostic, make
@@ -123,7 +122,7 @@ def _ident(item: _Item) -> ast.Ident:
     return ast.Ident(item.extent, item.node.text)
 
 
-_GUARDED = get_args(ast.Expr) + get_args(ast.Stmt)
+_GUARDED = ast.Expr.__args__ + ast.Stmt.__args__
 
 
 def _builds(function):
@@ -170,7 +169,7 @@ class _AstBuilder:
                         "split it into smaller expressions or functions")
         if isinstance(node, ast.Block):
             return ast.Block(node.span, [ast.ErrorStmt(node.span)])
-        if isinstance(node, get_args(ast.Stmt)):
+        if isinstance(node, ast.Stmt):
             return ast.ErrorStmt(node.span)
         return ast.ErrorExpr(node.span)
 

@@ -11,7 +11,7 @@ debugger all read protos and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from collections.abc import Iterator
 
 from .source import Span
 

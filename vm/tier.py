@@ -28,7 +28,6 @@ again without that guard when it is hot again.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 from .proto import Proto, entry_registers
 from .runtime import builtins, ops
@@ -38,6 +37,8 @@ from .runtime.formatting import format_text
 from .runtime.printing import to_str
 from .runtime.values import Builtin, EnumValue, Generator, Module, StructInstance, StructType
 from . import machine
+
+TYPE_CHECKING = False  # typing's, without importing typing (start-up time); type checkers take it as true
 if TYPE_CHECKING:
     from .tier_translate import Source
 # The translator (tier_translate) is imported when the first proto is compiled:

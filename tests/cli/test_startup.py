@@ -4,7 +4,7 @@ Timings are measured in benchmarks/, never asserted; these tests check the
 structure that keeps start-up short: the parser's table comes from the
 generated vm/grammar_table.py (no lark, no grammar analysis), and neither the
 tree-walker, the debugger, the formatter, the disassembler, the tier's
-translator nor the servers are on the `run` path.
+translator, the servers nor `typing` are on the `run` path.
 """
 
 from __future__ import annotations
@@ -36,3 +36,6 @@ def test_run_loads_only_the_vm_path(tmp_path):
     assert not modules & unused
     assert not {name for name in modules if name.split(".")[0] == "lark"}
     assert not {name for name in modules if name.startswith(("esker.server", "esker.debugadapter"))}
+    # Annotations need no import of typing: collections.abc has the ABCs, and
+    # `TYPE_CHECKING = False` guards imports only a type checker needs.
+    assert not modules & {"typing", "logging"}

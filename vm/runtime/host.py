@@ -44,9 +44,13 @@ import errno
 import os
 import sys
 import time
-from typing import Iterator, Mapping, Sequence, TextIO
+from collections.abc import Iterator, Mapping, Sequence
 
 from .errors import HostError, ProgramExit
+
+TYPE_CHECKING = False  # typing's, without importing typing (start-up time); type checkers take it as true
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 #: The operating system's reasons, as short lower-case phrases.

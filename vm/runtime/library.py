@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from .errors import HOST_FAULTS, arity_error, host_fault, named_arguments_error
 

@@ -9,7 +9,7 @@ ints, exactly, however large.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from .arguments import number
 from .errors import runtime_error

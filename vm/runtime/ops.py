@@ -10,7 +10,7 @@ nothing beyond their result, since every engine instruction lands here.
 from __future__ import annotations
 
 import operator
-from typing import Iterator
+from collections.abc import Iterator
 
 from .errors import HOST_FAULTS, EskerError, arity_error, host_fault, named_arguments_error, runtime_error
 from .library import LIBRARY
