@@ -18,7 +18,9 @@ the hits, and the watches' life:
   kind, and at its end, where the state is the one a snapshot was taken of,
   the object that stands in the watched one's place is found by walking both
   states in the same order (`_end_of_stretch`); the writes to it are the
-  hits. Arriving at such a hit, the watch follows the re-made object.
+  hits. The moments of those writes identify the object from then on
+  (`Target.writes`): a later re-run, going back or forth, follows the
+  object it writes at one of them, whatever name it has there.
 """
 
 from __future__ import annotations
@@ -240,10 +242,12 @@ class DataBreakpoints:
             if replay is not None and not hit.watch.target.stable:
                 position = Position(self._vm.ticks, pc, False, frame.proto, frame.depth)
                 if isinstance(replay, Goal):
-                    if position == replay.position and breakpoint.id in replay.stop.breakpoint_ids:
+                    if hit.moment in hit.watch.target.writes or \
+                            position == replay.position and breakpoint.id in replay.stop.breakpoint_ids:
                         hit.watch.target.follow(hit.container)  # the re-made object
-                elif self._data_condition_holds(breakpoint, frame):
-                    self._tentative.append((position, hit))
+                        hit.watch.lost = False
+                else:
+                    self._tentative.append((position, hit, self._data_condition_holds(breakpoint, frame)))
                 continue
             if self._breakpoint_fires(breakpoint, frame):
                 breakpoint.last_hit = hit
@@ -325,16 +329,26 @@ class DataBreakpoints:
             if watch is None:
                 continue
             why = self._gone(watch.target, reachable)
-            if why is not None and self._travelled and not isinstance(watch.target, RegisterTarget):
+            if why is not None and self._travelled and not isinstance(watch.target, RegisterTarget) \
+                    and not _known_by_writes(watch.target):
                 why = None if self._find_again(watch, swap=True) else why
             watch.lost = why is not None
             if why is not None and not past:
                 self._remove_watch(breakpoint, why)
 
-    def _find_lost(self, watch) -> bool:
-        if self._find_again(watch):
-            watch.lost = False
-        return not watch.lost
+    def _find_lost(self, watch, container, moment: tuple) -> bool:
+        """Whether a write of `container` at `moment` is one of a lost watch's
+        target (which then follows it): an object is known by the moments the
+        history wrote it; one never seen written, by the expression that named it."""
+        target = watch.target
+        if _known_by_writes(target):
+            if moment not in target.writes:
+                return False
+            target.follow(container)
+        elif not self._find_again(watch) or container is not target.container:
+            return False
+        watch.lost = False
+        return True
 
     def _find_again(self, watch, swap: bool = False) -> bool:
         """Point the watch at what its label names now: an object of the same
@@ -370,7 +384,17 @@ class DataBreakpoints:
     # ------------------------------------------------------------ time travel
 
     def reverse_continue_plan(self):
-        plan = super().reverse_continue_plan()
+        return self._watching(super().reverse_continue_plan())
+
+    def step_back_plan(self, instruction: bool):
+        return self._watching(super().step_back_plan(instruction))
+
+    def restart_frame_plan(self, level: int):
+        return self._watching(super().restart_frame_plan(level))
+
+    def _watching(self, plan):
+        """Ready the watches for travelling by `plan`: the state here, where the
+        searches end, tells which re-made object is the watched one."""
         self._travel_from, self._reference = None, None
         if any(not watch.target.stable for watch in self._watches.watches):
             try:
@@ -381,6 +405,15 @@ class DataBreakpoints:
         for watch in self._watches.watches:
             watch.replay_container = watch.target.holder()
         return plan
+
+    def _intervened(self) -> None:
+        """A change at the present makes another future: what the history
+        wrote after it is no longer known."""
+        super()._intervened()
+        if self._position is not None:
+            now = (self._position.ticks, self._position.pc)
+            for watch in self._watches.watches:
+                watch.target.writes = {moment for moment in watch.target.writes if moment < now}
 
     def _restore_moment(self, extra: dict) -> None:
         super()._restore_moment(extra)
@@ -395,10 +428,12 @@ class DataBreakpoints:
         return program_snapshot(self._vm, tables)
 
     def _end_of_stretch(self, plan) -> None:
-        """A replay searching for breakpoint hits reached its end: keep the
-        tentative writes that went to the watched objects themselves."""
+        """A replay searching the past reached its end: keep the tentative
+        writes that went to the watched objects themselves — their moments
+        identify those objects in later re-runs, and a reverse continue
+        stops at them."""
         tentative, self._tentative = self._tentative, []
-        if plan.kind != "continue" or not tentative:
+        if not tentative:
             return
         reference = self._reference if plan.upper == self._travel_from else next(
             (c.snapshot for c in self._history.checkpoints if c.position == plan.upper), None)
@@ -408,20 +443,30 @@ class DataBreakpoints:
                 fresh = self._live_snapshot()
             except Unrestorable:
                 fresh = None
-            for watch in {id(w): w for _, hit in tentative for w in (hit.watch,)}.values():
+            for watch in {id(w): w for _, hit, _ in tentative for w in (hit.watch,)}.values():
                 then = watch.replay_container
                 now = reference.counterpart(fresh, then) if fresh is not None and then is not None else None
                 watch.replay_container = now
                 found[id(watch)] = now
         from .debugger import Stop, StopReason
 
-        for position, hit in tentative:
+        for position, hit, holds in tentative:
             holder = found.get(id(hit.watch))
-            if holder is not None and hit.watch.target.same(hit.container, holder):
+            if holder is None or not hit.watch.target.same(hit.container, holder):
+                continue
+            hit.watch.target.writes.add(hit.moment)
+            if plan.kind == "continue" and holds:
                 ids = () if hit.watch.breakpoint is self._question else (hit.watch.breakpoint.id,)
                 plan.candidates.append((position, Stop(StopReason.DATA_BREAKPOINT, ids,
                                                        description=self._hit_text(hit))))
         plan.candidates.sort(key=lambda candidate: candidate[0])
+
+
+def _known_by_writes(target) -> bool:
+    """Whether time travel has learnt when the history wrote a watched object
+    (a struct's field, an element or an entry): re-made by a re-run, it is
+    the one written at those moments, whatever names it there."""
+    return bool(target.writes) and isinstance(target, (FieldTarget, ItemTarget))
 
 
 class _Reachable:

@@ -25,7 +25,9 @@ returns, for as long as the object is reachable. Re-running the past for time
 travel re-makes the objects made since the checkpoint it starts from; there a
 watch on an object matches writes to any object of its kind (`tentative`
 hits), and the controller keeps those whose object turns out to be the
-watched one (see `Debugger._end_of_stretch`).
+watched one (see `Debugger._end_of_stretch`). The moments of those writes
+(`Target.writes`) identify the object in every later re-run: the object a
+re-run writes at one of them is the watched one, made again.
 """
 
 from __future__ import annotations
@@ -142,6 +144,9 @@ class Target:
 
     label: str
     container: object
+    #: The moments, as (ticks, pc) of the writing instruction, at which the recorded history
+    #: wrote the watched object: what identifies it again in a re-run that makes it anew.
+    writes: set = field(default_factory=set, init=False)
 
     #: Stable targets live in objects that keep their identity through time travel.
     stable = True
@@ -408,6 +413,8 @@ class Hit:
     old: object
     new: object
     writer: tuple
+    #: The moment of the write: (ticks, pc) of the writing instruction.
+    moment: tuple = (0, 0)
 
     @property
     def description(self) -> str:
@@ -423,8 +430,9 @@ class Watches:
     watches: list[Watch] = field(default_factory=list)
     #: Whether any data breakpoint is set (tested on every trap).
     active: bool = False
-    #: find(watch): look for a lost watch's target again (see `Watch.lost`).
-    find: Callable[[Watch], bool] = None
+    #: find(watch, container, moment): whether a write of `container` at `moment` ((ticks, pc))
+    #: is one of a lost watch's target, which it then follows (see `Watch.lost`).
+    find: Callable[[Watch, object, tuple], bool] = None
     #: id(proto) -> pc -> [(watch, probe)]
     _writers: dict = field(default_factory=dict)
     #: id(proto) -> pc -> the instructions that run next, for writers that are not calls (trapped
@@ -432,7 +440,7 @@ class Watches:
     _next: dict = field(default_factory=dict)
     #: id(proto) -> pcs where a watched frame ends -> [watch]
     _leaving: dict = field(default_factory=dict)
-    #: (id(stack), base) -> (proto, pc, [(watch, container, old)])
+    #: (id(stack), base) -> (proto, pc, ticks, [(watch, container, old)])
     _pending: dict = field(default_factory=dict)
 
     def replace(self, watches: list[Watch]) -> None:
@@ -484,11 +492,11 @@ class Watches:
         hits = []
         pending = self._pending.pop(place, None)
         if pending is not None:
-            proto, writer, noted = pending
+            proto, writer, ticks, noted = pending
             for watch, container, old in noted:
                 new = watch.target.read_in(container)
                 if not _same(old, new):
-                    hits.append(Hit(watch, container, old, new, (proto, writer)))
+                    hits.append(Hit(watch, container, old, new, (proto, writer), (ticks, writer)))
         key = id(frame.proto)
         writers = self._writers.get(key)
         probes = writers.get(pc) if writers else None
@@ -499,10 +507,10 @@ class Watches:
                 if container is None:
                     continue
                 if replaying and not watch.target.stable or container is watch.target.container \
-                        or watch.lost and find(watch) and container is watch.target.container:
+                        or watch.lost and find(watch, container, (self.vm.ticks, pc)):
                     noted.append((watch, container, watch.target.noted(container, frame.proto, pc)))
             if noted:
-                self._pending[place] = (frame.proto, pc, noted)
+                self._pending[place] = (frame.proto, pc, self.vm.ticks, noted)
                 for following in self._next[key].get(pc, ()):
                     trap_once(frame.proto, following)
         leaving = self._leaving.get(key)

@@ -301,3 +301,52 @@ def test_who_changed_a_captured_variable_finds_the_write_made_before_the_closure
     assert description.startswith("`count` changed: 11 → 13") and function == "<fn>"
     assert debuggee.run_to_end() == 0
     assert debuggee.output() == "11\n13\n"
+
+
+def watch_at(debuggee: Debuggee, marker: str, expression: str) -> dict[str, int]:
+    """Run rebind.esk to `marker`, leave no line breakpoint and watch
+    `expression` there; the program's markers."""
+    path = program("rebind.esk")
+    lines = markers(path)
+    debuggee.start(path, [lines[marker]])
+    debuggee.stopped("breakpoint")
+    debuggee.client.request("setBreakpoints", {"source": {"path": str(path)}, "breakpoints": []})
+    found = debuggee.client.request("dataBreakpointInfo", {"name": expression, "frameId": debuggee.top()["id"]})
+    watch(debuggee, found["dataId"])
+    return lines
+
+
+def test_a_watch_follows_its_object_through_time_travel_not_the_name_that_showed_it(debuggee):
+    lines = watch_at(debuggee, "watch", "b.v")
+    assert hit(debuggee) == ("`b.v` changed: 0 → 1 (written at line 9)", "<module>", lines["watch"] + 1)
+    assert hit(debuggee)[2] == lines["watch"] + 2
+    assert hit(debuggee)[0] == "`b.v` changed: 2 → 3 (written at line 13)"
+    # Back to before the write of 3, where `b` names the other box; then forward again.
+    debuggee.client.request("stepBack", {"threadId": 1})
+    debuggee.stopped("step")
+    assert debuggee.evaluate("b.v", "watch")["result"] == "101"
+    assert hit(debuggee) == ("`b.v` changed: 2 → 3 (written at line 13)", "<module>", lines["three"] + 1)
+    assert hit(debuggee)[0] == "`b.v` changed: 3 → 4 (written at line 15)"
+    debuggee.client.request("stepBack", {"threadId": 1})
+    debuggee.stopped("step")
+    assert hit(debuggee, "reverseContinue")[0] == "`b.v` changed: 2 → 3 (written at line 13)"
+    debuggee.client.request("restartFrame", {"frameId": debuggee.top()["id"]})
+    debuggee.stopped("restart")
+    assert [hit(debuggee)[0] for _ in range(4)] == [f"`b.v` changed: {old} → {new} (written at line {line})"
+                                                    for old, new, line in ((0, 1, 9), (1, 2, 10), (2, 3, 13),
+                                                                           (3, 4, 15))]
+    assert debuggee.run_to_end() == 0
+    assert debuggee.output() == "4 103\n[3] [102]\n"
+
+
+def test_an_element_watch_follows_its_array_through_time_travel(debuggee):
+    lines = watch_at(debuggee, "items", "items[0]")
+    assert hit(debuggee)[0] == f"`items[0]` changed: 0 → 1 (written at line {lines['items']})"
+    assert hit(debuggee)[0] == f"`items[0]` changed: 1 → 2 (written at line {lines['kept']})"
+    debuggee.client.request("stepBack", {"threadId": 1})
+    debuggee.stopped("step")
+    assert debuggee.evaluate("items[0]", "watch")["result"] == "101"
+    assert [hit(debuggee)[0] for _ in range(2)] == [
+        f"`items[0]` changed: 1 → 2 (written at line {lines['kept']})",
+        f"`items[0]` changed: 2 → 3 (written at line {lines['kept'] + 2})"]
+    assert debuggee.run_to_end() == 0
