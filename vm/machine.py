@@ -44,16 +44,16 @@ from __future__ import annotations
 import os
 import sys
 
-from .deep import call_with_deep_stack
+from .deep import DEFAULT_MAX_DEPTH, call_with_deep_stack
 from .modules import ModuleLoader, ModuleReadError, describe as describe_import, missing as missing_module, module_identity
 from .opcodes import K_IN_EXTRAARG, OFFSET_SC, OPCODES, Op, decode, opcode_of
 from .proto import FAR_BASE, LOCAL_LIMIT, Handler, Proto
 from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught, named_arguments_error,
-                             runtime_error, stack_overflow)
+                             runtime_error, stack_overflow, too_many_calls)
 from .runtime.formatting import format_text
 from .runtime.host import Host
-from .runtime.printing import to_repr, to_str
+from .runtime.printing import brief_repr, to_str
 from .runtime.values import (Builtin, EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
                              StructType)
 
@@ -61,7 +61,6 @@ TYPE_CHECKING = False  # typing's, without importing typing (start-up time); typ
 if TYPE_CHECKING:
     from typing import TextIO
 
-DEFAULT_MAX_DEPTH = 200_000
 #: Frames a debugger's expression may use above the program's, however deep it is.
 EVALUATION_HEADROOM = 10_000
 #: What an unpassed parameter holds until its default runs (never visible to programs).
@@ -419,7 +418,7 @@ def _op_not(vm, stack, base, a, b, c):
 
 
 def _op_matcherror(vm, stack, base, a, b, c):
-    raise runtime_error("MatchError", f"no match arm matches {to_repr(stack[base + a])}")
+    raise runtime_error("MatchError", f"no match arm matches {brief_repr(stack[base + a])}")
 
 
 def _op_fail(vm, stack, base, a, b, c):
@@ -948,7 +947,7 @@ class VM:
     # ---------------------------------------------------------- calls
 
     def _overflow(self) -> EskerError:
-        return runtime_error("StackOverflow", f"more than {self.max_depth} nested calls")
+        return too_many_calls(self.max_depth)
 
     def _adjust(self, fn: VMClosure, stack: list, base: int, count: int) -> None:
         """Arguments of a function with defaults, a rest parameter or a spill

@@ -122,6 +122,23 @@ def test_a_syntax_error_in_an_imported_module_is_reported_where_it_is(esker, tmp
     assert done.stderr.splitlines()[-1] == syntax
 
 
+def test_an_imported_modules_syntax_error_is_named_from_the_working_directory(esker, tmp_path):
+    # However the importer is reached, the module's file is named so that it
+    # opens from where esker runs, as `esker run` names it.
+    (tmp_path / "app" / "lib").mkdir(parents=True)
+    write(tmp_path / "app" / "lib", "counter.esk", "let total = 0\nfn bump() {\n    total +=\n}\n")
+    write(tmp_path / "app", "main.esk", "import lib.counter\ncounter.bump()\n")
+    (tmp_path / "elsewhere").mkdir()
+    error = "4:1: error[E0001]: unexpected `}`: expected an expression"
+    for cwd, main, module in ((tmp_path, "app/main.esk", "app/lib/counter.esk"),
+                              (tmp_path / "elsewhere", "../app/main.esk", "../app/lib/counter.esk"),
+                              (tmp_path / "app" / "lib", "../main.esk", "counter.esk")):
+        checked = esker("check", main, cwd=cwd)
+        assert (checked.status, checked.stdout) == (
+            1, f"{main}:1:8: error[E0114]: module `lib.counter` has syntax errors; the first: {module}:{error}\n")
+        assert esker("run", main, cwd=cwd).stderr.splitlines()[-1] == f"{module}:{error}"
+
+
 def test_a_float_without_digits_after_the_point_says_so(esker, tmp_path):
     write(tmp_path, "f.esk", "print(1.)\n")
     done = esker("check", "f.esk", cwd=tmp_path)

@@ -99,6 +99,11 @@ def stack_overflow() -> EskerError:
     return runtime_error("StackOverflow", "maximum recursion depth exceeded")
 
 
+def too_many_calls(limit: int) -> EskerError:
+    """The catchable error for a call beyond an engine's depth limit (LANGUAGE.md §5)."""
+    return runtime_error("StackOverflow", f"more than {limit} nested calls")
+
+
 def error_kind(value: object) -> str | None:
     """The `kind` of an Error instance, or None for any other thrown value."""
     if type(value) is StructInstance and value.type is ERROR_TYPE:
