@@ -464,3 +464,30 @@ def test_functions_with_handlers_are_compiled_and_behave_as_in_the_vm():
     assert {state.proto.display_name for state in states if state.proto.handlers} >= {
         "parse", "first_big", "replaced", "counted", "gen", "across", "leave"}
     assert all(state.compiled for state in states) and not vm._tier.failures
+
+
+class _Stopping(io.StringIO):
+    """Standard output that asks the VM to stop when the program prints `ready`,
+    as Ctrl-C would while it runs."""
+
+    vm = None
+
+    def write(self, text: str) -> int:
+        if "ready" in text:
+            self.vm.stop()
+        return super().write(text)
+
+
+@pytest.mark.parametrize("threshold", [None, 0, 1, 500])
+def test_a_stop_runs_the_finally_of_a_loop_that_begins_its_try(threshold):
+    # The loop's header is the try's first instruction: a stop seen at the
+    # loop's back edge belongs to it, so the finally block runs.
+    text = ("fn spin() {\n    let n = 0\n    try {\n        while true { n += 1; if n == 700 { print(\"ready\") } }\n"
+            "    } finally {\n        print(\"finally\", n >= 700)\n    }\n}\nspin()\n")
+    out = _Stopping()
+    vm = out.vm = VM(stdout=out, tier_threshold=threshold)
+    with pytest.raises(ProgramExit) as stopped:
+        call_with_deep_stack(lambda: vm.run_main(compile_text(text), "test.esk"))
+    assert stopped.value.interrupted and stopped.value.status == 130
+    assert out.getvalue() == "ready\nfinally true\n"
+    assert not vm.stop_pending and (vm._tier is None or not vm._tier.shared["STOP"])
