@@ -442,7 +442,7 @@ def _finish(start, engine, options: RunOptions) -> int:
     uncaught error, 130 after reporting that Ctrl-C stopped it, or the
     status given to `exit()` (its `finally` blocks have run and printed by
     then, so the output is flushed in order)."""
-    from .runtime.errors import INTERRUPTED, EskerError, ProgramExit, format_uncaught
+    from .runtime.errors import EskerError, ProgramExit, format_interrupted, format_uncaught
 
     if options.interrupts is not None:
         options.interrupts.engine = engine
@@ -455,7 +455,7 @@ def _finish(start, engine, options: RunOptions) -> int:
     except ProgramExit as leaving:
         _flush()
         if leaving.interrupted:
-            print(INTERRUPTED, file=sys.stderr)
+            print(format_interrupted(leaving), file=sys.stderr)
         return leaving.status
     return 0
 

@@ -199,7 +199,7 @@ class TreeGenerator(Generator):
         except StopIteration:
             self._done = True
             return True, None
-        except (EskerError, RecursionError) as error:
+        except _ERRORS as error:
             self._done = True
             raise _leaving_frame(error, self.name, info.path) from None
         finally:
@@ -207,9 +207,12 @@ class TreeGenerator(Generator):
             interpreter.depth -= 1
 
 
-#: What the tree-walker catches as an Esker error: Python's recursion limit,
-#: met anywhere in Esker code, is the StackOverflow of that place (`_esker_error`).
-_ERRORS = (EskerError, RecursionError)
+#: What `catch` catches as an Esker error: Python's recursion limit, met
+#: anywhere in Esker code, is the StackOverflow of that place (`_esker_error`).
+_CATCHABLE = (EskerError, RecursionError)
+#: What records the places it passes while it unwinds: those, and a ProgramExit
+#: (a stop's trace is its report; `exit()`'s is never shown).
+_ERRORS = (*_CATCHABLE, ProgramExit)
 
 
 def _esker_error(error: BaseException) -> BaseException:
@@ -218,7 +221,7 @@ def _esker_error(error: BaseException) -> BaseException:
     return stack_overflow() if isinstance(error, RecursionError) else error
 
 
-def _located(error: EskerError | RecursionError, span: Span) -> EskerError:
+def _located(error: EskerError | RecursionError | ProgramExit, span: Span) -> EskerError | ProgramExit:
     """`_locate`, returning the error (for `raise _located(...)`); a recursion
     overflow becomes a StackOverflow located here. The error's Python traceback
     is dropped: it says nothing to a user, and on the way out of a deep
@@ -228,16 +231,20 @@ def _located(error: EskerError | RecursionError, span: Span) -> EskerError:
     return error.with_traceback(None)
 
 
-def _locate(error: EskerError, span: Span) -> None:
+def _locate(error: EskerError | ProgramExit, span: Span) -> None:
     """Records where the error passed in the current frame, unless a more inner
     place of the same frame is recorded already. The entry's function and path
-    are filled in when the error leaves the frame (`_leaving_frame`)."""
+    are filled in when the error leaves the frame (`_leaving_frame`).
+    `exit()` on its way out records nothing (only a stop's trace is shown)."""
+    if type(error) is ProgramExit and not error.interrupted:
+        return
     trace = error.trace
     if not trace or trace[-1].function is not None:
         trace.append(TraceEntry(None, None, span.line, span.col))
 
 
-def _leaving_frame(error: EskerError | RecursionError, name: str | None, path: str) -> EskerError:
+def _leaving_frame(error: EskerError | RecursionError | ProgramExit, name: str | None,
+                   path: str) -> EskerError | ProgramExit:
     """The error as it leaves a frame of function `name`: a Python recursion
     overflow becomes StackOverflow, and the frame's trace entry is completed."""
     error = _esker_error(error)
@@ -246,6 +253,20 @@ def _leaving_frame(error: EskerError | RecursionError, name: str | None, path: s
         trace[-1].function = name or "<fn>"
         trace[-1].path = path
     return error.with_traceback(None)
+
+
+def _next_iteration_span(loop: ast.While | ast.For) -> Span:
+    """Where a loop stopped between two iterations is, as the register VM
+    says (at the instruction its back edge jumps to): a `while` loop's
+    condition, unless it is a constant (compiled away); the first statement
+    of a range loop's body; a loop over anything else binds its variable
+    first, at the loop."""
+    if type(loop) is ast.While and type(loop.cond) is not ast.Literal:
+        return loop.cond.span
+    starts_with_body = type(loop) is ast.While or (type(loop.iterable) is ast.RangeExpr and loop.index is None)
+    if starts_with_body and loop.body.body:
+        return loop.body.body[0].span
+    return loop.span
 
 
 def _unpack(value: object, count: int) -> list | tuple:
@@ -308,10 +329,15 @@ class Interpreter:
     def stop_pending(self) -> bool:
         return self._stop_requested
 
-    def _honour_stop(self) -> None:
+    def _honour_stop(self, loop: ast.While | ast.For | None = None) -> None:
+        """Raises the stop asked for; between two iterations of `loop`, its
+        trace begins where the next iteration would (`_next_iteration_span`)."""
         if self._stop_requested:
             self._stop_requested = False
-            raise ProgramExit(130, interrupted=True)
+            stop = ProgramExit(130, interrupted=True)
+            if loop is not None:
+                _locate(stop, _next_iteration_span(loop))
+            raise stop
 
     # ------------------------------------------------------------ programs
 
@@ -483,7 +509,7 @@ class Interpreter:
                     if info.hoisted:
                         self._hoist(info.hoisted, scope)
                     signal = self._run_statements(info.body.body, scope)
-                except (EskerError, RecursionError) as error:
+                except _ERRORS as error:
                     raise _leaving_frame(error, fn.name, info.path) from None
                 if type(signal) is not _TailCall:
                     return signal.value if type(signal) is _Return else None
@@ -699,7 +725,7 @@ class Interpreter:
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
             if self._stop_requested:
-                self._honour_stop()
+                self._honour_stop(node)
         return None
 
     def _for(self, node: ast.For, env: Scope):
@@ -708,7 +734,7 @@ class Interpreter:
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
             if self._stop_requested:
-                self._honour_stop()
+                self._honour_stop(node)
         return None
 
     def _loop_items(self, node: ast.For, env: Scope):
@@ -745,7 +771,7 @@ class Interpreter:
             return self._try_catch(node, env)
         try:
             signal = self._try_catch(node, env)
-        except (*_ERRORS, ProgramExit) as error:
+        except _ERRORS as error:
             leaving = _esker_error(error)
         else:
             final = self._run_block(node.finalizer, env)
@@ -760,7 +786,7 @@ class Interpreter:
             return self._run_block(node.body, env)
         try:
             return self._run_block(node.body, env)
-        except _ERRORS as error:
+        except _CATCHABLE as error:
             caught = _esker_error(error)
         return self._run_block(node.handler, _catch_scope(node, caught, env))
 
@@ -1177,7 +1203,7 @@ class Interpreter:
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
             if self._stop_requested:
-                self._honour_stop()
+                self._honour_stop(node)
         return None
 
     def _gen_for(self, node: ast.For, env: Scope):
@@ -1188,7 +1214,7 @@ class Interpreter:
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
             if self._stop_requested:
-                self._honour_stop()
+                self._honour_stop(node)
         return None
 
     def _gen_try(self, node: ast.Try, env: Scope):
@@ -1198,7 +1224,7 @@ class Interpreter:
             return (yield from self._gen_try_catch(node, env))
         try:
             signal = yield from self._gen_try_catch(node, env)
-        except (*_ERRORS, ProgramExit) as error:
+        except _ERRORS as error:
             leaving = _esker_error(error)
         else:
             final = yield from self._gen_block(node.finalizer, env)
@@ -1213,7 +1239,7 @@ class Interpreter:
             return (yield from self._gen_block(node.body, env))
         try:
             return (yield from self._gen_block(node.body, env))
-        except _ERRORS as error:
+        except _CATCHABLE as error:
             caught = _esker_error(error)
         return (yield from self._gen_block(node.handler, _catch_scope(node, caught, env)))
 

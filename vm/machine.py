@@ -427,7 +427,7 @@ def _op_fail(vm, stack, base, a, b, c):
 
 def _op_rethrow(vm, stack, base, a, b, c):
     error = stack[base + a]
-    if type(error) is EskerError:
+    if type(error) is EskerError or error.interrupted:  # traced from where it was first raised
         vm._rethrowing = error
     raise error
 
@@ -1075,18 +1075,20 @@ class VM:
         closes upvalues; the state to continue in, or raises out of this loop.
 
         `exit()` (a ProgramExit) stops only at finally handlers and leaves no
-        trace; an error thrown again by RETHROW has its entry for this frame
-        already, from where it was first thrown. `left`: compiled code that
-        replaced the current frame has traced it and searched its handlers."""
+        trace (a stop, `interrupted`, leaves one, as an error does); an error
+        thrown again by RETHROW has its entry for this frame already, from
+        where it was first thrown. `left`: compiled code that replaced the
+        current frame has traced it and searched its handlers."""
         frames = self.frames
         exiting = type(error) is ProgramExit
+        untraced = exiting and not error.interrupted
         if error is self._between:
             # Honoured before the instruction at pc ran (at a loop's header, say,
             # which may be the first instruction of a `try`): that one's handlers apply.
             self._between = None
             pc += 1
         rethrown = error is self._rethrowing
-        traced = exiting or rethrown
+        traced = untraced or rethrown
         self._rethrowing = None
         if self._debugger is not None and not exiting:
             self._top = (closure, stack, base, max(pc - 1, 0))
@@ -1111,7 +1113,7 @@ class VM:
                         elif handler.register is not None:
                             stack[base + handler.register] = error.value
                         return closure, stack, base, handler.target_pc, opens
-            traced = exiting
+            traced = untraced
             left = False
             _close(opens, base)
             if proto.num_far and isinstance(stack[base], SpillArea):

@@ -25,8 +25,9 @@ VM's depth limit (`ESKER_MAX_DEPTH` is honoured, as by `esker run`).
   its next call, return or loop iteration (compiled code too), or while it waits for the
   terminal in `input()` or `io.read_stdin()` (a builtin that is working,
   such as `sorted` of a long array, finishes first): its `finally` blocks
-  run, and `error[KeyboardInterrupt]: interrupted` is reported. The session
-  goes on.
+  run, and `error[KeyboardInterrupt]: interrupted` is reported with the
+  trace of where the entry was, as an error's (a Ctrl-C before the entry's
+  code began reports the line alone). The session goes on.
 - `exit(status)` ends the session with that status; so does end of input
   (Ctrl-D), with status 0. The terminal's settings are saved when the
   session starts and restored however it ends.
@@ -54,7 +55,7 @@ from .lexer import scan
 from .machine import DEFAULT_MAX_DEPTH, VM
 from .modules import ModuleLoader
 from .parser import ParseResult, parse
-from .runtime.errors import INTERRUPTED, EskerError, ProgramExit, format_uncaught
+from .runtime.errors import INTERRUPTED, EskerError, ProgramExit, format_interrupted, format_uncaught
 from .runtime.host import Host
 from .runtime.printing import to_repr
 from .source import Span
@@ -158,7 +159,7 @@ class Session:
             if not leaving.interrupted:
                 raise
             self._remember(checked.symbols.root, before, failed=True)
-            return Outcome(error=INTERRUPTED)
+            return Outcome(error=format_interrupted(leaving))
         self._remember(checked.symbols.root, before, failed=False)
         if value is None:
             return Outcome()

@@ -707,10 +707,11 @@ def _not_end(value, _) -> bool:
 
 
 def _leaver(proto: Proto):
-    """Adds the trace entry of a compiled frame of `proto` that an error leaves."""
-    def leave(error: EskerError, pc: int) -> None:
-        if pc < 0:
-            return  # the frame was replaced by a tail call's
+    """Adds the trace entry of a compiled frame of `proto` that an error or a
+    stop leaves (`exit()` leaves no trace, as in the VM's `_unwind`)."""
+    def leave(error: EskerError | ProgramExit, pc: int) -> None:
+        if pc < 0 or type(error) is ProgramExit and not error.interrupted:
+            return  # pc < 0: the frame was replaced by a tail call's
         span = proto.spans[pc]
         error.trace.append(TraceEntry(proto.display_name, proto.source_path, span.line, span.col))
     return leave

@@ -520,24 +520,19 @@ class _Translator:
     def _handlers(self) -> None:
         """The handler table, as the VM's unwinding reads it: the frame's trace
         entry first (unless RETHROW throws an error that has it already, or
-        `exit()` is on its way out), then the first handler covering the pc
-        (only `finally` handlers stop `exit()`); else the frame is left.
+        `exit()` is on its way out: see `leave`), then the first handler
+        covering the pc (only `finally` handlers stop a ProgramExit); else
+        the frame is left.
         Python's recursion limit met at a pc is a StackOverflow there, as in the VM."""
         pad = " " * 12
-        finally_handlers = any(handler.is_finally for handler in self.proto.handlers)
-        caught = "EskerError, ProgramExit, RecursionError" if finally_handlers else "EskerError, RecursionError"
-        self.line(pad + f"except ({caught}) as e:", -1)
+        self.line(pad + "except (EskerError, ProgramExit, RecursionError) as e:", -1)
         self.line(pad + "    p = PCS[e.__traceback__.tb_lineno]", -1)
         self.line(pad + "    if type(e) is RecursionError: e = stack_overflow()", -1)
-        if finally_handlers:
-            self.line(pad + "    exiting = type(e) is ProgramExit", -1)
-            self.line(pad + "    if exiting: pass", -1)
-            self.line(pad + "    elif e is vm._rethrowing: vm._rethrowing = None", -1)
-            self.line(pad + "    else: leave(e, p)", -1)
-        else:
-            self.line(pad + "    leave(e, p)", -1)
+        self.line(pad + "    exiting = type(e) is ProgramExit", -1)
+        self.line(pad + "    if e is vm._rethrowing: vm._rethrowing = None", -1)
+        self.line(pad + "    else: leave(e, p)", -1)
         for handler in self.proto.handlers:
-            applies = "" if handler.is_finally or not finally_handlers else " and not exiting"
+            applies = "" if handler.is_finally else " and not exiting"
             self.line(pad + f"    if {handler.start_pc} <= p < {handler.end_pc}{applies}:", -1)
             if self.captured:
                 self.line(pad + f"        if O: close(O, {handler.level})", -1)
@@ -560,7 +555,7 @@ class _Translator:
 
     def _epilogue(self) -> None:
         if not self.proto.handlers:
-            self.line("    except EskerError as e:", -1)
+            self.line("    except (EskerError, ProgramExit) as e:", -1)
             self.line("        leave(e, PCS[e.__traceback__.tb_lineno])", -1)
             self._leave("        ")
         # Python's recursion limit (a deep comparison, hash or conversion) met at a pc: as in the VM.

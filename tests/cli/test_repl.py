@@ -174,6 +174,8 @@ def test_ctrl_c_abandons_the_entry_being_typed_and_stops_a_running_one(terminal)
     terminal.expect("spinning")
     shown = terminal.interrupt(">>> ")
     assert "cleaned up" in shown and "error[KeyboardInterrupt]: interrupted" in shown
+    # where the entry was, as an error's trace: the loop in `spin`, called from the entry's line 1
+    assert _trace(shown) == ["spin (<repl>:1:", "<module> (<repl>:1:"]
     terminal.type('print("spinning " + "again"); try { spin() } catch e { print("never caught") }\n')
     terminal.expect("... ")  # a `try` may go on with `finally` on the next line
     terminal.type("\n")
@@ -188,6 +190,12 @@ def test_ctrl_c_abandons_the_entry_being_typed_and_stops_a_running_one(terminal)
     terminal.type("\x04")
     assert terminal.status() == 0
     assert terminal.settings() == terminal.before
+
+
+def _trace(shown: str) -> list[str]:
+    """The trace lines of a report the terminal showed, each up to its column."""
+    return [line.strip().removeprefix("at ").rsplit(":", 1)[0] + ":" for line in shown.splitlines()
+            if line.strip().startswith("at ")]
 
 
 def test_the_terminal_is_restored_when_exit_ends_the_session(terminal):
@@ -210,6 +218,7 @@ def test_ctrl_c_stops_an_entry_waiting_in_input_and_typed_lines_still_reach_it(t
     terminal.type("half a li")
     shown = terminal.interrupt(">>> ")
     assert "cleaned up" in shown and "error[KeyboardInterrupt]: interrupted" in shown
+    assert _trace(shown) == ["<module> (<repl>:1:"]  # stopped in the call of `input`
     terminal.type('try { print("loop" + "ing"); while true {} } finally { print("saved", input("save? ")) }\n')
     terminal.expect("looping")  # the entry runs: the Ctrl-C below cannot land while it is still being read
     terminal.interrupt("save? ")  # the loop is stopped; the read in its finally block still waits

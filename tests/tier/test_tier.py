@@ -80,7 +80,7 @@ GOLDEN_ADD = """\
   0 |         if not ((t := type(r1)) is int or t is float): raise Deopt(0)
   0 |         r2 = r0 + r1
   1 |         return r2
-    |     except EskerError as e:
+    |     except (EskerError, ProgramExit) as e:
     |         leave(e, PCS[e.__traceback__.tb_lineno])
     |         raise
     |     except RecursionError as x:
@@ -108,7 +108,7 @@ GOLDEN_COUNT = """\
   5 |           r1 = r1 + r4
   6 |           continue
   8 |         return r1
-    |     except EskerError as e:
+    |     except (EskerError, ProgramExit) as e:
     |         leave(e, PCS[e.__traceback__.tb_lineno])
     |         raise
     |     except RecursionError as x:

@@ -46,13 +46,16 @@ class ProgramExit(Exception):
     It is not an `EskerError`: `catch` never catches it, but every `finally`
     block between the call and the top level runs before the program ends with
     `status` (LANGUAGE.md §13.4). A stop asked for from outside the program
-    (Ctrl-C in the REPL) travels the same way, `interrupted`; it is reported
-    as `error[KeyboardInterrupt]`."""
+    (Ctrl-C in `esker run` and the REPL) travels the same way, `interrupted`;
+    it is reported as `error[KeyboardInterrupt]` with the trace of where it
+    stopped the program, which the engines record as it unwinds, as they do
+    for an error (`exit()` leaves no trace: its report is its status alone)."""
 
     def __init__(self, status: int = 0, interrupted: bool = False):
         super().__init__(status)
         self.status = status
         self.interrupted = interrupted
+        self.trace: list[TraceEntry] = []
 
 
 #: The report of a program (or REPL entry) that Ctrl-C stopped: a ProgramExit `interrupted`.
@@ -125,8 +128,18 @@ def format_uncaught(err: EskerError) -> str:
     Very long traces (runaway recursion) keep their innermost and outermost
     frames, with a line saying how many were left out between them.
     """
-    lines = [headline(err.value)]
-    entries = [f"  at {entry.function} ({entry.path}:{entry.line}:{entry.col})" for entry in err.trace]
+    return _with_trace(headline(err.value), err.trace)
+
+
+def format_interrupted(stop: ProgramExit) -> str:
+    """The report of a program (or REPL entry) that Ctrl-C stopped: INTERRUPTED,
+    then where it was, as an error's trace (none when no code had run yet)."""
+    return _with_trace(INTERRUPTED, stop.trace)
+
+
+def _with_trace(headline_text: str, trace: list[TraceEntry]) -> str:
+    lines = [headline_text]
+    entries = [f"  at {entry.function} ({entry.path}:{entry.line}:{entry.col})" for entry in trace]
     if len(entries) > MAX_SHOWN_FRAMES:
         half = MAX_SHOWN_FRAMES // 2
         left_out = len(entries) - 2 * half
