@@ -282,6 +282,7 @@ class Interpreter:
         self._stmt = self._statement_handlers()
         self._gen_stmt_handlers = self._generator_statement_handlers()
         self._patterns = self._pattern_handlers()
+        self._stop_requested = False
 
     # ------------------------------------------------------ engine protocol
 
@@ -292,6 +293,25 @@ class Interpreter:
                 raise named_arguments_error(fn.name)
             return self._call_function(fn, args)
         return ops.call_native(self, fn, args, kwargs)
+
+    def stop(self) -> None:
+        """Asks the running program to stop soon (from any thread; Ctrl-C in
+        `esker run`): at its next call or loop iteration it raises
+        ProgramExit(130, interrupted=True), which runs the finally blocks on
+        its way out and is never caught, as on the VM."""
+        self._stop_requested = True
+
+    def cancel_stop(self) -> None:
+        self._stop_requested = False
+
+    @property
+    def stop_pending(self) -> bool:
+        return self._stop_requested
+
+    def _honour_stop(self) -> None:
+        if self._stop_requested:
+            self._stop_requested = False
+            raise ProgramExit(130, interrupted=True)
 
     # ------------------------------------------------------------ programs
 
@@ -443,6 +463,8 @@ class Interpreter:
     def _enter_frame(self) -> None:
         if self.depth >= self.max_depth:
             raise too_many_calls(self.max_depth)
+        if self._stop_requested:
+            self._honour_stop()
         self.depth += 1
 
     def _call_function(self, fn: TreeFunction, args: list):
@@ -677,6 +699,8 @@ class Interpreter:
             signal = self._run_block(node.body, env)
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
+            if self._stop_requested:
+                self._honour_stop()
         return None
 
     def _for(self, node: ast.For, env: Scope):
@@ -684,6 +708,8 @@ class Interpreter:
             signal = self._run_block(node.body, self._iteration_scope(node, item, env))
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
+            if self._stop_requested:
+                self._honour_stop()
         return None
 
     def _loop_items(self, node: ast.For, env: Scope):
@@ -1151,6 +1177,8 @@ class Interpreter:
             signal = yield from self._gen_block(node.body, env)
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
+            if self._stop_requested:
+                self._honour_stop()
         return None
 
     def _gen_for(self, node: ast.For, env: Scope):
@@ -1160,6 +1188,8 @@ class Interpreter:
             signal = yield from self._gen_block(node.body, self._iteration_scope(node, item, env))
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
+            if self._stop_requested:
+                self._honour_stop()
         return None
 
     def _gen_try(self, node: ast.Try, env: Scope):

@@ -55,6 +55,10 @@ class ProgramExit(Exception):
         self.interrupted = interrupted
 
 
+#: The report of a program (or REPL entry) that Ctrl-C stopped: a ProgramExit `interrupted`.
+INTERRUPTED = "error[KeyboardInterrupt]: interrupted"
+
+
 class HostError(Exception):
     """An operation of the host (`host.py`) failed: why (`no such file`) and
     on what path. Builtins let it out; the runtime makes it an `IOError`."""
