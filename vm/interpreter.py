@@ -428,7 +428,8 @@ class Interpreter:
             raise runtime_error("ImportError", str(error)) from None
         problems = [d for d in parsed.diagnostics if d.severity == Severity.ERROR]
         if problems:
-            raise runtime_error("ImportError", f"module {dotted} has errors: {problems[0].format(path)}")
+            shown = os.path.relpath(path)  # as traces and `esker check` name an imported file
+            raise runtime_error("ImportError", f"module {dotted} has errors: {problems[0].format(shown)}")
         self._modules[path] = _LOADING
         try:
             scope = self._run_module(parsed.program, path, os.path.relpath(path))

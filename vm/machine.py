@@ -935,14 +935,15 @@ class VM:
             text = self.loader.read(path)
         except ModuleReadError as error:
             raise runtime_error("ImportError", str(error)) from None
-        parsed = parse(text, os.path.relpath(path))
+        shown = os.path.relpath(path)  # as traces and `esker check` name an imported file
+        parsed = parse(text, shown)
         problems = [item for item in parsed.diagnostics if item.severity == Severity.ERROR]
         if problems:
-            raise runtime_error("ImportError", f"module {dotted} has errors: {problems[0].format(path)}")
+            raise runtime_error("ImportError", f"module {dotted} has errors: {problems[0].format(shown)}")
         try:
             return compile_program(parsed.program, parsed.source)
         except CompileError as error:
-            raise runtime_error("ImportError", f"module {dotted} cannot be compiled: {path}:{error}") from None
+            raise runtime_error("ImportError", f"module {dotted} cannot be compiled: {shown}:{error}") from None
 
     # ---------------------------------------------------------- calls
 
