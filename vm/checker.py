@@ -21,6 +21,8 @@ from .modules import ModuleLoader, ModuleReadError, module_identity
 from .source import SourceText, Span
 from .parser import ParseResult, parse
 from .runtime.formatting import SpecError, parse_spec
+from .runtime.library import LIBRARY
+from .runtime.ops import type_name
 from .symbols import (BUILTIN_ARITY, Scope, Symbol, SymbolKind, SymbolTable, builtin_scope, member_symbols,
                       struct_fields)
 
@@ -231,6 +233,19 @@ def _block_leaves(block: ast.Block, allowed: set[str]) -> str | None:
         if found is not None:
             return found
     return None
+
+
+#: The builtin type of each kind of literal receiver whose type is known without running it.
+_LITERAL_RECEIVERS = {ast.FString: "str", ast.ArrayExpr: "array", ast.MapExpr: "map", ast.TupleExpr: "tuple",
+                      ast.RangeExpr: "range"}
+
+
+def _literal_receiver_type(receiver: ast.Node) -> str | None:
+    """The type name (as the runtime names it) of a literal receiver such as
+    `"abc"`, `[1, 2]` or `{"a": 1}`; None when it is not a literal."""
+    if isinstance(receiver, ast.Literal):
+        return type_name(receiver.value)
+    return _LITERAL_RECEIVERS.get(type(receiver))
 
 
 def _literal_type(value) -> str:
@@ -722,12 +737,12 @@ class _Checker:
 
     def _report_broken_module(self, info: _Module, label: str, where: Span) -> None:
         """E0114: the module does not parse, so it cannot run; its members are
-        not checked (the broken statements may declare them)."""
+        not checked (the broken statements may declare them). The module's file
+        is named relative to the working directory, as `esker run` and error
+        traces name imported files, so that it opens from the terminal."""
         error = info.syntax_error
-        here = os.path.dirname(self.graph.importer) if self.graph.importer else os.getcwd()
-        shown = os.path.relpath(info.path, here)
         self._report("E0114", where, f"module {_quoted(label)} has syntax errors; the first: "
-                                     f"{error.format(shown)}",
+                                     f"{error.format(os.path.relpath(info.path))}",
                      related=(Related(error.span, error.message, info.path),))
 
     def _check_cycle(self, path: str, dotted: str, where: Span) -> None:
@@ -786,6 +801,7 @@ class _Checker:
             owner = self._expr(node.receiver)
             member = self._member(owner, node.name) if owner is not None else None
             self._call(node, member, f"{_label(node.receiver)}.{node.name.name}")
+            self._check_literal_method(node)
         elif isinstance(node, ast.FnExpr):
             self._function(node.params, node.body, node.span)
         elif isinstance(node, ast.Match):
@@ -800,6 +816,26 @@ class _Checker:
             for child in ast.children(node):
                 self._expr(child)
         return None
+
+    def _check_literal_method(self, node: ast.MethodCall) -> None:
+        """W0112 for a method that the builtin type of a literal receiver does
+        not have (`"abc".lenght()`), W0104 for a wrong number of arguments to
+        one it has: the runtime's table of methods says which exist."""
+        owner = _literal_receiver_type(node.receiver)
+        if owner is None:
+            return
+        name = node.name.name
+        entry = LIBRARY.methods(owner).get(name)
+        if entry is None:
+            self._report_unknown("W0112", node.name.span, f"`{owner}` has no method `{name}`",
+                                 name, LIBRARY.methods(owner))
+            return
+        given = len(node.args)
+        if not node.kwargs and (given < entry.min_args or (entry.max_args is not None and given > entry.max_args)):
+            verb = "was" if given == 1 else "were"
+            self._report("W0104", node.span, f"`{entry.qualified}` takes "
+                                             f"{_expected_arguments(entry.min_args, entry.max_args)} "
+                                             f"but {given} {verb} given")
 
     def _format_spec(self, node: ast.FormatSpec) -> None:
         """E0015 for a spec that is wrong whatever the value (§13.3)."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .analysis import Analysis, FileReport, analyze, check_program, read_source
@@ -40,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command is command_repl:  # Ctrl-C belongs to the session, which runs on this thread
             status = command_repl(args)
+        elif args.command is command_run:
+            with _interrupts_stopping() as interrupts:
+                args.interrupts = interrupts
+                status = call_with_deep_stack(lambda: args.command(args))
         else:
             status = call_with_deep_stack(lambda: args.command(args))
     except KeyboardInterrupt:
@@ -50,6 +57,46 @@ def main(argv: list[str] | None = None) -> int:
         status = 0
     _flush()
     return status
+
+
+class Interrupts:
+    """Ctrl-C (SIGINT) while `esker run` runs a program, which runs on a
+    thread of its own while this one waits: the first asks the engine to stop
+    at its next call or loop iteration, as Ctrl-C stops a REPL entry (its
+    `finally` blocks run, then it ends with the KeyboardInterrupt report and
+    status 130); a second one, or one before the program has started, ends
+    the process at once with status 130, as the signal would."""
+
+    def __init__(self):
+        #: The engine running the program (set once it exists), whose `stop()` is asked.
+        self.engine = None
+        self.asked = False
+
+    def __call__(self, number, frame) -> None:
+        if self.engine is not None and not self.asked:
+            self.asked = True
+            self.engine.stop()
+            return
+        from .runtime.errors import INTERRUPTED
+
+        # Nothing waits for the program's thread: it may hold the streams' locks.
+        os.write(sys.stderr.fileno(), (INTERRUPTED + "\n").encode())
+        os._exit(130)
+
+
+@contextmanager
+def _interrupts_stopping():
+    """Ctrl-C handled by an `Interrupts` while the block runs (on the main
+    thread; elsewhere Ctrl-C keeps its usual meaning)."""
+    interrupts = Interrupts()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupts
+        return
+    previous = signal.signal(signal.SIGINT, interrupts)
+    try:
+        yield interrupts
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _flush() -> None:
@@ -255,7 +302,8 @@ def command_run(args) -> int:
     max_depth = _max_depth(args.max_depth, os.environ.get("ESKER_MAX_DEPTH"))
     if max_depth is None:
         return 2
-    options = RunOptions(_program_host(args.program_args), max_depth, tier_threshold(args))
+    options = RunOptions(_program_host(args.program_args), max_depth, tier_threshold(args),
+                         getattr(args, "interrupts", None))
     if args.file.endswith(BYTECODE_SUFFIX):
         if args.engine != "vm":
             print("esker: bytecode files run on the vm engine only", file=sys.stderr)
@@ -276,12 +324,13 @@ def command_run(args) -> int:
 @dataclass
 class RunOptions:
     """How `esker run` runs a program: its host (arguments, streams), the
-    call-depth limit (0: the engine's default) and the VM's tier threshold
-    (None: the VM alone)."""
+    call-depth limit (0: the engine's default), the VM's tier threshold
+    (None: the VM alone) and what Ctrl-C stops (None: nothing)."""
 
     host: object = None
     max_depth: int = 0
     tier: int | None = None
+    interrupts: Interrupts | None = None
 
 
 def _program_host(program_args: list[str]):
@@ -375,7 +424,7 @@ def run_analysis(result: Analysis, loader: ModuleLoader, engine: str, options: R
     # The tree-walker's calls recurse in Python: its own limit is also its ceiling.
     depth = min(options.max_depth, TREE_LIMIT) if options.max_depth else TREE_LIMIT
     interpreter = Interpreter(loader=loader, host=options.host, max_depth=depth)
-    return _finish(lambda: interpreter.run_program(result.program, result.source))
+    return _finish(lambda: interpreter.run_program(result.program, result.source), interpreter, options)
 
 
 def run_proto(proto, loader: ModuleLoader, path: str, options: RunOptions | None = None) -> int:
@@ -385,15 +434,18 @@ def run_proto(proto, loader: ModuleLoader, path: str, options: RunOptions | None
     options = options or RunOptions()
     vm = VM(loader=loader, host=options.host, max_depth=options.max_depth or DEFAULT_MAX_DEPTH,
             tier_threshold=options.tier)
-    return _finish(lambda: vm.run_main(proto, path))
+    return _finish(lambda: vm.run_main(proto, path), vm, options)
 
 
-def _finish(start) -> int:
+def _finish(start, engine, options: RunOptions) -> int:
     """Runs a program to its end; the exit status: 0, 1 after reporting an
-    uncaught error, or the status given to `exit()` (its `finally` blocks
-    have run and printed by then, so the output is flushed in order)."""
-    from .runtime.errors import EskerError, ProgramExit, format_uncaught
+    uncaught error, 130 after reporting that Ctrl-C stopped it, or the
+    status given to `exit()` (its `finally` blocks have run and printed by
+    then, so the output is flushed in order)."""
+    from .runtime.errors import INTERRUPTED, EskerError, ProgramExit, format_uncaught
 
+    if options.interrupts is not None:
+        options.interrupts.engine = engine
     try:
         start()
     except EskerError as error:
@@ -402,6 +454,8 @@ def _finish(start) -> int:
         return 1
     except ProgramExit as leaving:
         _flush()
+        if leaving.interrupted:
+            print(INTERRUPTED, file=sys.stderr)
         return leaving.status
     return 0
 

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
+#: Esker frames allowed before `StackOverflow`, on every engine (LANGUAGE.md §5;
+#: `esker run --max-depth` changes it).
+DEFAULT_MAX_DEPTH = 200_000
 #: Bytes of C stack for the worker thread; generous, since frames are cheap to reserve.
 STACK_BYTES = 512 * 1024 * 1024
 #: Python frames allowed on that thread.

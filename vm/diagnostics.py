@@ -209,6 +209,10 @@ CODES: dict[str, CodeInfo] = _codes(
              "A module's members are live (`counter.total` reads its current value) but only the "
              "module's own code assigns them: `mod.x = v` from another file raises `TypeError` when "
              "it runs. Give the module a function that makes the change."),
+    CodeInfo("W0112", W, "unknown method",
+             "A method is called on a literal (`\"abc\".lenght()`, `[1, 2].pussh(3)`) whose type has no "
+             "method of that name. The program still runs; the call raises `AttributeError`. The "
+             "methods of each builtin type are listed in the language reference."),
 )
 
 

@@ -21,8 +21,11 @@ checked against each other.
   then evaluated on a copy of its node that holds those values. This keeps each
   `yield` as cheap as a Python one, with no threads.
 - Depth: Esker calls recurse in Python, so programs run on a thread with a
-  large stack, the call depth is capped (`max_depth`), and exceeding it, or
-  Python's own recursion limit, raises the catchable `StackOverflow` error.
+  large stack and a raised Python recursion limit. The call depth is capped
+  as on the VM (`max_depth`, the module's top level counting as one call),
+  with the VM's `StackOverflow`. Python's own recursion limit,
+  met anywhere in Esker code, is the `StackOverflow` of the innermost
+  expression or statement where it struck, caught by `catch` like any error.
 """
 
 from __future__ import annotations
@@ -34,27 +37,32 @@ from dataclasses import dataclass, field as dataclass_field, fields, replace
 from typing import TextIO
 
 from . import ast
-from .deep import call_with_deep_stack
+from .deep import DEFAULT_MAX_DEPTH, call_with_deep_stack
 from .diagnostics import Severity
 from .modules import ModuleLoader, ModuleReadError, describe as describe_import, missing as missing_module, module_identity
 from .parser import parse
 from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught,
-                             named_arguments_error, runtime_error, stack_overflow)
+                             named_arguments_error, runtime_error, stack_overflow, too_many_calls)
 from .runtime.formatting import format_text
 from .runtime.host import Host
-from .runtime.printing import to_repr, to_str
+from .runtime.printing import brief_repr, to_str
 from .runtime.values import (EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
                              StructType)
 from .source import SourceText, Span
 
-#: Esker frames allowed before `StackOverflow` (the register VM allows far more).
-DEFAULT_MAX_DEPTH = 5_000
 #: Python frames one Esker call can take (an expression nested in a few blocks);
 #: sizes the Python recursion limit while a program runs.
 _PYTHON_FRAMES_PER_CALL = 25
 
 _truthy = ops.truthy
+
+
+def python_recursion_limit(max_depth: int = DEFAULT_MAX_DEPTH) -> int:
+    """The Python recursion limit a program needs to reach `max_depth` nested
+    Esker calls on the tree-walker (it raises the limit to this when it runs)."""
+    return max_depth * _PYTHON_FRAMES_PER_CALL + 1_000
+
 _BINARY = ops.BINARY
 _DECLARATIONS = (ast.FnDecl, ast.StructDecl, ast.EnumDecl)
 #: Nodes whose bodies belong to another function, so their yields are not ours.
@@ -199,10 +207,25 @@ class TreeGenerator(Generator):
             interpreter.depth -= 1
 
 
-def _located(error: EskerError, span: Span) -> EskerError:
-    """`_locate`, returning the error (for `raise _located(...)`)."""
+#: What the tree-walker catches as an Esker error: Python's recursion limit,
+#: met anywhere in Esker code, is the StackOverflow of that place (`_esker_error`).
+_ERRORS = (EskerError, RecursionError)
+
+
+def _esker_error(error: BaseException) -> BaseException:
+    """The error to go on with: Python's recursion limit is a StackOverflow,
+    as on the register VM; any other exception stays itself."""
+    return stack_overflow() if isinstance(error, RecursionError) else error
+
+
+def _located(error: EskerError | RecursionError, span: Span) -> EskerError:
+    """`_locate`, returning the error (for `raise _located(...)`); a recursion
+    overflow becomes a StackOverflow located here. The error's Python traceback
+    is dropped: it says nothing to a user, and on the way out of a deep
+    recursion it would keep every Python frame alive until the end."""
+    error = _esker_error(error)
     _locate(error, span)
-    return error
+    return error.with_traceback(None)
 
 
 def _locate(error: EskerError, span: Span) -> None:
@@ -217,13 +240,12 @@ def _locate(error: EskerError, span: Span) -> None:
 def _leaving_frame(error: EskerError | RecursionError, name: str | None, path: str) -> EskerError:
     """The error as it leaves a frame of function `name`: a Python recursion
     overflow becomes StackOverflow, and the frame's trace entry is completed."""
-    if isinstance(error, RecursionError):
-        return stack_overflow()
+    error = _esker_error(error)
     trace = error.trace
     if trace and trace[-1].function is None:
         trace[-1].function = name or "<fn>"
         trace[-1].path = path
-    return error
+    return error.with_traceback(None)
 
 
 def _unpack(value: object, count: int) -> list | tuple:
@@ -260,6 +282,7 @@ class Interpreter:
         self._stmt = self._statement_handlers()
         self._gen_stmt_handlers = self._generator_statement_handlers()
         self._patterns = self._pattern_handlers()
+        self._stop_requested = False
 
     # ------------------------------------------------------ engine protocol
 
@@ -271,6 +294,25 @@ class Interpreter:
             return self._call_function(fn, args)
         return ops.call_native(self, fn, args, kwargs)
 
+    def stop(self) -> None:
+        """Asks the running program to stop soon (from any thread; Ctrl-C in
+        `esker run`): at its next call or loop iteration it raises
+        ProgramExit(130, interrupted=True), which runs the finally blocks on
+        its way out and is never caught, as on the VM."""
+        self._stop_requested = True
+
+    def cancel_stop(self) -> None:
+        self._stop_requested = False
+
+    @property
+    def stop_pending(self) -> bool:
+        return self._stop_requested
+
+    def _honour_stop(self) -> None:
+        if self._stop_requested:
+            self._stop_requested = False
+            raise ProgramExit(130, interrupted=True)
+
     # ------------------------------------------------------------ programs
 
     def run_program(self, program: ast.Program, source: SourceText) -> None:
@@ -279,12 +321,18 @@ class Interpreter:
         The program runs on a thread with a large stack (`deep.call_with_deep_stack`),
         with Python's recursion limit raised to match `max_depth`: Esker calls
         recurse in Python, and resuming nested generators uses the C stack.
+        The limit is put back afterwards, since it is process-wide and the VM
+        counts on its own (its deep comparisons end in StackOverflow there).
         """
-        needed = self.max_depth * _PYTHON_FRAMES_PER_CALL + 1_000
-        if sys.getrecursionlimit() < needed:
+        previous, needed = sys.getrecursionlimit(), python_recursion_limit(self.max_depth)
+        if previous < needed:
             sys.setrecursionlimit(needed)
         self._modules[module_identity(source.path)] = _LOADING
-        call_with_deep_stack(lambda: self._run_module(program, source.path, source.path))
+        try:
+            call_with_deep_stack(lambda: self._run_module(program, source.path, source.path))
+        finally:
+            if previous < needed and sys.getrecursionlimit() == needed:
+                sys.setrecursionlimit(previous)
 
     def run_interactive(self, program: ast.Program, source: SourceText, scope: Scope | None) -> tuple[Scope, object]:
         """Runs one REPL entry in a module scope kept between entries.
@@ -304,7 +352,7 @@ class Interpreter:
             if signal is None and isinstance(last, ast.ExprStmt):
                 try:
                     return self.eval(last.expr, scope)
-                except EskerError as error:
+                except _ERRORS as error:
                     raise _located(error, last.span)
             if signal is None and last is not None:
                 signal = self._run_statements([last], scope)
@@ -315,7 +363,7 @@ class Interpreter:
         def guarded() -> object:
             try:
                 return run()
-            except (EskerError, RecursionError) as error:
+            except _ERRORS as error:
                 raise _leaving_frame(error, "<module>", path) from None
 
         return scope, call_with_deep_stack(guarded)
@@ -325,11 +373,14 @@ class Interpreter:
         `path` is where its imports are resolved from, `shown_path` how traces name it."""
         self._prepare(program, path, shown_path)
         scope = Scope(self._globals, program)
+        self._enter_frame()  # a module's top level counts as a frame, as on the VM
         try:
             self._hoist(self._blocks[program].hoisted, scope)
             signal = self._run_statements(program.body, scope)
-        except (EskerError, RecursionError) as error:
+        except _ERRORS as error:
             raise _leaving_frame(error, "<module>", shown_path) from None
+        finally:
+            self.depth -= 1
         if signal is not None:
             raise runtime_error("RuntimeError", "break, continue or return outside a function")
         return scope
@@ -351,7 +402,8 @@ class Interpreter:
             raise runtime_error("ImportError", str(error)) from None
         problems = [d for d in parsed.diagnostics if d.severity == Severity.ERROR]
         if problems:
-            raise runtime_error("ImportError", f"module {dotted} has errors: {problems[0].format(path)}")
+            shown = os.path.relpath(path)  # as traces and `esker check` name an imported file
+            raise runtime_error("ImportError", f"module {dotted} has errors: {problems[0].format(shown)}")
         self._modules[path] = _LOADING
         try:
             scope = self._run_module(parsed.program, path, os.path.relpath(path))
@@ -410,7 +462,9 @@ class Interpreter:
 
     def _enter_frame(self) -> None:
         if self.depth >= self.max_depth:
-            raise runtime_error("StackOverflow", f"more than {self.max_depth} nested calls")
+            raise too_many_calls(self.max_depth)
+        if self._stop_requested:
+            self._honour_stop()
         self.depth += 1
 
     def _call_function(self, fn: TreeFunction, args: list):
@@ -469,7 +523,7 @@ class Interpreter:
         for statement in body:
             try:
                 signal = handlers[type(statement)](statement, env)
-            except EskerError as error:
+            except _ERRORS as error:
                 raise _located(error, statement.span)
             except _Escape as escape:
                 signal = escape.signal
@@ -645,6 +699,8 @@ class Interpreter:
             signal = self._run_block(node.body, env)
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
+            if self._stop_requested:
+                self._honour_stop()
         return None
 
     def _for(self, node: ast.For, env: Scope):
@@ -652,6 +708,8 @@ class Interpreter:
             signal = self._run_block(node.body, self._iteration_scope(node, item, env))
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
+            if self._stop_requested:
+                self._honour_stop()
         return None
 
     def _loop_items(self, node: ast.For, env: Scope):
@@ -679,26 +737,33 @@ class Interpreter:
     def _try(self, node: ast.Try, env: Scope):
         """`try`/`catch`/`finally`. The `finally` block runs however the rest is
         left (an error, `exit()`, or a signal passing through); a signal of its
-        own replaces whatever was leaving, an error included."""
+        own replaces whatever was leaving, an error included.
+
+        Handlers run after the Python `except` clause, so that what they throw
+        does not chain to what they caught: each level of a deep recursion
+        that catches and throws again costs the same, not more each time."""
         if node.finalizer is None:
             return self._try_catch(node, env)
         try:
             signal = self._try_catch(node, env)
-        except (EskerError, ProgramExit) as leaving:
+        except (*_ERRORS, ProgramExit) as error:
+            leaving = _esker_error(error)
+        else:
             final = self._run_block(node.finalizer, env)
-            if final is not None:
-                return final
-            raise leaving
+            return signal if final is None else final
         final = self._run_block(node.finalizer, env)
-        return signal if final is None else final
+        if final is not None:
+            return final
+        raise leaving
 
     def _try_catch(self, node: ast.Try, env: Scope):
         if node.handler is None:
             return self._run_block(node.body, env)
         try:
             return self._run_block(node.body, env)
-        except EskerError as error:
-            return self._run_block(node.handler, _catch_scope(node, error, env))
+        except _ERRORS as error:
+            caught = _esker_error(error)
+        return self._run_block(node.handler, _catch_scope(node, caught, env))
 
     def _import(self, node: ast.Import, env: Scope):
         env.vars[node.bound_name.name] = self._load_module(node)
@@ -751,7 +816,7 @@ class Interpreter:
             return to_str(value)
         try:
             return format_text(value, field.spec.text)
-        except EskerError as error:
+        except _ERRORS as error:
             raise _located(error, field.expr.span.merge(field.spec.span))
 
     def _name(self, node: ast.Name, env: Scope):
@@ -786,7 +851,7 @@ class Interpreter:
         right_value = evaluate[type(right)](right, env)
         try:
             return _BINARY[node.op](left_value, right_value)
-        except EskerError as error:
+        except _ERRORS as error:
             raise _located(error, node.span)
 
     def _unary(self, node: ast.Unary, env: Scope):
@@ -795,7 +860,7 @@ class Interpreter:
             return not _truthy(value)
         try:
             return ops.UNARY[node.op](value)
-        except EskerError as error:
+        except _ERRORS as error:
             raise _located(error, node.span)
 
     def _logical(self, node: ast.Logical, env: Scope):
@@ -808,7 +873,7 @@ class Interpreter:
         start, end = self.eval(node.start, env), self.eval(node.end, env)
         try:
             return ops.make_range(start, end, node.inclusive)
-        except EskerError as error:
+        except _ERRORS as error:
             raise _located(error, node.span)
 
     def _call_expr(self, node: ast.Call, env: Scope):
@@ -825,7 +890,7 @@ class Interpreter:
             if type(function) is TreeFunction:
                 return self._call_function(function, args)
             return ops.call_native(self, function, args)
-        except EskerError as error:
+        except _ERRORS as error:
             raise _located(error, node.span)
 
     def _method_call(self, node: ast.MethodCall, env: Scope):
@@ -836,7 +901,7 @@ class Interpreter:
         try:
             kwargs = self._named_args(node.kwargs, env) if node.kwargs else None
             return builtins.call_method(self, receiver, node.name.name, args, kwargs)
-        except EskerError as error:
+        except _ERRORS as error:
             raise _located(error, node.span)
 
     def _tail_call(self, node: ast.Call | ast.MethodCall, env: Scope):
@@ -861,14 +926,14 @@ class Interpreter:
         obj = self.eval(node.obj, env)
         try:
             return ops.get_field(obj, node.name.name)
-        except EskerError as error:
+        except _ERRORS as error:
             raise _located(error, node.span)
 
     def _index(self, node: ast.Index, env: Scope):
         obj, index = self.eval(node.obj, env), self.eval(node.index, env)
         try:
             return ops.get_index(obj, index)
-        except EskerError as error:
+        except _ERRORS as error:
             raise _located(error, node.span)
 
     def _slice(self, node: ast.Slice, env: Scope):
@@ -877,7 +942,7 @@ class Interpreter:
         stop = None if node.stop is None else self.eval(node.stop, env)
         try:
             return ops.get_slice(obj, start, stop)
-        except EskerError as error:
+        except _ERRORS as error:
             raise _located(error, node.span)
 
     def _map(self, node: ast.MapExpr, env: Scope) -> dict:
@@ -887,7 +952,7 @@ class Interpreter:
             value = self.eval(entry.value, env)
             try:
                 ops.check_key(key)
-            except EskerError as error:
+            except _ERRORS as error:
                 raise _located(error, entry.key.span)
             result[key] = value
         return result
@@ -903,7 +968,7 @@ class Interpreter:
                     return self.eval(arm.body, scope)
                 return _arm_block_value(self._run_block(arm.body, scope))
             raise _no_arm(subject)
-        except EskerError as error:
+        except _ERRORS as error:
             raise _located(error, node.span)
 
     def _arm_scope(self, arm: ast.MatchArm, subject, env: Scope) -> Scope | None:
@@ -1008,7 +1073,7 @@ class Interpreter:
                     signal = None
                 else:
                     signal = yield from resumable[type(statement)](statement, env)
-            except EskerError as error:
+            except _ERRORS as error:
                 raise _located(error, statement.span)
             except _Escape as escape:
                 signal = escape.signal
@@ -1052,7 +1117,7 @@ class Interpreter:
                 return (yield from self._gen_value(node.then if _truthy(cond) else node.orelse, env))
             evaluated = yield from self._with_operands(node, env)
             return self._expr[kind](evaluated, env)
-        except EskerError as error:
+        except _ERRORS as error:
             raise _located(error, node.span)
 
     def _with_operands(self, node: ast.Node, env: Scope):
@@ -1112,6 +1177,8 @@ class Interpreter:
             signal = yield from self._gen_block(node.body, env)
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
+            if self._stop_requested:
+                self._honour_stop()
         return None
 
     def _gen_for(self, node: ast.For, env: Scope):
@@ -1121,6 +1188,8 @@ class Interpreter:
             signal = yield from self._gen_block(node.body, self._iteration_scope(node, item, env))
             if signal is not None and signal is not CONTINUE:
                 return None if signal is BREAK else signal
+            if self._stop_requested:
+                self._honour_stop()
         return None
 
     def _gen_try(self, node: ast.Try, env: Scope):
@@ -1130,21 +1199,24 @@ class Interpreter:
             return (yield from self._gen_try_catch(node, env))
         try:
             signal = yield from self._gen_try_catch(node, env)
-        except (EskerError, ProgramExit) as leaving:
+        except (*_ERRORS, ProgramExit) as error:
+            leaving = _esker_error(error)
+        else:
             final = yield from self._gen_block(node.finalizer, env)
-            if final is not None:
-                return final
-            raise leaving
+            return signal if final is None else final
         final = yield from self._gen_block(node.finalizer, env)
-        return signal if final is None else final
+        if final is not None:
+            return final
+        raise leaving
 
     def _gen_try_catch(self, node: ast.Try, env: Scope):
         if node.handler is None:
             return (yield from self._gen_block(node.body, env))
         try:
             return (yield from self._gen_block(node.body, env))
-        except EskerError as error:
-            return (yield from self._gen_block(node.handler, _catch_scope(node, error, env)))
+        except _ERRORS as error:
+            caught = _esker_error(error)
+        return (yield from self._gen_block(node.handler, _catch_scope(node, caught, env)))
 
     def _gen_match(self, node: ast.Match, env: Scope):
         subject = yield from self._gen_value(node.subject, env)
@@ -1183,7 +1255,7 @@ def _undefined(name: str) -> EskerError:
 
 
 def _no_arm(subject) -> EskerError:
-    return runtime_error("MatchError", f"no match arm matches {to_repr(subject)}")
+    return runtime_error("MatchError", f"no match arm matches {brief_repr(subject)}")
 
 
 def _arm_block_value(signal) -> None:

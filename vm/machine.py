@@ -44,16 +44,16 @@ from __future__ import annotations
 import os
 import sys
 
-from .deep import call_with_deep_stack
+from .deep import DEFAULT_MAX_DEPTH, call_with_deep_stack
 from .modules import ModuleLoader, ModuleReadError, describe as describe_import, missing as missing_module, module_identity
 from .opcodes import K_IN_EXTRAARG, OFFSET_SC, OPCODES, Op, decode, opcode_of
 from .proto import FAR_BASE, LOCAL_LIMIT, Handler, Proto
 from .runtime import builtins, ops
 from .runtime.errors import (EskerError, ProgramExit, TraceEntry, arity_error, format_uncaught, named_arguments_error,
-                             runtime_error, stack_overflow)
+                             runtime_error, stack_overflow, too_many_calls)
 from .runtime.formatting import format_text
 from .runtime.host import Host
-from .runtime.printing import to_repr, to_str
+from .runtime.printing import brief_repr, to_str
 from .runtime.values import (Builtin, EnumType, EnumValue, Function, Generator, Module, ModuleMembers, StructInstance,
                              StructType)
 
@@ -61,7 +61,6 @@ TYPE_CHECKING = False  # typing's, without importing typing (start-up time); typ
 if TYPE_CHECKING:
     from typing import TextIO
 
-DEFAULT_MAX_DEPTH = 200_000
 #: Frames a debugger's expression may use above the program's, however deep it is.
 EVALUATION_HEADROOM = 10_000
 #: What an unpassed parameter holds until its default runs (never visible to programs).
@@ -258,11 +257,23 @@ class _Decoder:
         return proto.constants[field]
 
     def target(self, proto: Proto, pc: int) -> int:
-        """Where the JMP after the test at `pc` goes."""
+        """Where the JMP after the test (or loop instruction) at `pc` goes."""
         following = pc + 1
         if decode(proto.code[following]).op == Op.EXTRAARG:
             following += 1
         return following + 1 + decode(proto.code[following]).sj
+
+    def branch(self, proto: Proto, pc: int) -> int:
+        """Where the test at `pc` jumps: the JMP's target, or for a backward
+        JMP the JMP itself, whose JMPBACK tests the flag as every loop's back
+        edge must (a stop, a debugger's pause, the tier's entry points). (Not
+        after an EXTRAARG, where the JMP is a NOP, see `proto`: such a loop is
+        then seen at its other back edges only.)"""
+        target = self.target(proto, pc)
+        following = pc + 1
+        if target > following or decode(proto.code[following]).op == Op.EXTRAARG:
+            return target
+        return following
 
 
 def _simple(function):
@@ -407,7 +418,7 @@ def _op_not(vm, stack, base, a, b, c):
 
 
 def _op_matcherror(vm, stack, base, a, b, c):
-    raise runtime_error("MatchError", f"no match arm matches {to_repr(stack[base + a])}")
+    raise runtime_error("MatchError", f"no match arm matches {brief_repr(stack[base + a])}")
 
 
 def _op_fail(vm, stack, base, a, b, c):
@@ -456,17 +467,17 @@ def _decode_fused(name: str):
     """Tests fused with their jump: (handler, a, b, k, target)."""
     def decode_test(ctx, proto, pc, d):
         b = d.b - OFFSET_SC if d.info.b == "I" else ctx.constant(proto, pc, d.b) if d.info.b == "K" else d.b
-        return (H[name], d.a, b, bool(d.k), ctx.target(proto, pc))
+        return (H[name], d.a, b, bool(d.k), ctx.branch(proto, pc))
     return decode_test
 
 
 def _decode_eqk(ctx, proto, pc, d):
     value = d.sb if d.op == Op.EQI else ctx.constant(proto, pc, d.b)
     if type(value) in (type(None), bool, int, float, str):
-        return (H["EQK"], d.a, value, bool(d.k), ctx.target(proto, pc))
+        return (H["EQK"], d.a, value, bool(d.k), ctx.branch(proto, pc))
     if d.k:
-        return (H["PTEST"], d.a, d.a, lambda item, _: not ops.equals(item, value), ctx.target(proto, pc))
-    return (H["PTEST"], d.a, d.a, lambda item, _: ops.equals(item, value), ctx.target(proto, pc))
+        return (H["PTEST"], d.a, d.a, lambda item, _: not ops.equals(item, value), ctx.branch(proto, pc))
+    return (H["PTEST"], d.a, d.a, lambda item, _: ops.equals(item, value), ctx.branch(proto, pc))
 
 
 def _decode_pattern(make_test):
@@ -474,8 +485,8 @@ def _decode_pattern(make_test):
     def decode_pattern(ctx, proto, pc, d):
         if d.info.format == "iABx":
             operand = proto.constants[d.bx] if d.info.bx == "K" else d.bx
-            return (H["PTEST"], d.a, d.a, make_test(operand), ctx.target(proto, pc))
-        return (H["PTEST"], d.a, d.b, make_test(ctx.constant(proto, pc, d.c)), ctx.target(proto, pc))
+            return (H["PTEST"], d.a, d.a, make_test(operand), ctx.branch(proto, pc))
+        return (H["PTEST"], d.a, d.b, make_test(ctx.constant(proto, pc, d.c)), ctx.branch(proto, pc))
     return decode_pattern
 
 
@@ -646,7 +657,7 @@ _DECODERS = {
     "GEK": _decode_fused("GEI"),
     "TEST": _decode_fused("TEST"),
     "TESTSET": _decode_fused("TESTSET"),
-    "TESTARG": lambda ctx, proto, pc, d: (H["PTEST"], d.a, d.a, _is_absent, ctx.target(proto, pc)),
+    "TESTARG": lambda ctx, proto, pc, d: (H["PTEST"], d.a, d.a, _is_absent, ctx.branch(proto, pc)),
     "JMP": _decode_jump,
     "TESTTUPLE": _decode_pattern(lambda count: _sized(tuple, count, False)),
     "TESTARRAY": _decode_pattern(lambda count: _sized(list, count, False)),
@@ -726,6 +737,8 @@ class VM:
         self._nested_opens: list[list] = []
         # The error RETHROW is throwing again (its trace has this frame already).
         self._rethrowing: EskerError | None = None
+        # A stop honoured between instructions, on its way to `_unwind`.
+        self._between: ProgramExit | None = None
         # Whether a finally handler's block can end an error (by proto and handler), for a debugger.
         self._swallowing: dict[tuple, bool] = {}
         # The compiled tier (vm/tier.py): None runs everything in this loop.
@@ -821,16 +834,26 @@ class VM:
 
     def stop(self) -> None:
         """Asks the running code to stop soon (from any thread; Ctrl-C in the
-        REPL): at its next call, return or backward jump it raises
-        ProgramExit(130, interrupted=True), which runs the finally blocks on
-        its way out and is never caught. Builtins finish first."""
+        REPL and in `esker run`): at its next call, return or backward jump
+        (in compiled code too) it raises ProgramExit(130, interrupted=True),
+        which runs the finally blocks on its way out and is never caught.
+        Builtins finish first."""
         self._stop_requested = True
         self._flag[0] = True
+        if self._tier is not None:
+            self._tier.stop()
 
     def cancel_stop(self) -> None:
         """Forgets a stop asked for while no code ran (before the next entry),
         or that a builtin has honoured itself (a read that was waiting)."""
         self._stop_requested = False
+        if self._tier is not None:
+            self._tier.cancel_stop()
+
+    def stopping(self) -> ProgramExit:
+        """The stop asked for is honoured now: the exception that carries it out."""
+        self.cancel_stop()
+        return ProgramExit(130, interrupted=True)
 
     @property
     def stop_pending(self) -> bool:
@@ -912,19 +935,20 @@ class VM:
             text = self.loader.read(path)
         except ModuleReadError as error:
             raise runtime_error("ImportError", str(error)) from None
-        parsed = parse(text, os.path.relpath(path))
+        shown = os.path.relpath(path)  # as traces and `esker check` name an imported file
+        parsed = parse(text, shown)
         problems = [item for item in parsed.diagnostics if item.severity == Severity.ERROR]
         if problems:
-            raise runtime_error("ImportError", f"module {dotted} has errors: {problems[0].format(path)}")
+            raise runtime_error("ImportError", f"module {dotted} has errors: {problems[0].format(shown)}")
         try:
             return compile_program(parsed.program, parsed.source)
         except CompileError as error:
-            raise runtime_error("ImportError", f"module {dotted} cannot be compiled: {path}:{error}") from None
+            raise runtime_error("ImportError", f"module {dotted} cannot be compiled: {shown}:{error}") from None
 
     # ---------------------------------------------------------- calls
 
     def _overflow(self) -> EskerError:
-        return runtime_error("StackOverflow", f"more than {self.max_depth} nested calls")
+        return too_many_calls(self.max_depth)
 
     def _adjust(self, fn: VMClosure, stack: list, base: int, count: int) -> None:
         """Arguments of a function with defaults, a rest parameter or a spill
@@ -1057,6 +1081,11 @@ class VM:
         replaced the current frame has traced it and searched its handlers."""
         frames = self.frames
         exiting = type(error) is ProgramExit
+        if error is self._between:
+            # Honoured before the instruction at pc ran (at a loop's header, say,
+            # which may be the first instruction of a `try`): that one's handlers apply.
+            self._between = None
+            pc += 1
         rethrown = error is self._rethrowing
         traced = exiting or rethrown
         self._rethrowing = None
@@ -1202,7 +1231,7 @@ class VM:
                                 stack[base + a + 2] = value
                                 pc = d
                                 if flag[0]:
-                                    self._service(closure, stack, base, pc)
+                                    self._service(closure, stack, base, pc, True)
                             else:
                                 pc += 1
                         elif op == SUB:
@@ -1278,7 +1307,7 @@ class VM:
                         if op == JMPBACK:
                             pc = d
                             if flag[0]:
-                                self._service(closure, stack, base, pc)
+                                self._service(closure, stack, base, pc, True)
                         elif op == LT:
                             x = stack[base + a]
                             y = stack[base + b]
@@ -1371,7 +1400,7 @@ class VM:
                                 stack[base + a + 2] = item
                             pc = d
                             if flag[0]:
-                                self._service(closure, stack, base, pc)
+                                self._service(closure, stack, base, pc, True)
                     elif op < 32:
                         if op == TAILCALL:
                             f = stack[base + a]
@@ -1647,7 +1676,12 @@ class VM:
             code = closure.code
             upvals = closure.upvals
             if flag[0]:
-                self._service(closure, stack, base, pc)
+                try:
+                    self._service(closure, stack, base, pc, True)
+                except ProgramExit as error:  # a stop as the handler begins: the handlers around it run
+                    closure, stack, base, pc, opens = self._unwind(error, closure, stack, base, pc, opens)
+                    code = closure.code
+                    upvals = closure.upvals
 
     # ---------------------------------------------------------- debugging hooks
 
@@ -1698,10 +1732,12 @@ class VM:
             self._disarmed.append((closure.proto, code, pc))
             self._flag[0] = True
 
-    def _service(self, closure: VMClosure, stack: list, base: int, pc: int) -> None:
+    def _service(self, closure: VMClosure, stack: list, base: int, pc: int, between: bool = False) -> None:
         """The interrupt flag was seen: count the tick (while a debugger keeps
         history, the flag stays set), re-arm traps, sound the debugger's alarm
-        when its tick has come, then honour a pause request and a stop."""
+        when its tick has come, then honour a pause request and a stop.
+        `between`: seen after a backward jump or as a handler begins, so
+        before the instruction at `pc` ran (else after the one before it)."""
         self._flag[0] = self._ticking
         if self._tier is not None and self._tier.disarmed:
             self._tier.rearm()
@@ -1716,8 +1752,10 @@ class VM:
             self._top = (closure, stack, base, pc)
             self._debugger.on_interrupt(DebugFrame(closure, stack, base, pc, len(self.frames)))
         if self._stop_requested:
-            self._stop_requested = False
-            raise ProgramExit(130, interrupted=True)
+            error = self.stopping()
+            if between:
+                self._between = error  # see _unwind
+            raise error
 
     def _rearm(self) -> None:
         """Put back the traps that ran once since the last flag test."""

@@ -1072,10 +1072,14 @@ def _grammar() -> _Grammar:
 def _table_module():
     """grammar_table.py, or the same table built in memory when vm/grammar.lark
     has been edited since that file was written (then lark analyses the grammar
-    at every start until `python -m esker.vm.grammar_build` writes it again)."""
+    at every start until `python -m esker.vm.grammar_build` writes it again).
+    An installation without the grammar file has only the table to go by."""
     from . import grammar_build, grammar_table
 
-    text = grammar_build.grammar_text()
+    try:
+        text = grammar_build.grammar_text()
+    except OSError:
+        return grammar_table
     if grammar_table.GRAMMAR_CHECKSUM == grammar_build.checksum(text):
         return grammar_table
     from types import SimpleNamespace
@@ -1100,7 +1104,8 @@ def _reduction(builder: _AstBuilder, symbols: tuple[str, ...], fields: list[str]
     splice positions (`_rule`s, built as plain lists) are spliced in first;
     then a `?rule` left with one child is that child."""
     name, size, goal, expand1, *splice = fields
-    build = list if name == "-" else getattr(builder, name)
+    # A `_rule`'s children are a plain list that only its parent's splice reads.
+    build = _as_list if name == "-" else getattr(builder, name)
     if expand1 == "1":
         build = functools.partial(_one_or_built, build)
     if splice:
@@ -1108,15 +1113,28 @@ def _reduction(builder: _AstBuilder, symbols: tuple[str, ...], fields: list[str]
     return int(size), symbols[int(goal)], build
 
 
+def _as_list(children: list) -> list:
+    return children
+
+
 def _one_or_built(build, children: list):
     return children[0] if len(children) == 1 else build(children)
 
 
 def _spliced(splice: frozenset[int], build, children: list):
-    shaped: list = []
+    """A rule's children with the spliced ones' lists in their place. A
+    left-recursive list rule (`_items: _items "," item`) splices its first
+    child, a list it alone holds: that list is extended in place rather than
+    copied, so that a list of n items is built in O(n), not O(n²)."""
+    shaped: list | None = None
     for position, child in enumerate(children):
         if position in splice:
-            shaped += child
+            if shaped is None:
+                shaped = child
+            else:
+                shaped += child
         else:
+            if shaped is None:
+                shaped = []
             shaped.append(child)
-    return build(shaped)
+    return build(shaped if shaped is not None else [])

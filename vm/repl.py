@@ -19,8 +19,10 @@ VM's depth limit (`ESKER_MAX_DEPTH` is honoured, as by `esker run`).
 - Errors print like `esker run` prints them and the session goes on. A
   definition whose code failed leaves no name behind: only names whose
   declaration ran are known to later entries.
+- Code runs on the VM with its compiled tier, as under `esker run`: hot
+  functions and loops of an entry are compiled to Python.
 - Ctrl-C abandons the entry being typed. While an entry runs, it stops it at
-  its next call, return or loop iteration, or while it waits for the
+  its next call, return or loop iteration (compiled code too), or while it waits for the
   terminal in `input()` or `io.read_stdin()` (a builtin that is working,
   such as `sorted` of a long array, finishes first): its `finally` blocks
   run, and `error[KeyboardInterrupt]: interrupted` is reported. The session
@@ -52,16 +54,16 @@ from .lexer import scan
 from .machine import DEFAULT_MAX_DEPTH, VM
 from .modules import ModuleLoader
 from .parser import ParseResult, parse
-from .runtime.errors import EskerError, ProgramExit, format_uncaught
+from .runtime.errors import INTERRUPTED, EskerError, ProgramExit, format_uncaught
 from .runtime.host import Host
 from .runtime.printing import to_repr
 from .source import Span
+from .tier import DEFAULT_THRESHOLD
 from .symbols import Scope, Symbol, SymbolKind, builtin_scope
 
 PATH = "<repl>"
 PROMPT, CONTINUATION = ">>> ", "... "
 HISTORY_FILE = os.path.join(os.path.expanduser("~"), ".esker_history")
-INTERRUPTED = "error[KeyboardInterrupt]: interrupted"
 #: A line that continues an `if` or `try` of the line before.
 _CONTINUING = re.compile(r"\s*(?:else|catch|finally)\b")
 
@@ -80,8 +82,8 @@ class Session:
 
     def __init__(self, host: Host | None = None, max_depth: int = DEFAULT_MAX_DEPTH):
         self.loader = ModuleLoader()
-        # The VM alone, without the compiled tier: its loops see a stop request.
-        self.vm = VM(loader=self.loader, host=host, max_depth=max_depth)
+        # With the compiled tier, as `esker run` has it: compiled loops and calls honour Ctrl-C too.
+        self.vm = VM(loader=self.loader, host=host, max_depth=max_depth, tier_threshold=DEFAULT_THRESHOLD)
         self.names: dict[str, object] = {}
         self.scope = Scope("session", Span(0, 0, 1, 1, 1, 1), builtin_scope())
         self._stopping = False

@@ -204,6 +204,10 @@ class Tier:
         self.hint = False
         self.codes: set = set()
         self.shared = self._shared_namespace()
+        #: Protos left to the VM because Python could not compile them, and why (see `compile`).
+        self.failures: dict[Proto, str] = {}
+        #: The namespace of every compiled function: a stop request is set in each (`stop`).
+        self.namespaces: list[dict] = [self.shared]
 
     # ---------------------------------------------------------- entry points
 
@@ -312,13 +316,18 @@ class Tier:
         return translate(state.proto, state.pristine(), entry, state.speculate, frozenset(state.blacklist))
 
     def compile(self, state: _State) -> bool:
-        """Compiles a proto; on failure it stays in the VM for good."""
+        """Compiles a proto. Should Python refuse even its dispatch-loop
+        translation (no program is known to make it: the translation has a
+        bounded nesting whatever the function), the proto stays in the VM for
+        good, which runs it the same, and `failures` says why: the tier's
+        tests fail on any entry there."""
         from .tier_translate import NotCompilable
 
         try:
             source = self._translate(state)
             body = self._load(source)
-        except NotCompilable:
+        except NotCompilable as why:
+            self.failures[state.proto] = str(why)
             state.failed = True
             for pc, original in state.originals.items():
                 state.code[pc] = original
@@ -344,12 +353,14 @@ class Tier:
         namespace["PCS"] = [-1] + [-1 if line.endswith(REPLACES_FRAME) else max(pc, 0)
                                    for line, pc in zip(source.lines, source.pcs)]
         namespace["leave"] = _leaver(proto)
+        self.namespaces.append(namespace)
+        namespace.update(STOP=self.shared["STOP"], host_depth=self.shared["host_depth"])  # a stop asked meanwhile
         filename = f"<compiled {proto.display_name} {proto.source_path}:{proto.line_defined}>"
         try:
             code = compile(source.text, filename, "exec")
-        except (SyntaxError, RecursionError, MemoryError):
+        except (SyntaxError, RecursionError, MemoryError) as error:
             if source.shape == "dispatch":
-                raise NotCompilable("Python cannot compile the translation") from None
+                raise NotCompilable(f"Python cannot compile the translation: {error!r}") from None
             source = translate(proto, source_code(self, proto), source.entry, shape="dispatch")
             return self._load(source)
         exec(code, namespace)
@@ -476,8 +487,36 @@ class Tier:
         return self._at_depth(depth, lambda: self.vm._call_closure(closure, args))
 
     def deep(self, closure, depth: int, args: list):
-        """A call past the host's depth budget: the VM runs it on its own frames."""
+        """A call past the host's depth budget: the VM runs it on its own frames.
+        (While a stop is asked for, every call comes here: see `stop`.)"""
+        if self.vm.stop_pending:
+            raise self.vm.stopping()
         return self._vm_call(closure, depth, args)
+
+    # ---------------------------------------------------------- stopping
+
+    def stop(self) -> None:
+        """`VM.stop()` (from any thread): compiled code notices it without a
+        check of its own on calls, whose depth test (`D > host_depth`) now
+        always sends them to `deep`, and at each loop iteration (`STOP`).
+        Setting a name in each function's globals costs the running code
+        nothing until it is set."""
+        self._signal(True, -1)
+
+    def cancel_stop(self) -> None:
+        """The stop was honoured or forgotten: calls and loops run freely again."""
+        self._signal(False, self.host_depth)
+
+    def _signal(self, stop: bool, depth: int) -> None:
+        for namespace in list(self.namespaces):
+            namespace["STOP"] = stop
+            namespace["host_depth"] = depth
+
+    def poll(self) -> None:
+        """A compiled loop saw `STOP`: the stop is honoured here."""
+        if self.vm.stop_pending:
+            raise self.vm.stopping()
+        self.cancel_stop()
 
     # ---------------------------------------------------------- calls
 
@@ -622,13 +661,13 @@ class Tier:
             "check_key", "make_range", "call_native", "neg", "bit_not", "get_slice", "contains",
             "arithmetic_error")}
         names.update(
-            vm=vm, B=vm.builtins, host_depth=self.host_depth, TAIL=TAIL, END=_END, Deopt=Deopt,
+            vm=vm, B=vm.builtins, host_depth=self.host_depth, STOP=False, poll=self.poll, TAIL=TAIL, END=_END, Deopt=Deopt,
             EskerError=EskerError, ProgramExit=ProgramExit, runtime_error=runtime_error, VMClosure=machine.VMClosure,
             StructInstance=StructInstance, StructType=StructType, EnumValue=EnumValue, Module=Module,
             Builtin=Builtin, HOST_FAULTS=HOST_FAULTS, host_fault=host_fault,
             missing_global=machine._missing_global, assign_missing=machine._assign_missing,
             unpack=machine._unpack, UpVal=machine.UpVal, capture=machine._capture, capture_far=machine._capture_far,
-            close=machine._close, close_far=machine._close_far, field_slot=field_slot,
+            close=machine._close, close_all=_close_all, close_far=machine._close_far, field_slot=field_slot,
             set_field_slot=set_field_slot, deep=self.deep, call_cached=self.call_cached,
             call_closure=self.call_closure, method_cached=self.method_cached, builtin_method=self.builtin_method,
             finish_tail=self.finish_tail, tail=self.tail, tail_cached=self.tail_cached, method=self.method, callx=self.callx,
@@ -652,6 +691,15 @@ def _next_or_leave(vm, stack, base, a, body, c) -> None:
         raise machine.FrameLeft(error) from None
     finally:
         del frames[depth:]
+
+
+def _close_all(opens: list) -> None:
+    """`machine._close(opens, 0)` for a frame that ends: every open upvalue is
+    closed, with no level to compare (the commonest close, at each return of
+    a function whose variables a closure captured)."""
+    for upval in opens:
+        upval.close()
+    opens.clear()
 
 
 def _not_end(value, _) -> bool:

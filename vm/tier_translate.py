@@ -490,7 +490,10 @@ class _Translator:
         self.line(f"def {name}(F, D, R, O):" if osr else f"def {name}({', '.join(['F', 'D'] + params)}):", -1)
         if not osr and not self.generator and self.proto.num_params == len(params) and \
                 not self.proto.num_defaults:
+            # Also where a stop asked for is noticed on calls (`Tier.stop`).
             self.line(f"    if D > host_depth: return deep(F, D, [{', '.join(params)}])", 0)
+        elif not osr and not self.generator:
+            self.line(f"    if STOP: poll()", 0)
         if self.uses_upvals:
             self.line("    U = F.upvals", 0)
             for index in sorted(self.uses_upvals):
@@ -550,7 +553,7 @@ class _Translator:
     def _leave(self, pad: str, raising: str = "raise") -> None:
         """The frame is left by an error: its upvalues are closed."""
         if self.captured:
-            self.line(pad + "if O: close(O, 0)", -1)
+            self.line(pad + "if O: close_all(O)", -1)
         if self.proto.num_far:
             self.line(pad + "close_far(r0, 0)", -1)
         self.line(pad + raising, -1)
@@ -560,8 +563,9 @@ class _Translator:
             self.line("    except EskerError as e:", -1)
             self.line("        leave(e, PCS[e.__traceback__.tb_lineno])", -1)
             self._leave("        ")
-            # Python's recursion limit (a deep comparison, hash or conversion) met at a pc: as in the VM.
-            self._converted("RecursionError", "stack_overflow()")
+        # Python's recursion limit (a deep comparison, hash or conversion) met at a pc: as in the VM.
+        # (With handlers the dispatch loop has caught it already, unless its handling met the limit again.)
+        self._converted("RecursionError", "stack_overflow()")
         if self.arithmetic:
             # Only plain arithmetic on numbers raises these here: as the runtime would.
             self._converted("ArithmeticError", "arithmetic_error(x)")
@@ -582,6 +586,10 @@ def _identifier(proto: Proto) -> str:
     name = proto.name or "fn"
     cleaned = "".join(char if char.isalnum() or char == "_" else "_" for char in name).strip("_") or "module"
     return f"{cleaned}_{proto.line_defined}"
+
+
+#: Each iteration of a loop honours a stop asked for (`Tier.stop`), at the loop's header.
+STOP_CHECK = "if STOP: poll()"
 
 
 # ================================================================== structured emission
@@ -705,14 +713,17 @@ class _Structured:
             counter, stop, var = t.reg(a), t.reg(a + 1), t.reg(a + 2)
             self.write(depth, f"for {counter} in range({counter}, {stop}):", loop.latch)
             self.write(depth + 1, f"{var} = {counter}", loop.latch)
+            self.write(depth + 1, STOP_CHECK, loop.header)
             self.sequence(loop.header, None, loop, depth + 1, first=True)
         elif loop.kind == "iter":
             d = t.decoded[loop.header]
             targets = f"{t.reg(d.a + 2)}, {t.reg(d.a + 3)}" if d.k else t.reg(d.a + 2)
             self.write(depth, f"for {targets} in {t.reg(d.a)}:", loop.header)
+            self.write(depth + 1, STOP_CHECK, loop.header)
             self.sequence(loop.start, None, loop, depth + 1, first=True)
         else:
             self.write(depth, "while True:", loop.header)
+            self.write(depth + 1, STOP_CHECK, loop.header)
             self.sequence(loop.header, None, loop, depth + 1, first=True)
         self.loops -= 1
 
@@ -732,6 +743,8 @@ class _Dispatch:
         predecessors: dict[int, int] = {}
         self.labels: set[int] = set()
         self.loop_depth: dict[int, int] = {}
+        #: Targets of backward jumps: going there honours a stop asked for.
+        self.headers: set[int] = set()
         for pc, flow in self.flows.items():
             t.facts = {}
             lines: list[str] = []
@@ -741,6 +754,7 @@ class _Dispatch:
                 predecessors[target] = predecessors.get(target, 0) + 1
                 if target <= pc:
                     self.labels.add(target)
+                    self.headers.add(target)
                     for inside in range(target, pc + 1):
                         self.loop_depth[inside] = self.loop_depth.get(inside, 0) + 1
         self.labels.update(pc for pc, count in predecessors.items() if count > 1)
@@ -824,6 +838,8 @@ class _Dispatch:
         self.labels.add(target)
         if target not in self.arms:
             self.pending.append(target)
+        if target in self.headers:
+            self.line(pad + STOP_CHECK, target)
         self.line(pad + f"L = {target}", target)
         self.line(pad + "continue", target)
 
@@ -1464,7 +1480,7 @@ def _tailcall(t, pc, d, out):
     chain further tail calls, so the host stack stays bounded); any other
     closure is left to the caller (TAIL), which makes the call."""
     listed = ", ".join(t.reg(index) for index in range(d.a + 1, d.a + 1 + d.b))
-    close = ["  if O: close(O, 0)"] if t.captured else []
+    close = ["  if O: close_all(O)"] if t.captured else []
     out.append(f"f = {t.reg(d.a)}")
     if t.generator:
         out.append("if type(f) is VMClosure:")
@@ -1485,7 +1501,7 @@ def _tailcall(t, pc, d, out):
     out.append("else:")
     out.append(f"  v = call_native(vm, f, [{listed}])")
     if t.captured:
-        out.append("if O: close(O, 0)")
+        out.append("if O: close_all(O)")
     out.append("return" if t.generator else "return v")
     return _STOP
 
@@ -1552,7 +1568,7 @@ def _tailmethod(t, pc, d, out):
     else:
         t.tails = True
     if t.captured:
-        out.append("if O: close(O, 0)")
+        out.append("if O: close_all(O)")
     out.append("return" if t.generator else "return v")
     return _STOP
 
@@ -1566,7 +1582,7 @@ def _callx(t, pc, d, out):
 def _return(t, pc, d, out):
     if t.captured:
         out.append(f"v = {t.reg(d.a)}")
-        out.append("if O: close(O, 0)")
+        out.append("if O: close_all(O)")
         out.append("return" if t.generator else "return v")
     else:
         out.append("return" if t.generator else f"return {t.reg(d.a)}")
@@ -1575,7 +1591,7 @@ def _return(t, pc, d, out):
 
 def _return0(t, pc, d, out):
     if t.captured:
-        out.append("if O: close(O, 0)")
+        out.append("if O: close_all(O)")
     out.append("return")
     return _STOP
 

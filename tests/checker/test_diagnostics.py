@@ -355,3 +355,35 @@ def test_no_unused_warnings_for_names_that_broken_code_may_read():
             "fn h(d) { return 1 }\n")
     found = [(d.code, d.span.line) for d in analyze(text, "t.esk").diagnostics]
     assert found == [("E0005", 2), ("E0005", 7), ("W0102", 8)]
+
+
+# ------------------------------------------------------------------ methods of literals
+
+def test_unknown_methods_of_literal_receivers_are_reported_with_a_suggestion():
+    text = ('print("abc".lenght())\nprint([1, 2].pussh(3))\nprint({"a": 1}.kes())\n'
+            'print(f"n{1}".uper(), (1, 2).lenn(), (0..3).size(), 5.foo())\n')
+    found = [(d.code, d.severity, f"{d.span.line}:{d.span.col}", d.message, d.data)
+             for d in check_source(text).diagnostics]
+    assert found == [
+        ("W0112", WARNING, "1:13", "`str` has no method `lenght`", {}),
+        ("W0112", WARNING, "2:14", "`array` has no method `pussh`; did you mean `push`?", {"suggestion": "push"}),
+        ("W0112", WARNING, "3:16", "`map` has no method `kes`; did you mean `keys`?", {"suggestion": "keys"}),
+        ("W0112", WARNING, "4:15", "`str` has no method `uper`; did you mean `upper`?", {"suggestion": "upper"}),
+        ("W0112", WARNING, "4:30", "`tuple` has no method `lenn`; did you mean `len`?", {"suggestion": "len"}),
+        ("W0112", WARNING, "4:45", "`range` has no method `size`", {}),
+        ("W0112", WARNING, "4:55", "`int` has no method `foo`", {}),
+    ]
+
+
+def test_methods_of_literal_receivers_are_checked_against_the_builtins_table():
+    from esker.vm.runtime.library import LIBRARY
+
+    for owner, literal in (("str", '"s"'), ("array", "[1]"), ("map", '{"a": 1}'), ("tuple", "(1, 2)"),
+                           ("range", "(0..3)")):
+        for name, entry in LIBRARY.methods(owner).items():
+            args = ", ".join(["nil"] * entry.min_args)
+            assert codes(f"print({literal}.{name}({args}))\n") == [], (owner, name)
+    arities = [(d.code, d.span.col, d.message) for d in check_source('print("abc".upper(1), [1].push())\n').diagnostics]
+    assert arities == [("W0104", 7, "`str.upper` takes no arguments but 1 was given"),
+                       ("W0104", 23, "`array.push` takes 1 argument but 0 were given")]
+    assert codes('let s = "abc"\nprint(s.lenght())\n') == []  # not a literal: its type is not known

@@ -154,7 +154,8 @@ def test_circular_path_imports(tmp_path):
     assert errors(check_file(tmp_path / "a.esk")) == [("E0111", "1:8", "circular import: a → b → a")]
 
 
-def test_a_module_with_syntax_errors_is_reported_as_such_not_as_missing_members(tmp_path):
+def test_a_module_with_syntax_errors_is_reported_as_such_not_as_missing_members(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the module's file is named relative to the working directory
     write(tmp_path, {"lib/counter.esk": "let total = 0\nfn bump() {\n    total += \n}\n",
                      "main.esk": "import lib.counter\ncounter.bump()\nprint(counter.total, counter.nothing)\n"})
     result = check_file(tmp_path / "main.esk")

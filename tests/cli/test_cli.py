@@ -122,6 +122,39 @@ def test_a_syntax_error_in_an_imported_module_is_reported_where_it_is(esker, tmp
     assert done.stderr.splitlines()[-1] == syntax
 
 
+def test_an_imported_modules_syntax_error_is_named_from_the_working_directory(esker, tmp_path):
+    # However the importer is reached, the module's file is named so that it
+    # opens from where esker runs, as `esker run` names it.
+    (tmp_path / "app" / "lib").mkdir(parents=True)
+    write(tmp_path / "app" / "lib", "counter.esk", "let total = 0\nfn bump() {\n    total +=\n}\n")
+    write(tmp_path / "app", "main.esk", "import lib.counter\ncounter.bump()\n")
+    (tmp_path / "elsewhere").mkdir()
+    error = "4:1: error[E0001]: unexpected `}`: expected an expression"
+    for cwd, main, module in ((tmp_path, "app/main.esk", "app/lib/counter.esk"),
+                              (tmp_path / "elsewhere", "../app/main.esk", "../app/lib/counter.esk"),
+                              (tmp_path / "app" / "lib", "../main.esk", "counter.esk")):
+        checked = esker("check", main, cwd=cwd)
+        assert (checked.status, checked.stdout) == (
+            1, f"{main}:1:8: error[E0114]: module `lib.counter` has syntax errors; the first: {module}:{error}\n")
+        assert esker("run", main, cwd=cwd).stderr.splitlines()[-1] == f"{module}:{error}"
+
+
+def test_a_module_that_breaks_after_compiling_is_named_from_the_working_directory(esker, tmp_path):
+    # A compiled program imports its modules from source when it runs; one
+    # that no longer parses is an ImportError naming the file as check does.
+    (tmp_path / "app" / "lib").mkdir(parents=True)
+    write(tmp_path / "app" / "lib", "counter.esk", "let total = 0\n")
+    write(tmp_path / "app", "main.esk", "import lib.counter\nprint(counter.total)\n")
+    assert esker("compile", "main.esk", cwd=tmp_path / "app").status == 0
+    write(tmp_path / "app" / "lib", "counter.esk", "let total = (0 +\n")
+    (tmp_path / "elsewhere").mkdir()
+    done = esker("run", "../app/main.eskc", cwd=tmp_path / "elsewhere")
+    assert done.status == 1
+    assert done.stderr.splitlines()[0] == ("error[ImportError]: module lib.counter has errors: "
+                                           "../app/lib/counter.esk:2:1: error[E0001]: unexpected end of file: "
+                                           "expected an expression")
+
+
 def test_a_float_without_digits_after_the_point_says_so(esker, tmp_path):
     write(tmp_path, "f.esk", "print(1.)\n")
     done = esker("check", "f.esk", cwd=tmp_path)

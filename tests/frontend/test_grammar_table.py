@@ -47,3 +47,8 @@ def test_an_edited_grammar_is_analysed_in_memory(monkeypatch):
         assert repr(parser.parse(PROGRAM).program) == expected
     finally:
         parser._grammar.cache_clear()
+
+
+def test_without_the_grammar_file_the_generated_table_is_used(monkeypatch, tmp_path):
+    monkeypatch.setattr(grammar_build, "GRAMMAR_PATH", str(tmp_path / "missing.lark"))
+    assert parser._table_module() is grammar_table

@@ -97,3 +97,18 @@ async def test_a_syntax_error_in_an_imported_module_points_into_that_module(edit
     (related,) = found[0].related_information
     assert related.location.uri.endswith("/broken_counter.esk")
     assert related.location.range.start == types.Position(line=3, character=0)
+
+
+async def test_unknown_methods_of_literals_are_shown_with_a_quick_fix(editor: Editor):
+    doc = editor.open("literals.esk", 'print("abc".lenght())\nprint([1, 2].pussh(3))\nprint({"a": 1}.kes())\n')
+    found = await editor.diagnostics(doc)
+    assert codes(found) == [(0, 12, "W0112"), (1, 13, "W0112"), (2, 15, "W0112")]
+    assert [d.message for d in found] == ["`str` has no method `lenght`",
+                                          "`array` has no method `pussh`; did you mean `push`?",
+                                          "`map` has no method `kes`; did you mean `keys`?"]
+    assert {d.severity for d in found} == {types.DiagnosticSeverity.Warning}
+    actions = await editor.client.text_document_code_action_async(types.CodeActionParams(
+        text_document=editor.ident(doc), range=found[1].range,
+        context=types.CodeActionContext(diagnostics=[found[1]])))
+    fix = next(action for action in actions if action.title == "Change to `push`")
+    assert [edit.new_text for edit in fix.edit.changes[doc.uri]] == ["push"]

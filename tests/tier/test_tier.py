@@ -4,9 +4,14 @@ closures and generators across the two tiers, and the command's options."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from esker.vm.deep import call_with_deep_stack
+from esker.vm.machine import VM
 from esker.vm.opcodes import OPCODES
+from esker.vm.runtime.errors import ProgramExit
 from esker.vm.symbols import BUILTIN_NAMES
 from esker.vm.tier import python_sources
 from esker.vm.tier_translate import TRANSLATIONS
@@ -99,6 +104,7 @@ GOLDEN_COUNT = """\
   3 |         if type(r2) is not int or type(r3) is not int: make_range(r2, r3, False)
   6 |         for r2 in range(r2, r3):
   6 |           r4 = r2
+  5 |           if STOP: poll()
   5 |           r1 = r1 + r4
   6 |           continue
   8 |         return r1
@@ -397,3 +403,91 @@ def test_exit_runs_finally_blocks_in_compiled_code(esker, tmp_path):
     for options in (["--tier", "vm"], ["--tier-threshold", "0"], ["--tier-threshold", "1"]):
         done = esker("run", *options, "p.esk", cwd=tmp_path)
         assert (done.status, done.stdout, done.stderr) == (3, "finally 300\nouter\n", ""), options
+
+
+HANDLERS = """\
+fn parse(s) {
+    try { return int(s) } catch e { return -1 }
+}
+fn first_big(xs) {
+    let found = nil
+    for x in xs {
+        try {
+            if x > 10 { found = x; break }
+            if x < 0 { continue }
+            if x == 7 { return "seven" }
+        } finally {
+            print("checked", x)
+        }
+    }
+    return found
+}
+fn replaced(n) {
+    try { throw "inner" } finally { if n > 0 { throw "from finally " + str(n) } }
+}
+fn counted() {
+    let seen = []
+    for i in 0..3 {
+        try { try { if i == 1 { throw i } } finally { seen.push(("f", i)) } } catch e { seen.push(("c", e)) }
+    }
+    return seen
+}
+fn gen(n) {
+    try {
+        for i in 0..n { yield i; if i == 2 { throw "gen stop" } }
+    } finally {
+        print("gen finally")
+    }
+}
+fn drain(n) {
+    let got = []
+    try { for v in gen(n) { got.push(v) } } catch e { got.push(e) }
+    return got
+}
+fn across(f) { try { return f() } catch e { return ("across", e) } finally { print("across finally") } }
+print(parse("12"), parse("x"), first_big([1, -2, 3, 12, 5]), first_big([7]))
+for n in 0..2 { try { replaced(n) } catch e { print("caught", e) } }
+print(counted(), drain(2), drain(5))
+print(across(fn () => first_big([30])), across(fn () => replaced(1)))
+fn leave(n) { try { if n == 2 { exit(4) } } finally { print("leaving", n) } }
+try { for i in 0..5 { leave(i) } } finally { print("outer") }
+"""
+
+
+def test_functions_with_handlers_are_compiled_and_behave_as_in_the_vm():
+    expected = _same_everywhere(HANDLERS)
+    assert expected.endswith("leaving 2\nouter\n<exit 4>") and "caught from finally 1" in expected
+    vm = VM(stdout=io.StringIO(), tier_threshold=0)
+    with pytest.raises(ProgramExit):
+        call_with_deep_stack(lambda: vm.run_main(compile_text(HANDLERS), "test.esk"))
+    states = vm._tier.states.values()
+    assert {state.proto.display_name for state in states if state.proto.handlers} >= {
+        "parse", "first_big", "replaced", "counted", "gen", "across", "leave"}
+    assert all(state.compiled for state in states) and not vm._tier.failures
+
+
+class _Stopping(io.StringIO):
+    """Standard output that asks the VM to stop when the program prints `ready`,
+    as Ctrl-C would while it runs."""
+
+    vm = None
+
+    def write(self, text: str) -> int:
+        if "ready" in text:
+            self.vm.stop()
+        return super().write(text)
+
+
+@pytest.mark.parametrize("threshold", [None, 0, 1, 500])
+def test_a_stop_runs_the_finally_of_a_loop_that_begins_its_try(threshold):
+    # The loop's header is the try's first instruction: a stop seen at the
+    # loop's back edge belongs to it, so the finally block runs.
+    text = ("fn spin() {\n    let n = 0\n    try {\n        while true { n += 1; if n == 700 { print(\"ready\") } }\n"
+            "    } finally {\n        print(\"finally\", n >= 700)\n    }\n}\nspin()\n")
+    out = _Stopping()
+    vm = out.vm = VM(stdout=out, tier_threshold=threshold)
+    with pytest.raises(ProgramExit) as stopped:
+        call_with_deep_stack(lambda: vm.run_main(compile_text(text), "test.esk"))
+    assert stopped.value.interrupted and stopped.value.status == 130
+    assert out.getvalue() == "ready\nfinally true\n"
+    assert not vm.stop_pending and (vm._tier is None or not vm._tier.shared["STOP"])

@@ -102,7 +102,7 @@ def recursive_programs(draw) -> str:
     guarded = draw(st.booleans())
     lines = [
         "struct P { x, y = 2", "fn mix(self, v) { self.x = self.x + 1; return (v, self.x) } }",
-        "fn upto(n) { let i = 0; while i < 3 { yield i; i += 1 } }",
+        "fn upto(n) { let i = 0; try { while i < 3 { yield i; i += 1 } } finally { print(\"upto\", n) } }",
         "fn total(g) { let t = 0; for v in g { t += v }; return t }",
         "fn helper(a, b) { if a == b { return a }; return (a, b) }",
         f"fn walk(n, acc) {{ if n <= 0 {{ return acc }}; return walk(n - 1, acc) }}",
@@ -137,8 +137,10 @@ def _loop_body(draw, depth: int) -> list[str]:
     lines = [f"t += {draw(st.sampled_from(['i', 'j', '1', 'i * j']))}"]
     for _ in range(draw(st.integers(1, 3))):
         condition = draw(_CONDITIONS)
-        kind = draw(st.sampled_from(["return", "break", "continue", "throw", "nested", "plain"]))
-        if kind == "return":
+        kind = draw(st.sampled_from(["return", "break", "continue", "throw", "nested", "plain", "try"]))
+        if kind == "try" and depth < 2:
+            lines.append(draw(_try_statement(depth)))
+        elif kind == "return":
             lines.append(f"if {condition} {{ return (t, {draw(st.sampled_from(['i', 'j', '-1']))}) }}")
         elif kind == "throw":
             lines.append(f'if {condition} {{ throw Error(kind: "Stop", message: str(t)) }}')
@@ -153,6 +155,26 @@ def _loop_body(draw, depth: int) -> list[str]:
     return lines
 
 
+_EXITS = st.sampled_from(["", "", "j += 1; break", "j += 1; continue", "return (t, -2)",
+                          'throw Error(kind: "Inner", message: str(t))', "t += 1"])
+
+
+@st.composite
+def _try_statement(draw, depth: int) -> str:
+    """try/catch/finally inside a loop: errors thrown in its body (and by the
+    callee), and break, continue, return and throw in any of its blocks,
+    which the finally block may replace by one of its own."""
+    body = "; ".join(draw(_loop_body(depth + 1)))
+    condition = draw(_CONDITIONS)
+    statement = f"try {{ {body}; if {condition} {{ {draw(_EXITS)} }}; t += risky(t) }}"
+    caught = draw(st.booleans())
+    if caught:
+        statement += f" catch e {{ t += 3; if {draw(_CONDITIONS)} {{ {draw(_EXITS)} }} }}"
+    if draw(st.booleans()) or not caught:
+        statement += f' finally {{ t += 5; if {draw(_CONDITIONS)} {{ {draw(_EXITS)} }} }}'
+    return statement
+
+
 @st.composite
 def loop_programs(draw) -> str:
     """Functions whose loops are left by return, break, continue and throw,
@@ -160,7 +182,8 @@ def loop_programs(draw) -> str:
     body = draw(_loop_body(0))
     header = draw(st.sampled_from(["while i < 9", "for i in 0..9", "while true"]))
     step = "i += 1; " if header != "for i in 0..9" else ""
-    return ("fn f(n) {\n    let (t, i, j) = (n, 0, 0)\n"
+    return ("fn risky(t) { if t % 7 == 3 { throw t }; return 1 }\n"
+            "fn f(n) {\n    let (t, i, j) = (n, 0, 0)\n"
             f"    {header} {{ {step}j = 0; if i > 12 {{ break }}; " + "; ".join(body) + " }\n"
             "    return (t, i)\n}\n"
             "for n in 0..4 { try { print(f(n)) } catch e { print(e) } }\n")

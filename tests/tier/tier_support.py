@@ -12,7 +12,7 @@ from esker.vm.deep import call_with_deep_stack
 from esker.vm.interpreter import Interpreter
 from esker.vm.machine import VM
 from esker.vm.parser import parse
-from esker.vm.runtime.errors import EskerError, format_uncaught
+from esker.vm.runtime.errors import EskerError, ProgramExit, format_uncaught
 
 # The VM tests' helpers (and their program generator, which these tests reuse).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "vm"))
@@ -23,21 +23,30 @@ MODES = {"tree": ("tree", None), "vm": ("vm", None), "tier0": ("vm", 0), "tier1"
 
 
 def run_mode(text: str, mode: str, path: str = "test.esk", **options) -> str:
-    """Everything the program printed, then the report of an uncaught error."""
+    """Everything the program printed, then the report of an uncaught error
+    (or the status `exit()` gave)."""
     engine, threshold = MODES[mode]
     parsed = parse(text, path)
     assert not parsed.diagnostics, [item.message for item in parsed.diagnostics]
     out = io.StringIO()
 
     def go() -> str:
+        vm = None
         try:
             if engine == "vm":
                 proto = compile_program(parsed.program, parsed.source)
-                VM(stdout=out, tier_threshold=threshold, **options).run_main(proto, path)
+                vm = VM(stdout=out, tier_threshold=threshold, **options)
+                vm.run_main(proto, path)
             else:
                 Interpreter(stdout=out).run_program(parsed.program, parsed.source)
         except EskerError as error:
             return format_uncaught(error)
+        except ProgramExit as leaving:
+            return f"<exit {leaving.status}>"
+        finally:
+            if vm is not None and vm._tier is not None:
+                # Nothing may quietly stay in the VM because it did not compile.
+                assert not vm._tier.failures, vm._tier.failures
         return ""
 
     error = call_with_deep_stack(go)

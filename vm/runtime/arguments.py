@@ -7,6 +7,8 @@ a `ValueError` that names the builtin, never a host exception.
 
 from __future__ import annotations
 
+from itertools import islice
+
 from . import ops
 from .errors import runtime_error
 from .values import Range
@@ -53,8 +55,14 @@ def check_size(size: int, where: str, what: str = "elements") -> int:
 
 
 def items(engine, iterable, where: str) -> list:
-    """Everything `for` would visit in `iterable`, as a new list; a range too
-    large to hold is a ValueError rather than an attempt."""
+    """Everything `for` would visit in `iterable`, as a new list. More than
+    MAX_ELEMENTS of them (a range too large, a generator that never ends) is
+    a ValueError rather than an attempt to hold them all."""
     if type(iterable) is Range:
         check_size(ops.range_length(iterable), where)
-    return list(ops.iterate(engine, iterable))
+        return list(ops.iterate(engine, iterable))
+    values = list(islice(ops.iterate(engine, iterable), MAX_ELEMENTS + 1))
+    if len(values) > MAX_ELEMENTS:
+        raise runtime_error("ValueError", f"{where} would make more than {MAX_ELEMENTS:,} elements; "
+                                          f"the limit is {MAX_ELEMENTS:,}")
+    return values

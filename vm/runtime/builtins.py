@@ -18,7 +18,7 @@ from . import methods, numeric, ops, system  # noqa: F401  (they fill the librar
 from .arguments import expect, integer, items, number
 from .errors import ProgramExit, runtime_error
 from .library import FUNCTION, LIBRARY, METHOD, NAMESPACE, TYPE, Entry
-from .printing import to_repr, to_str
+from .printing import brief_repr, to_repr, to_str
 from .values import ERROR_TYPE, Builtin, EnumType, EnumValue, Module, Range, StructInstance, StructType
 
 define = LIBRARY.define
@@ -86,7 +86,7 @@ def _input(engine, args):
 def _exit(engine, args):
     status = integer(args[0], "exit()") if args else 0
     if not 0 <= status <= 255:
-        raise runtime_error("ValueError", f"exit() status must be 0 to 255, not {status}")
+        raise runtime_error("ValueError", f"exit() status must be 0 to 255, not {brief_repr(status)}")
     raise ProgramExit(status)
 
 
@@ -137,11 +137,11 @@ def _int(engine, args):
         return value
     if type(value) is float:
         if not math.isfinite(value):
-            raise runtime_error("ValueError", f"cannot convert {to_repr(value)} to int")
+            raise runtime_error("ValueError", f"cannot convert {brief_repr(value)} to int")
         return int(value)
     if type(value) is str:
         if _INT_TEXT.fullmatch(value) is None:
-            raise runtime_error("ValueError", f"invalid int: {to_repr(value)}")
+            raise runtime_error("ValueError", f"invalid int: {brief_repr(value)}")
         return int(value)
     raise runtime_error("TypeError", f"int() cannot convert {ops.type_name(value)}")
 
@@ -150,13 +150,13 @@ def _int_in_base(text, base) -> int:
     expect(text, str, "int() with a base", "a string")
     integer(base, "int()")
     if not 2 <= base <= 36:
-        raise runtime_error("ValueError", f"int() base must be 2 to 36, not {base}")
+        raise runtime_error("ValueError", f"int() base must be 2 to 36, not {brief_repr(base)}")
     try:
         if _BASED_INT_TEXT.fullmatch(text) is None:
             raise ValueError
         return int(text, base)
     except ValueError:
-        raise runtime_error("ValueError", f"invalid int in base {base}: {to_repr(text)}") from None
+        raise runtime_error("ValueError", f"invalid int in base {base}: {brief_repr(text)}") from None
 
 
 @define("float(x)", "A float from an int, a float or a string.",
@@ -172,7 +172,7 @@ def _float(engine, args):
     except OverflowError:
         raise runtime_error("ValueError", "int too large to convert to float") from None
     except ValueError:
-        raise runtime_error("ValueError", f"invalid float: {to_repr(value)}") from None
+        raise runtime_error("ValueError", f"invalid float: {brief_repr(value)}") from None
     raise runtime_error("TypeError", f"float() cannot convert {ops.type_name(value)}")
 
 
@@ -211,7 +211,7 @@ def _bin(engine, args):
 def _chr(engine, args):
     code = integer(args[0], "chr()")
     if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        raise runtime_error("ValueError", f"chr() argument {code} is not a Unicode scalar value")
+        raise runtime_error("ValueError", f"chr() argument {brief_repr(code)} is not a Unicode scalar value")
     return chr(code)
 
 
@@ -246,7 +246,7 @@ def _round(engine, args):
     value = number(args[0], "round()")
     if len(args) == 1 or args[1] is None:
         if type(value) is float and not math.isfinite(value):
-            raise runtime_error("ValueError", f"cannot round {to_repr(value)} to an int")
+            raise runtime_error("ValueError", f"cannot round {brief_repr(value)} to an int")
         return round(value)
     digits = integer(args[1], "round()")
     if type(value) is int:
@@ -278,7 +278,8 @@ def _range(engine, args):
 
 @define("array(iterable)", "A new array of the values `for` would visit.",
         """Map keys for a map, characters for a string, the remaining values of a
-        generator.""",
+        generator. Past 2**28 elements it stops with a `ValueError`, so a
+        generator that never ends is an error, not a machine out of memory.""",
         """print(array(1..=3), array("hé"), array({"a": 1, "b": 2}))""",
         """[1, 2, 3] ["h", "é"] ["a", "b"]""")
 def _array(engine, args):

@@ -55,6 +55,10 @@ class ProgramExit(Exception):
         self.interrupted = interrupted
 
 
+#: The report of a program (or REPL entry) that Ctrl-C stopped: a ProgramExit `interrupted`.
+INTERRUPTED = "error[KeyboardInterrupt]: interrupted"
+
+
 class HostError(Exception):
     """An operation of the host (`host.py`) failed: why (`no such file`) and
     on what path. Builtins let it out; the runtime makes it an `IOError`."""
@@ -93,6 +97,11 @@ def stack_overflow() -> EskerError:
     """The catchable error for Python's recursion limit met while running
     Esker code (a deep comparison, hash or conversion; nested builtins)."""
     return runtime_error("StackOverflow", "maximum recursion depth exceeded")
+
+
+def too_many_calls(limit: int) -> EskerError:
+    """The catchable error for a call beyond an engine's depth limit (LANGUAGE.md §5)."""
+    return runtime_error("StackOverflow", f"more than {limit} nested calls")
 
 
 def error_kind(value: object) -> str | None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from . import printing  # noqa: F401  (lifts Python's limit on int-to-text conversion)
 from .errors import EskerError, runtime_error
 from .ops import type_name
-from .printing import to_str
+from .printing import brief_repr, to_str
 
 #: Largest width or precision a spec may ask for: text that size is built in memory.
 MAX_SPEC_NUMBER = 100_000
@@ -230,7 +230,8 @@ def _format_int(value: int, spec: FormatSpec) -> str:
         if spec.no_negative_zero:
             raise _mismatch(value, spec, "`z` needs a float type (`f`, `e`, `g`, `%`) for an int")
         if kind == "c" and not (0 <= value <= 0x10FFFF and not 0xD800 <= value <= 0xDFFF):
-            raise runtime_error("ValueError", f"cannot format {value} with `c`: it is not a Unicode scalar value")
+            raise runtime_error("ValueError",
+                                f"cannot format {brief_repr(value)} with `c`: it is not a Unicode scalar value")
         return _python_format(value, spec)
     try:
         as_float = float(value)

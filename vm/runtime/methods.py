@@ -13,7 +13,7 @@ from . import ops
 from .arguments import check_size, expect, integer, items, string
 from .errors import EskerError, error_kind, runtime_error
 from .library import LIBRARY
-from .printing import to_repr, to_str
+from .printing import brief_repr, to_str
 
 define = LIBRARY.define
 
@@ -35,7 +35,7 @@ def _position(array: list, index, where: str, inclusive_end: bool = False) -> in
     expect(index, int, where, "an int index")
     position = index + len(array) if index < 0 else index
     if not 0 <= position < len(array) + inclusive_end:
-        raise runtime_error("IndexError", f"index {index} out of range for array of length {len(array)}")
+        raise runtime_error("IndexError", f"index {brief_repr(index)} out of range for array of length {len(array)}")
     return position
 
 
@@ -206,7 +206,7 @@ def _padded(text: str, args, where: str, pad) -> str:
     width = integer(args[0], where)
     fill = string(args[1], where) if len(args) > 1 else " "
     if len(fill) != 1:
-        raise runtime_error("ValueError", f"{where} fill must be one character, not {to_repr(fill)}")
+        raise runtime_error("ValueError", f"{where} fill must be one character, not {brief_repr(fill)}")
     if width <= len(text):
         return text
     return pad(check_size(width, where, "characters"), fill)
@@ -451,7 +451,7 @@ def _get(engine, mapping, args):
 def _remove(engine, mapping, args):
     key = _checked_key(args[0])
     if key not in mapping:
-        raise runtime_error("KeyError", f"key {to_repr(key)} not found")
+        raise runtime_error("KeyError", f"key {brief_repr(key)} not found")
     return mapping.pop(key)
 
 
@@ -465,7 +465,7 @@ def _map_pop(engine, mapping, args):
         return mapping.pop(key)
     if len(args) > 1:
         return args[1]
-    raise runtime_error("KeyError", f"key {to_repr(key)} not found")
+    raise runtime_error("KeyError", f"key {brief_repr(key)} not found")
 
 
 @define("map.set_default(k, v)", "The value at `k`, after setting it to `v` if `k` was not a key.", "",

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from .errors import HOST_FAULTS, EskerError, arity_error, host_fault, named_arguments_error, runtime_error
 from .library import LIBRARY
-from .printing import to_repr
+from .printing import brief_repr
 from .values import (BoundMethod, Builtin, EnumType, EnumValue, Function, Generator, Module, Range, StructInstance,
                      StructType, VariantConstructor)
 
@@ -360,7 +360,7 @@ def _sequence_index(container, index):
 
 
 def _index_error(container, index) -> EskerError:
-    return runtime_error("IndexError", f"index {index} out of range for {type_name(container)} "
+    return runtime_error("IndexError", f"index {brief_repr(index)} out of range for {type_name(container)} "
                                        f"of length {len(container)}")
 
 
@@ -377,7 +377,7 @@ def get_index(obj, index):
         try:
             return obj[index]
         except KeyError:
-            raise runtime_error("KeyError", f"key {to_repr(index)} not found") from None
+            raise runtime_error("KeyError", f"key {brief_repr(index)} not found") from None
     raise runtime_error("TypeError", f"{type_name(obj)} cannot be indexed")
 
 

@@ -72,6 +72,22 @@ def _atom(value: object) -> str | None:
     return f"<{kind.__name__}>"
 
 
+#: The most characters of a value an error message shows; a longer one keeps its two ends.
+MAX_SHOWN_CHARS = 200
+
+
+def brief_repr(value: object) -> str:
+    """`to_repr(value)` as error messages embed it: a long rendering (a
+    megabyte string used as a key, an int of a million digits) keeps its
+    first and last characters, with how many were left out between them, as
+    a long trace keeps its two ends."""
+    text = to_repr(value)
+    if len(text) <= MAX_SHOWN_CHARS:
+        return text
+    half = MAX_SHOWN_CHARS // 2
+    return f"{text[:half]} ... {len(text) - 2 * half:,} more characters ... {text[-half:]}"
+
+
 def to_repr(value: object) -> str:
     """`repr(x)`: strings quoted, containers in full."""
     text = _atom(value)

@@ -28,7 +28,9 @@ its own declarations. Calling one with the wrong number of arguments is an
 wrong type, a `TypeError`. In a signature, `[...]` marks optional
 parameters and `...` any number more. A builtin never lets a host error
 through: a value too large for it is a `ValueError`, and builtins refuse to
-build an array or string of more than 2**28 (268,435,456) elements at once."""
+build an array or string of more than 2**28 (268,435,456) elements at once
+(`array()`, `sorted()` and `str.join()` of a generator stop there too, so
+an endless generator is an error rather than a machine out of memory)."""
 
 _METHODS_INTRO = """\
 Methods are called with a dot: `s.upper()`, `xs.push(1)`. Used without a
