@@ -530,6 +530,8 @@ class DebugSession:
         def assign() -> dict:
             try:
                 result = self.debugger.set_expression(level, expression, value)
+            except NotStopped as error:
+                raise RequestFailed(str(error), code="notStopped") from None
             except EvaluationError as error:
                 raise RequestFailed(str(error)) from None
             body = {"value": summary(result, SUMMARY_LIMIT, _hex(args)), "type": type_name(result)}

@@ -374,6 +374,8 @@ class Debugger(DataBreakpoints, TimeTravel):
         self._vm = None
         self._thread: threading.Thread | None = None
         self._inbox: queue.Queue = queue.Queue()
+        #: Whether the run's thread has ended (it takes no more evaluations).
+        self._run_over = False
         self._frames: list = []
         self._step: _Step | None = None
         self._target_reached = True
@@ -454,6 +456,7 @@ class Debugger(DataBreakpoints, TimeTravel):
         self._watches.vm = self._vm
         self._trapped, self._instrumented = {}, {}
         self._inbox = queue.Queue()
+        self._run_over = False
         self._terminating = self._pause_requested = False
         self._entry = stop_on_entry and debug
         self._init_history()
@@ -493,10 +496,26 @@ class Debugger(DataBreakpoints, TimeTravel):
         finally:
             self.stop = None
             self._frames = []
+            self._refuse_jobs()
             output.close()
             if status is not None:
                 self._events.exited(status)
             self._events.ended()
+
+    def _refuse_jobs(self) -> None:
+        """The program's thread is ending: the evaluations still waiting for
+        it are answered (the program is not stopped any more), and no more
+        are taken (`evaluate` checks under the same lock)."""
+        with self._lock:
+            self._run_over = True
+            while True:
+                try:
+                    command = self._inbox.get_nowait()
+                except queue.Empty:
+                    return
+                if isinstance(command, _Job):
+                    command.error = NotStopped("the program has ended")
+                    command.done.set()
 
     def _run_plans(self, run: Callable[[], None]) -> None:
         """Runs the program, and each plan of time travel that ends a run;
@@ -1296,7 +1315,10 @@ class Debugger(DataBreakpoints, TimeTravel):
             on_job(job)
         if self._pauses != pauses:
             job.withdrawn = "evaluation interrupted by pause"
-        self._inbox.put(job)
+        with self._lock:
+            if self._run_over:
+                raise NotStopped("the program has ended")
+            self._inbox.put(job)
         job.done.wait()
         self._output.flush()
         if job.error is not None:

@@ -169,3 +169,16 @@ def test_a_fault_while_ending_the_session_is_told_on_stderr():
     stderr = b"".join(dap.stderr).decode()
     assert status == 0, stderr
     assert "request 'disconnect'" in stderr and "RuntimeError: planted" in stderr
+
+
+def test_an_evaluation_asked_for_just_before_terminate_is_answered(debuggee):
+    path = program("last.esk")
+    frame = debuggee.run_to(path, markers(path)["last"])
+    client = debuggee.client
+    asked = client.send("evaluate", {"expression": "let fresh = [1, 2, 3].len()", "frameId": frame["id"],
+                                     "context": "repl"})
+    ended = client.send("terminate", {})
+    assert client.response(ended)["success"]
+    answer = client.response(asked)
+    assert answer["success"] or answer["message"] == "notStopped", answer
+    client.wait_event("terminated")
