@@ -60,6 +60,10 @@ class _Restart(Exception):
 
 # ================================================================== the result
 
+#: Where `dis --python` puts its pc column at the latest.
+ANNOTATION_COLUMN = 88
+
+
 @dataclass
 class Source:
     """The Python source generated for one proto, and the pc of each line.
@@ -82,8 +86,12 @@ class Source:
         return "\n".join(self.lines) + "\n"
 
     def annotated(self) -> str:
-        """The source with each line's bytecode pc in a right-hand column (`dis --python`)."""
-        width = max((len(line) for line in self.lines), default=0)
+        """The source with each line's bytecode pc in a right-hand column (`dis --python`).
+
+        The column sits after the longest line up to `ANNOTATION_COLUMN`; the
+        few longer lines (a guarded division, say) carry their pc right after
+        them, so one long line does not push every comment off a terminal."""
+        width = min(max((len(line) for line in self.lines), default=0), ANNOTATION_COLUMN)
         out = []
         for line, pc in zip(self.lines, self.pcs):
             out.append(f"{line.ljust(width)}  # {pc}" if pc >= 0 else line)
