@@ -28,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from esker.vm.debugger import DataRequest, Debugger, LineRequest, ScopeKind
+from esker.vm.debugger import DataRequest, DebugEvents, Debugger, LineRequest, ScopeKind
 
 PROGRAM = """\
 struct Cell {
@@ -63,7 +63,7 @@ print(work(LOOPS, 0), fib(FIB), quiet.value, untouched[1], setting)
 CASES = ("none", "global", "field", "element", "local")
 
 
-class _Events:
+class _Events(DebugEvents):
     """The controller's events: the stops, the output and the end."""
 
     def __init__(self):
@@ -80,20 +80,8 @@ class _Events:
         if category == "stdout":  # not the console's note that the watched local has gone
             self.text.write(text)
 
-    def exited(self, status: int) -> None:
-        """The status is checked through the output."""
-
     def ended(self) -> None:
         self.done.set()
-
-    def module_loaded(self, root) -> None:
-        """Nothing to record."""
-
-    def breakpoint_changed(self, state) -> None:
-        """Nothing to record."""
-
-    def breakpoint_removed(self, state) -> None:
-        """Nothing to record."""
 
 
 def _target(debugger: Debugger, case: str):

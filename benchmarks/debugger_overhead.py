@@ -30,7 +30,7 @@ from pathlib import Path
 from debugpy.common.messaging import JsonIOStream, JsonMessageChannel, MessageHandlers
 
 from esker.vm.analysis import analyze
-from esker.vm.debugger import Debugger, LineRequest
+from esker.vm.debugger import DebugEvents, Debugger, LineRequest
 from esker.vm.deep import call_with_deep_stack
 from esker.vm.machine import VM
 
@@ -99,7 +99,7 @@ for i in 0..LINES {
 """
 
 
-class _Finished:
+class _Finished(DebugEvents):
     """The controller's events, waiting for the end of the program."""
 
     def __init__(self):
@@ -112,17 +112,8 @@ class _Finished:
     def output(self, category: str, text: str) -> None:
         self.text.write(text)
 
-    def exited(self, status: int) -> None:
-        """The status is checked through the output."""
-
     def ended(self) -> None:
         self.done.set()
-
-    def module_loaded(self, root) -> None:
-        """Nothing to record."""
-
-    def breakpoint_changed(self, state) -> None:
-        """Nothing to record."""
 
 
 def plain_run(path: str, text: str, out=None) -> tuple[float, str]:

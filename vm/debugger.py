@@ -184,7 +184,9 @@ class NotStopped(Exception):
 
 
 class DebugEvents(Protocol):
-    """What the controller tells its front end; called on the program's thread."""
+    """What the controller tells its front end; called on the program's thread.
+    A front end that subclasses it inherits doing nothing for the events it
+    does not override."""
 
     def stopped(self, stop: Stop) -> None: ...
     def output(self, category: str, text: str) -> None: ...

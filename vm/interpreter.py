@@ -360,40 +360,6 @@ class Interpreter:
             if previous < needed and sys.getrecursionlimit() == needed:
                 sys.setrecursionlimit(previous)
 
-    def run_interactive(self, program: ast.Program, source: SourceText, scope: Scope | None) -> tuple[Scope, object]:
-        """Runs one REPL entry in a module scope kept between entries.
-
-        Returns that scope (new when `scope` is None) and the value of the
-        entry's last statement when it is an expression statement, else nil.
-        Definitions made before an uncaught error stay in the scope.
-        """
-        path = source.path
-        scope = scope if scope is not None else Scope(self._globals, _SESSION)
-        self._prepare(program, path, path, session=scope)
-
-        def run() -> object:
-            self._hoist(self._blocks[program].hoisted, scope)
-            *leading, last = program.body or [None]
-            signal = self._run_statements(leading, scope)
-            if signal is None and isinstance(last, ast.ExprStmt):
-                try:
-                    return self.eval(last.expr, scope)
-                except _ERRORS as error:
-                    raise _located(error, last.span)
-            if signal is None and last is not None:
-                signal = self._run_statements([last], scope)
-            if signal is not None:
-                raise runtime_error("RuntimeError", "break, continue or return outside a function")
-            return None
-
-        def guarded() -> object:
-            try:
-                return run()
-            except _ERRORS as error:
-                raise _leaving_frame(error, "<module>", path) from None
-
-        return scope, call_with_deep_stack(guarded)
-
     def _run_module(self, program: ast.Program, path: str, shown_path: str) -> Scope:
         """Runs a module's top level in a fresh scope (returned) below the globals.
         `path` is where its imports are resolved from, `shown_path` how traces name it."""
@@ -441,13 +407,12 @@ class Interpreter:
 
     # ----------------------------------------------------------- preparing
 
-    def _prepare(self, program: ast.Program, path: str, shown_path: str, session: Scope | None = None) -> None:
+    def _prepare(self, program: ast.Program, path: str, shown_path: str) -> None:
         """Indexes a program once before it runs: the info of every function and
         block, the file each import is resolved from, and which nodes of each
-        generator body contain a `yield`. `session` is the scope a REPL
-        entry runs in, holding what earlier entries defined."""
+        generator body contain a `yield`."""
         self._blocks[program] = _block_info(program.body)
-        self._late.update(_late_names(program, session.vars if session is not None else None))
+        self._late.update(_late_names(program))
         pending: list[tuple[ast.Node, str | None]] = [(child, None) for child in ast.children(program)]
         while pending:
             node, owner = pending.pop()
@@ -1259,7 +1224,6 @@ class Interpreter:
 # ------------------------------------------------------------------ helpers
 
 _LOADING = object()  # a module whose top level is running (to detect circular imports)
-_SESSION = object()  # the owner of a REPL session's scope
 _VARIABLE, _FIELD, _ELEMENT, _TUPLE = "variable", "field", "element", "tuple"
 
 
@@ -1310,7 +1274,7 @@ def _range_pattern(pattern: ast.PRange, value, names: dict, env: Scope) -> bool:
     return pattern.low <= value <= pattern.high if pattern.inclusive else pattern.low <= value < pattern.high
 
 
-def _late_names(program: ast.Program, session: dict | None = None) -> dict[ast.Node, frozenset]:
+def _late_names(program: ast.Program) -> dict[ast.Node, frozenset]:
     """Names whose dynamic lookup would find a binding that the checker (and
     the compiler) do not resolve them to, with the blocks (Scope owners)
     whose bindings they must pass over.
@@ -1321,11 +1285,7 @@ def _late_names(program: ast.Program, session: dict | None = None) -> dict[ast.N
     max(xs) }` above `let max = 100`) would see it when called later; such a
     use passes over that block's binding. (Variables of a scope that is not
     a block's — parameters, loop, catch and pattern variables — are visible
-    in all of it.)
-
-    For a REPL entry, `session` holds the names earlier entries defined: a
-    name that is neither declared in the entry nor defined there yet means
-    the builtin, also once a later entry defines it."""
+    in all of it.)"""
     late: dict[ast.Node, frozenset] = {}
     frames: list[tuple[ast.Node | None, dict[str, int]]] = []
 
@@ -1337,9 +1297,6 @@ def _late_names(program: ast.Program, session: dict | None = None) -> dict[ast.N
                 if since <= node.span.start:
                     break
                 passed_over.append(owner)
-        else:
-            if session is not None and name not in session:
-                passed_over.append(_SESSION)
         if passed_over:
             late[node] = frozenset(passed_over)
 

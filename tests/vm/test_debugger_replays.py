@@ -7,12 +7,12 @@ from __future__ import annotations
 import queue
 from pathlib import Path
 
-from esker.vm.debugger import Debugger, LineRequest
+from esker.vm.debugger import DebugEvents, Debugger, LineRequest
 
 PROGRAMS = Path(__file__).parents[1] / "debugadapter" / "programs" / "modules"
 
 
-class _Events:
+class _Events(DebugEvents):
     """A front end that only collects the stops."""
 
     def __init__(self):
@@ -21,23 +21,8 @@ class _Events:
     def stopped(self, stop) -> None:
         self.stops.put(stop)
 
-    def output(self, category: str, text: str) -> None:
-        pass
-
-    def exited(self, status: int) -> None:
-        pass
-
     def ended(self) -> None:
         self.stops.put(None)
-
-    def module_loaded(self, root) -> None:
-        pass
-
-    def breakpoint_changed(self, state) -> None:
-        pass
-
-    def breakpoint_removed(self, state) -> None:
-        pass
 
 
 def test_step_backs_over_an_import_keep_the_number_of_global_tables():
